@@ -1,0 +1,52 @@
+# soteflow: `make demo` and `make test` work on a fresh clone; everything else is set up on the way.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+REGION ?= HVA08
+
+# Prefect's telemetry can lock SQLite and tries to reach the internet; there is no internet here.
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_CLIENT_ENABLE_METRICS := false
+
+.PHONY: demo test venv system-deps lint bench clean
+
+demo: $(STAMP)
+	$(BIN)/soteflow demo --region $(REGION) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+# WeasyPrint needs Pango; machines of this kind have it, a bare Debian gets it here (as root).
+system-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
+	  echo "Installing Pango for WeasyPrint"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; \
+	  else echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; fi; \
+	fi
+
+# The virtual environment comes from the committed lock file, hashes checked.
+$(STAMP): requirements.lock pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# Regenerate the lock after changing pyproject.toml (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --group test --group lint --group build --python-version 3.11 \
+	  -o requirements.lock --no-header --generate-hashes
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy soteflow schemas tasks flows
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_stage1.py
+	$(BIN)/python bench/bench_render.py
+
+clean:
+	rm -rf $(VENV) var out .pytest_cache

@@ -1,0 +1,76 @@
+"""The whole cycle: the stages that exist, in order, each starting from the previous approval.
+
+Stages not yet built are not run and not faked; the summary lists the stages that ran.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+
+from flows.s1_needs import needs_flow
+from schemas.decisions import Outcome
+from schemas.results import StageResult
+from soteflow.gates import GateMode
+
+
+@flow(name="cycle", flow_run_name="cycle-{region}-{cycle}")
+def cycle_flow(
+    region: str = "HVA08",
+    cycle: int = 2026,
+    out_dir: str = "out/demo",
+    decisions_file: str | None = None,
+    data_dir: str | None = None,
+    gate: str = GateMode.SCRIPTED.value,
+) -> dict[str, Any]:
+    """Run the cycle's stages in order; a stage runs only if the one before it was approved.
+
+    Writes one folder per stage under ``out_dir`` and ``out_dir/summary.json``.
+    """
+    results: list[StageResult] = []
+    stage_flows = [needs_flow]
+    for stage_flow in stage_flows:
+        result = stage_flow(
+            region=region,
+            cycle=cycle,
+            data_dir=data_dir,
+            out_dir=out_dir,
+            gate=gate,
+            decisions_file=decisions_file,
+        )
+        results.append(result)
+        if result.decision is None or result.decision.outcome is not Outcome.APPROVED:
+            break  # approval of stage N is what starts stage N+1
+    summary = build_summary(region=region, cycle=cycle, results=results)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(out / "summary.json")
+    return summary
+
+
+def build_summary(*, region: str, cycle: int, results: list[StageResult]) -> dict[str, Any]:
+    """The demo summary: per stage its number, name, artefact versions, documents and decision."""
+    return {
+        "region": region,
+        "cycle": cycle,
+        "stages": [
+            {
+                "stage": r.stage.value,
+                "number": r.number,
+                "name_fi": r.name_fi,
+                "rounds": r.rounds,
+                "artefacts": [
+                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status}
+                    for a in r.artefacts
+                ],
+                "documents": r.documents,
+                "decision": r.decision.outcome.value if r.decision else None,
+            }
+            for r in results
+        ],
+    }

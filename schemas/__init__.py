@@ -1,0 +1,1 @@
+"""Pydantic models: stage inputs and outputs, decisions, documents. No database, no Prefect."""

@@ -1,0 +1,229 @@
+"""Decision documents: the Finnish agenda item (esityslistan asia / päätösehdotus) and PDF metadata.
+
+Pure pydantic: no Prefect, no database. The stage-specific content (tables, figures) is not
+modelled here; each stage template renders it from the stage's own output model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Model):
+    """A person named in a document: preparer (valmistelija) or presenter (esittelijä)."""
+
+    name: str = Field(description="Full name as printed, e.g. 'Esimerkki Esittelijä'.")
+    title: str = Field(description="Job title (virkanimike), e.g. 'hyvinvointialuejohtaja'.")
+
+
+class TextSection(_Model):
+    """A titled run of paragraphs (a part of the grounds or of the appeal instructions)."""
+
+    heading: str = Field(description="Section heading, printed as a sub-heading.")
+    paragraphs: list[str] = Field(default_factory=list, description="Paragraphs of plain text, in order.")
+
+
+class EarlierHandling(_Model):
+    """An earlier handling of the same case (aiempi käsittely), e.g. a decision returned for preparation."""
+
+    date: dt.date = Field(description="Meeting date of the earlier handling.")
+    body: str = Field(description="Body that handled the case, e.g. 'Aluehallitus'.")
+    section: int | None = Field(default=None, description="Section (§) number in that meeting's minutes.")
+    summary: str = Field(description="What was decided, including the body's comments when returned.")
+
+
+class AttachmentRef(_Model):
+    """An attachment (liite) listed at the end of the agenda item."""
+
+    number: int = Field(ge=1, description="Attachment number as referred to in the text (Liite 1, …).")
+    title: str = Field(description="Attachment title.")
+    filename: str | None = Field(
+        default=None, description="File name when the attachment is embedded in the PDF."
+    )
+    public: bool = Field(
+        default=True, description="False when the attachment is not public (salassa pidettävä)."
+    )
+
+
+class AppealKind(StrEnum):
+    """Which appeal route applies to the body's decision (hyvinvointialuelaki 611/2021, 16 luku)."""
+
+    #: Decisions of the aluehallitus, a lautakunta or a jaosto: written request for rectification first.
+    OIKAISUVAATIMUS = "oikaisuvaatimus"
+    #: Decisions of the aluevaltuusto: appeal directly to the administrative court.
+    ALUEVALITUS = "aluevalitus"
+    #: A decision that only prepares a matter for another body may not be appealed.
+    VALMISTELU = "valmistelu"
+
+
+class AgendaContent(_Model):
+    """One agenda item with its decision proposal, in the Finnish municipal agenda convention.
+
+    Order on the page: body and meeting, § and title, dnro, earlier handling, preparers,
+    grounds (perustelut), the stage's tables and figures, presenter and proposal (ehdotus),
+    decision (päätös), appeal instructions (muutoksenhaku), attachments (liitteet).
+    """
+
+    region_name: str = Field(
+        description="Welfare region printed in the header, e.g. 'Pirkanmaan hyvinvointialue'."
+    )
+    body: str = Field(description="Deciding body, e.g. 'Aluehallitus'.")
+    body_decides_verb: str = Field(description="Opening of the proposal, e.g. 'Aluehallitus päättää'.")
+    meeting_date: dt.date = Field(description="Date of the meeting where the item is handled.")
+    section: int | None = Field(
+        default=None, description="Section (§) number; known only once the agenda is set."
+    )
+    title: str = Field(description="Title of the item (asian otsikko).")
+    dnro: str = Field(description="Case number (diaarinumero), e.g. 'PIRHA/2025/00.01.00/1'.")
+    earlier_handling: list[EarlierHandling] = Field(
+        default_factory=list, description="Earlier handlings of the case, oldest first."
+    )
+    preparers: list[Person] = Field(
+        min_length=1, description="Preparers (valmistelijat), who also give more information."
+    )
+    presenter: Person = Field(description="Presenter (esittelijä) who makes the proposal.")
+    grounds: list[TextSection] = Field(
+        default_factory=list, description="Grounds (perustelut), section by section."
+    )
+    proposal: str = Field(description="Decision proposal (ehdotus), e.g. 'Aluehallitus päättää hyväksyä …'.")
+    decision: str | None = Field(
+        default=None, description="The body's decision (päätös); empty until decided."
+    )
+    appeal_kind: AppealKind = Field(
+        default=AppealKind.OIKAISUVAATIMUS, description="Appeal route that applies."
+    )
+    appeal_instructions: list[TextSection] = Field(
+        description="Appeal instructions (oikaisuvaatimusohje or valitusosoitus), printed under "
+        "'Muutoksenhaku'."
+    )
+    attachments: list[AttachmentRef] = Field(default_factory=list, description="Attachments (liitteet).")
+
+
+class AgendaItem(AgendaContent):
+    """An agenda item as printed: its content plus the stored version it presents.
+
+    The content is what a stage proposes (and what the decision's hash covers); the document id,
+    version and sha256 are known only once the proposal is stored, and go into the footer.
+    """
+
+    document_id: str = Field(description="Identifier of the document (artefact key or version UUID).")
+    version: int = Field(ge=1, description="Version number of the artefact this document presents.")
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the data artefact this document presents (hex)."
+    )
+
+
+class DocumentMetadata(_Model):
+    """PDF document metadata (Info dictionary and XMP); dates are fixed so renders are reproducible."""
+
+    title: str = Field(description="Document title (/Title, dc:title).")
+    author: str = Field(description="Author, usually the region or the preparing unit (/Author, dc:creator).")
+    subject: str = Field(default="", description="Subject or short description (/Subject, dc:description).")
+    keywords: list[str] = Field(default_factory=list, description="Keywords (/Keywords).")
+    lang: str = Field(default="fi", description="Document language as a BCP 47 tag; printed in <html lang>.")
+    created: AwareDatetime = Field(
+        description="Creation time: the artefact version's created_at, never the wall clock."
+    )
+    modified: AwareDatetime | None = Field(
+        default=None, description="Modification time; defaults to `created`."
+    )
+
+
+class PdfAttachment(_Model):
+    """A file embedded in the PDF as a PDF/A-3 associated file (relationship 'Data')."""
+
+    filename: str = Field(
+        min_length=1, description="File name shown in the PDF reader, e.g. 's1-needs-v3.json'."
+    )
+    content: bytes = Field(description="The file's bytes, e.g. the artefact's canonical JSON.")
+    description: str = Field(default="", description="Description shown in the PDF reader.")
+    media_type: str = Field(default="application/json", description="MIME type of the content.")
+
+
+# -- standard appeal wording ------------------------------------------------------------------------
+# Wording follows the established model texts used by welfare regions and municipalities for the
+# rules of hyvinvointialuelaki (611/2021) 16 luku (oikaisuvaatimus 14 päivää, aluevalitus 30 päivää,
+# tiedoksisaanti: kirje 7. päivä, tavallinen sähköinen tiedoksianto 3. päivä, jäsenet 7 päivää
+# pöytäkirjan verkkojulkaisusta) and hallintolaki (434/2003) 7 a luku.
+
+_SUBMIT_DEADLINE = (
+    "Oikaisuvaatimusajan viimeisenä päivänä oikaisuvaatimuksen on oltava perillä ennen viraston "
+    "aukioloajan päättymistä. Jos määräajan viimeinen päivä on pyhäpäivä, itsenäisyyspäivä, vapunpäivä, "
+    "joulu- tai juhannusaatto tai arkilauantai, oikaisuvaatimuksen saa tehdä ensimmäisenä arkipäivänä "
+    "sen jälkeen."
+)
+_NOTICE = (
+    "Asianosaisen katsotaan saaneen päätöksestä tiedon, jollei muuta näytetä, seitsemän päivän kuluttua "
+    "kirjeen lähettämisestä tai tavallista sähköistä tiedoksiantoa käytettäessä kolmantena päivänä viestin "
+    "lähettämisestä. Hyvinvointialueen jäsenen katsotaan saaneen päätöksestä tiedon seitsemän päivän "
+    "kuluttua siitä, kun pöytäkirja on asetettu nähtäväksi yleiseen tietoverkkoon. Tiedoksisaantipäivää "
+    "ei lueta määräaikaan."
+)
+
+
+def standard_appeal_instructions(
+    kind: AppealKind, *, authority: str, address: str, court: str = "hallinto-oikeus"
+) -> list[TextSection]:
+    """The standard Finnish appeal instructions for ``kind``.
+
+    ``authority`` is the body that handles a request for rectification (the deciding body),
+    ``address`` its postal and e-mail address, ``court`` the competent administrative court.
+    """
+    if kind is AppealKind.VALMISTELU:
+        return [
+            TextSection(
+                heading="Muutoksenhakukielto",
+                paragraphs=[
+                    "Tähän päätökseen ei saa hakea muutosta oikaisuvaatimuksella eikä aluevalituksella, "
+                    "koska "
+                    "päätös koskee vain asian valmistelua tai täytäntöönpanoa (hyvinvointialuelaki 611/2021, "
+                    "16 luku)."
+                ],
+            )
+        ]
+    if kind is AppealKind.ALUEVALITUS:
+        return [
+            TextSection(
+                heading="Valitusosoitus",
+                paragraphs=[
+                    "Tähän päätökseen haetaan muutosta aluevalituksella hallinto-oikeudelta. Valituksen saa "
+                    "tehdä se, johon päätös on kohdistettu tai jonka oikeuteen, velvollisuuteen tai etuun "
+                    "päätös välittömästi vaikuttaa (asianosainen), sekä hyvinvointialueen jäsen.",
+                    "Aluevalituksen saa tehdä sillä perusteella, että päätös on syntynyt virheellisessä "
+                    "järjestyksessä, päätöksen tehnyt viranomainen on ylittänyt toimivaltansa tai päätös on "
+                    "muuten lainvastainen.",
+                    "Valitus on tehtävä 30 päivän kuluessa päätöksen tiedoksisaannista. " + _NOTICE,
+                    f"Valitusviranomainen: {court}.",
+                    "Valitus tehdään kirjallisesti; myös sähköinen asiakirja täyttää kirjallisen muodon "
+                    "vaatimuksen. Valituksessa on ilmoitettava päätös, johon haetaan muutosta, miltä osin "
+                    "päätökseen haetaan muutosta ja mitä muutoksia siihen vaaditaan tehtäväksi, vaatimusten "
+                    "perustelut sekä valittajan nimi ja yhteystiedot. Tuomioistuinmaksuista säädetään "
+                    "tuomioistuinmaksulaissa (1455/2015).",
+                ],
+            )
+        ]
+    return [
+        TextSection(
+            heading="Oikaisuvaatimusohje",
+            paragraphs=[
+                "Tähän päätökseen tyytymätön voi tehdä kirjallisen oikaisuvaatimuksen. Päätökseen ei saa "
+                "hakea muutosta valittamalla tuomioistuimeen (hyvinvointialuelaki 611/2021, 142 §).",
+                "Oikaisuvaatimuksen saa tehdä se, johon päätös on kohdistettu tai jonka oikeuteen, "
+                "velvollisuuteen tai etuun päätös välittömästi vaikuttaa (asianosainen), sekä "
+                "hyvinvointialueen jäsen.",
+                "Oikaisuvaatimus on tehtävä 14 päivän kuluessa päätöksen tiedoksisaannista. " + _NOTICE,
+                _SUBMIT_DEADLINE,
+                f"Oikaisuvaatimus tehdään viranomaiselle: {authority}, {address}.",
+                "Oikaisuvaatimuksessa on ilmoitettava päätös, johon oikaisuvaatimus kohdistuu, miten "
+                "päätöstä halutaan oikaistavaksi ja millä perusteella, sekä oikaisuvaatimuksen tekijän nimi, "
+                "kotikunta ja yhteystiedot. Myös sähköinen asiakirja täyttää kirjallisen muodon vaatimuksen.",
+            ],
+        )
+    ]

@@ -1,0 +1,84 @@
+"""Governance configuration of a region: bodies, meeting defaults and people per stage.
+
+Read from TOML files (``data/config/regions/default.toml`` overridden by ``<REGION>.toml``) by
+:func:`soteflow.documents.governance.load_governance`. Pure pydantic: no Prefect, no database.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.documents import AppealKind, Person
+from schemas.stages import Stage
+
+
+class _Config(BaseModel):
+    # extra="forbid": a misspelt key in a config file is an error, not a silently ignored value.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BodyConfig(_Config):
+    """A governance body (toimielin): aluevaltuusto, aluehallitus or a jaosto / lautakunta."""
+
+    name: str = Field(description="Name as printed, e.g. 'Aluehallitus'.")
+    decides_verb: str = Field(description="Opening of a proposal, e.g. 'Aluehallitus päättää'.")
+    appeal: AppealKind = Field(description="Appeal route for this body's decisions.")
+
+
+class MeetingConfig(_Config):
+    """Meeting defaults printed in documents."""
+
+    place: str = Field(description="Default meeting place.")
+    time: str = Field(description="Default start time in Finnish notation, e.g. '14.00'.")
+
+
+class AppealConfig(_Config):
+    """Where requests for rectification and appeals are sent."""
+
+    address: str = Field(description="Postal and e-mail address of the region's registry (kirjaamo).")
+    court: str = Field(description="Competent administrative court, e.g. 'Hämeenlinnan hallinto-oikeus'.")
+
+
+class StageConfig(_Config):
+    """Who decides and who prepares and presents a stage's decision document."""
+
+    body: str = Field(description="Key of the deciding body in [bodies].")
+    presenter: str = Field(description="Key of the presenter (esittelijä) in [people].")
+    preparers: list[str] = Field(
+        min_length=1, description="Keys of the preparers (valmistelijat) in [people]."
+    )
+    dnro: str = Field(
+        description="Case-number pattern; placeholders {region_code}, {cycle}, {stage_number}, {stage}."
+    )
+
+
+class RegionConfig(_Config):
+    """The merged region configuration file (default + region override)."""
+
+    region_name: str = Field(description="Name of the welfare region as printed in documents.")
+    meeting: MeetingConfig = Field(description="Meeting defaults.")
+    appeal: AppealConfig = Field(description="Appeal addresses.")
+    bodies: dict[str, BodyConfig] = Field(description="Governance bodies by key.")
+    people: dict[str, Person] = Field(description="People by key (shipped files hold example people only).")
+    stages: dict[Stage, StageConfig] = Field(description="Per-stage governance, keyed by stage value.")
+
+
+class StageGovernance(_Config):
+    """The resolved governance of one stage in one region: what a stage's document needs."""
+
+    region_code: str = Field(description="Region code, e.g. 'HVA08'.")
+    region_name: str = Field(description="Region name as printed, e.g. 'Pirkanmaan hyvinvointialue'.")
+    stage: Stage = Field(description="The stage.")
+    body_key: str = Field(description="Key of the deciding body in the configuration.")
+    body: BodyConfig = Field(description="The deciding body.")
+    presenter: Person = Field(description="Presenter (esittelijä).")
+    preparers: list[Person] = Field(min_length=1, description="Preparers (valmistelijat).")
+    dnro_pattern: str = Field(description="Case-number pattern before the cycle is filled in.")
+    meeting: MeetingConfig = Field(description="Meeting defaults.")
+    appeal: AppealConfig = Field(description="Appeal addresses.")
+
+    def dnro(self, cycle: int) -> str:
+        """The case number for ``cycle`` (the planning year), e.g. ``PIRHA/2025/00.01.00/1``."""
+        return self.dnro_pattern.format(
+            region_code=self.region_code, cycle=cycle, stage_number=self.stage.number, stage=self.stage.value
+        )

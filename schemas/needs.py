@@ -1,0 +1,337 @@
+"""Stage 1 (Strateginen palvelutarpeiden arviointi): service-need profiles, need index, change
+analysis, reconciliation with Statistics Finland's own regional figures, and their provenance.
+
+Pure pydantic: no Prefect, no database. Every float is rounded deterministically by the code that
+builds these models (shares and rates to 4 decimals) so the canonical JSON and its hash are
+stable. Field descriptions are the labels users see (Prefect UI forms, JSON Schema).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.documents import AgendaContent
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AreaLevel(StrEnum):
+    """The level of an area in a profile table."""
+
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+    COUNTRY = "country"
+
+
+class SourceProvenance(_Model):
+    """Where one input table came from, so a reader can re-fetch and verify it."""
+
+    file: str = Field(description="File name of the PxWeb export")
+    table_label: str | None = Field(description="Table title given by Statistics Finland")
+    source: str | None = Field(description="Statistic and producer (metadata 'source')")
+    updated: datetime | None = Field(description="When the producer last updated the table (UTC)")
+    sha256: str = Field(description="SHA-256 of the file's bytes")
+    period: str = Field(description="Statistical period of the figures used (e.g. 2025, 2026M06)")
+    area_division: str = Field(description="Area-classification column code (e.g. alue_23_20260101)")
+
+
+class NeedIndexParams(_Model):
+    """Weights of the need-index components (need-raising indicators).
+
+    Weights are relative: they are divided by their sum, so ``1, 1, 1`` and ``2, 2, 2`` are the
+    same. Defaults give ageing the largest weight because the 65+ population drives most of the
+    use of social and health services; the other components describe socio-economic need.
+    """
+
+    weight_share_65_plus: float = Field(
+        default=0.30, ge=0, description="Paino: 65 vuotta täyttäneiden osuus väestöstä (oletus 0,30)"
+    )
+    weight_low_income_rate: float = Field(
+        default=0.15, ge=0, description="Paino: pienituloisuusaste (oletus 0,15)"
+    )
+    weight_basic_security_dependence: float = Field(
+        default=0.15, ge=0, description="Paino: kokonaan perusturvan varassa olevien osuus (oletus 0,15)"
+    )
+    weight_unemployment_rate: float = Field(
+        default=0.15, ge=0, description="Paino: työttömien osuus työvoimasta (oletus 0,15)"
+    )
+    weight_long_term_unemployment: float = Field(
+        default=0.10, ge=0, description="Paino: pitkäaikaistyöttömien osuus työvoimasta (oletus 0,10)"
+    )
+    weight_no_post_basic_education: float = Field(
+        default=0.15,
+        ge=0,
+        description="Paino: ilman perusasteen jälkeistä tutkintoa olevien osuus 15+ -väestöstä (oletus 0,15)",
+    )
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> NeedIndexParams:
+        if sum(self.weights().values()) <= 0:
+            raise ValueError("at least one need-index weight must be positive")
+        return self
+
+    def weights(self) -> dict[str, float]:
+        """Raw weights by component code (the ``AreaProfile`` field name)."""
+        return {
+            "share_65_plus": self.weight_share_65_plus,
+            "low_income_rate": self.weight_low_income_rate,
+            "basic_security_dependence": self.weight_basic_security_dependence,
+            "unemployment_rate": self.weight_unemployment_rate,
+            "long_term_unemployment_rate": self.weight_long_term_unemployment,
+            "share_no_post_basic_education": self.weight_no_post_basic_education,
+        }
+
+    def normalised_weights(self) -> dict[str, float]:
+        """Weights divided by their sum (they sum to 1)."""
+        raw = self.weights()
+        total = sum(raw.values())
+        return {k: v / total for k, v in raw.items()}
+
+
+class AreaProfile(_Model):
+    """Population service-need profile of one area (municipality, region or the whole country).
+
+    Region values are aggregated from the municipalities: counts are summed, rates recomputed
+    from summed counts where the counts exist, and age shares and mean age (no counts published)
+    are population-weighted means of the municipalities' values. Country values are Statistics
+    Finland's own ``SSS`` row. ``None`` = not available (suppressed by the producer).
+    """
+
+    area_code: str = Field(description="Alueen koodi (KU837, HVA08, SSS)")
+    name: str = Field(description="Alueen nimi")
+    level: AreaLevel = Field(description="Aluetaso: kunta, hyvinvointialue tai koko maa")
+    population: int = Field(description="Väkiluku 31.12. (väestörakenne)")
+    share_under_15: float | None = Field(description="Alle 15-vuotiaiden osuus, %")
+    share_65_plus: float | None = Field(description="65 vuotta täyttäneiden osuus, %")
+    mean_age: float | None = Field(description="Keski-ikä, vuotta")
+    dependency_ratio: float | None = Field(
+        description="Väestöllinen huoltosuhde: alle 15- ja yli 64-vuotiaat sataa 15–64-vuotiasta kohden"
+    )
+    births: int | None = Field(description="Elävänä syntyneet")
+    deaths: int | None = Field(description="Kuolleet")
+    natural_increase: int | None = Field(description="Luonnollinen väestönlisäys (syntyneet − kuolleet)")
+    net_internal_migration: int | None = Field(description="Kuntien välinen nettomuutto")
+    net_immigration: int | None = Field(description="Nettomaahanmuutto")
+    net_migration: int | None = Field(
+        description="Kokonaisnettomuutto (kuntien välinen nettomuutto + nettomaahanmuutto)"
+    )
+    births_per_1000: float | None = Field(description="Syntyneet tuhatta asukasta kohden, ‰")
+    deaths_per_1000: float | None = Field(description="Kuolleet tuhatta asukasta kohden, ‰")
+    natural_increase_per_1000: float | None = Field(description="Luonnollinen väestönlisäys, ‰")
+    net_migration_per_1000: float | None = Field(description="Kokonaisnettomuutto, ‰")
+    household_population: int | None = Field(description="Asuntoväestö (tulonjakotilasto), henkilöä")
+    low_income_persons: int | None = Field(description="Pienituloiset henkilöt (60 % mediaanista)")
+    low_income_rate: float | None = Field(description="Pienituloisuusaste, % asuntoväestöstä")
+    basic_security_persons: int | None = Field(
+        description="Henkilöt, joiden asuntokunta on kokonaan perusturvan varassa"
+    )
+    basic_security_dependence: float | None = Field(
+        description="Kokonaan perusturvan varassa olevien osuus asuntoväestöstä, %"
+    )
+    labour_force: int | None = Field(description="Työvoima (Tilastokeskuksen työssäkäyntitilasto)")
+    unemployed: int | None = Field(description="Työttömät työnhakijat laskentapäivänä")
+    unemployment_rate: float | None = Field(description="Työttömien työnhakijoiden osuus työvoimasta, %")
+    long_term_unemployed: int | None = Field(description="Pitkäaikaistyöttömät")
+    long_term_unemployment_rate: float | None = Field(
+        description="Pitkäaikaistyöttömien osuus työvoimasta, %"
+    )
+    unemployed_disabled_or_ill: int | None = Field(
+        description="Vammaiset ja pitkäaikaissairaat työttömät työnhakijat"
+    )
+    population_15_plus: int | None = Field(description="15 vuotta täyttänyt väestö")
+    share_no_post_basic_education: float | None = Field(
+        description="Ilman perusasteen jälkeistä tutkintoa olevien osuus 15+ -väestöstä, %"
+    )
+    share_tertiary: float | None = Field(
+        description="Korkea-asteen tutkinnon suorittaneiden osuus 15+ -väestöstä, %"
+    )
+    incomplete_fields: list[str] = Field(
+        default_factory=list,
+        description="Kentät, joissa osa kuntien luvuista on salattu: alueen luku on laskettu saatavilla olevista",
+    )
+
+
+class NeedProfileTable(_Model):
+    """The profiles of a region's municipalities, the region and the whole country."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    municipalities: list[AreaProfile] = Field(description="Alueen kunnat kuntakoodin mukaan järjestettynä")
+    region: AreaProfile = Field(description="Alue kunnista laskettuna")
+    country: AreaProfile = Field(description="Koko maa")
+
+
+class NeedIndexComponent(_Model):
+    """One component of an area's need index: value, relative value, weight and contribution."""
+
+    indicator: str = Field(description="Osatekijän koodi (AreaProfile-kentän nimi)")
+    label: str = Field(description="Osatekijän nimi")
+    value: float | None = Field(description="Alueen arvo")
+    country_value: float = Field(description="Koko maan arvo")
+    relative: float | None = Field(description="Suhdeluku koko maahan (alueen arvo / koko maan arvo)")
+    weight: float = Field(description="Käytetty paino (normalisoitu; puuttuvat osatekijät pois)")
+    contribution: float = Field(description="Osuus indeksistä: 100 × paino × suhdeluku")
+
+
+class NeedIndexRow(_Model):
+    """The need index of one area with its components."""
+
+    area_code: str = Field(description="Alueen koodi")
+    name: str = Field(description="Alueen nimi")
+    level: AreaLevel = Field(description="Aluetaso")
+    index: float = Field(description="Tarveindeksi (koko maa = 100)")
+    rank: int | None = Field(description="Sijoitus alueen kuntien joukossa (1 = suurin tarve)")
+    components: list[NeedIndexComponent] = Field(description="Osatekijät")
+    missing_components: list[str] = Field(description="Osatekijät, joiden tieto puuttuu")
+
+
+class NeedIndex(_Model):
+    """Need index (tarveindeksi) of the region's municipalities and of the region.
+
+    Formula (a weighted ratio-to-country index, chosen because each part can be read off)::
+
+        r_k   = x_k / x_k,country                  relative value of component k
+        w_k   = w_k_raw / sum_j w_j_raw            normalised weight (over available components)
+        c_k   = 100 × w_k × r_k                    contribution, rounded to 4 decimals
+        index = sum_k c_k                          the whole country = 100
+
+    An index of 110 means the weighted need indicators are on average 10 % above the whole
+    country's. A component whose value is suppressed is left out and the remaining weights are
+    renormalised for that area (listed in ``missing_components``).
+    """
+
+    method: str = Field(description="Menetelmän kuvaus")
+    weights: dict[str, float] = Field(description="Normalisoidut painot osatekijöittäin")
+    rows: list[NeedIndexRow] = Field(description="Kunnat tarveindeksin mukaan laskevasti")
+    region: NeedIndexRow = Field(description="Hyvinvointialue kokonaisuutena")
+
+
+class ChangeRow(_Model):
+    """Vital statistics and age-structure signals of one area."""
+
+    area_code: str = Field(description="Alueen koodi")
+    name: str = Field(description="Alueen nimi")
+    level: AreaLevel = Field(description="Aluetaso")
+    population: int = Field(description="Väkiluku 31.12.")
+    births: int | None = Field(description="Elävänä syntyneet")
+    deaths: int | None = Field(description="Kuolleet")
+    natural_increase: int | None = Field(description="Luonnollinen väestönlisäys")
+    net_migration: int | None = Field(description="Kokonaisnettomuutto")
+    natural_increase_per_1000: float | None = Field(description="Luonnollinen väestönlisäys, ‰")
+    net_migration_per_1000: float | None = Field(description="Kokonaisnettomuutto, ‰")
+    share_65_plus: float | None = Field(description="65 vuotta täyttäneiden osuus, %")
+    share_65_plus_vs_country_pp: float | None = Field(description="Ero koko maahan, prosenttiyksikköä")
+    dependency_ratio: float | None = Field(description="Väestöllinen huoltosuhde")
+    ageing_signal: bool = Field(
+        description="Ikääntymissignaali: luonnollinen väestönlisäys negatiivinen ja 65+ -osuus yli koko maan"
+    )
+
+
+class ChangeAnalysis(_Model):
+    """Operating-environment change: births, deaths, migration and ageing, vs the whole country."""
+
+    period: str = Field(description="Tilastovuosi")
+    rows: list[ChangeRow] = Field(description="Kunnat kuntakoodin mukaan")
+    region: ChangeRow = Field(description="Hyvinvointialue")
+    country: ChangeRow = Field(description="Koko maa")
+    municipalities_with_natural_decrease: int = Field(
+        description="Kuntia, joissa kuolleita enemmän kuin syntyneitä"
+    )
+    municipalities_with_net_out_migration: int = Field(
+        description="Kuntia, joissa kokonaisnettomuutto negatiivinen"
+    )
+    findings: list[str] = Field(description="Havainnot suomeksi, laskettu luvuista")
+
+
+ReconciliationStatus = Literal["ok", "mismatch", "not_comparable"]
+
+
+class ReconciliationItem(_Model):
+    """One indicator: the region aggregated from municipalities vs Statistics Finland's HVA row."""
+
+    indicator: str = Field(description="Indikaattori")
+    source_file: str = Field(description="Lähdetiedosto")
+    aggregated: float | None = Field(description="Kunnista laskettu arvo")
+    official: float | None = Field(description="Tilastokeskuksen hyvinvointialueen rivi")
+    difference: float | None = Field(description="Ero (laskettu − virallinen)")
+    tolerance: float = Field(description="Sallittu ero (0 = täsmällinen)")
+    status: ReconciliationStatus = Field(description="ok, mismatch tai not_comparable")
+    note: str = Field(default="", description="Selitys")
+
+
+class MergedMunicipality(_Model):
+    """A municipality of the 2021 map merged into another in the data's division."""
+
+    old_code: str = Field(description="Lakkautetun kunnan koodi")
+    old_name: str = Field(description="Lakkautetun kunnan nimi")
+    new_code: str = Field(description="Uuden kunnan koodi")
+    new_name: str = Field(description="Uuden kunnan nimi")
+
+
+class UnknownCode(_Model):
+    """A municipality code in a data file that is not in the municipality key."""
+
+    file: str = Field(description="Tiedosto")
+    code: str = Field(description="Tuntematon koodi")
+
+
+class ReconciliationReport(_Model):
+    """Checks that the region built from municipalities matches Statistics Finland's figures."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    items: list[ReconciliationItem] = Field(description="Tarkistukset")
+    merged_municipalities: list[MergedMunicipality] = Field(description="Yhdistyneet kunnat")
+    unknown_codes: list[UnknownCode] = Field(description="Avaimeen kuulumattomat kuntakoodit")
+    missing_municipalities: list[UnknownCode] = Field(
+        description="Alueen kunnat, jotka puuttuvat tiedostosta (file, code)"
+    )
+    ok: bool = Field(description="Kaikki vertailukelpoiset tarkistukset täsmäävät")
+
+
+class NeedsAssessment(_Model):
+    """Stage 1 result: the strategic service-need assessment of one welfare region."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, description="Skeeman versio")
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    params: NeedIndexParams = Field(description="Tarveindeksin painot")
+    profiles: NeedProfileTable = Field(description="Väestön palvelutarveprofiilit")
+    need_index: NeedIndex = Field(description="Tarveindeksi")
+    change: ChangeAnalysis = Field(description="Toimintaympäristön muutosanalyysi")
+    reconciliation: ReconciliationReport = Field(description="Täsmäytys Tilastokeskuksen lukuihin")
+    sources: list[SourceProvenance] = Field(description="Lähteet")
+    findings: list[str] = Field(description="Keskeiset havainnot suomeksi, laskettu luvuista")
+
+
+class NeedsFigures(_Model):
+    """The stage-1 document's figures as inline SVG (generated by soteflow.charts)."""
+
+    map_svg: str = Field(description="Tarveindeksi kunnittain, kartta (SVG)")
+    index_chart_svg: str = Field(description="Tarveindeksi kunnittain, pylväskuvio (SVG)")
+    age_chart_svg: str = Field(description="Ikärakenne: alle 15- ja 65 vuotta täyttäneiden osuudet (SVG)")
+
+
+class NeedsProposal(_Model):
+    """The stage-1 proposal the body decides on: the agenda item and the findings it rests on.
+
+    Its version's sha256 is printed in the decision document's footer and the decision is bound
+    to it; the need tables it rests on are its lineage inputs.
+    """
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    cycle: int = Field(description="Suunnittelukierros (vuosi)")
+    agenda: AgendaContent = Field(description="Esityslistan asia (päätösehdotus)")
+    findings: list[str] = Field(description="Keskeiset havainnot")
+    index_weights: dict[str, float] = Field(description="Tarveindeksin normalisoidut painot")
+    region_index: float = Field(description="Alueen tarveindeksi (koko maa = 100)")
+    highest_need: list[str] = Field(description="Suurimman tarveindeksin kunnat")
+    summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")

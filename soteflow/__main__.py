@@ -1,0 +1,5 @@
+"""``python -m soteflow`` runs the CLI."""
+
+from soteflow.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""SVG charts and maps for the decision documents: no raster, no external fetches."""

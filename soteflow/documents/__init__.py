@@ -1,0 +1,42 @@
+"""Decision documents: Jinja2 templates → HTML → tagged PDF/A-3a (WeasyPrint), plus governance config.
+
+Public surface::
+
+    render_document(template_name, context, *, metadata, attachments) -> RenderedDocument
+    render_html(template_name, context) -> str
+    html_to_pdf(html, *, metadata, attachments) -> bytes
+    get_environment() -> jinja2.Environment
+    load_governance(region_code, stage, config_dir) -> StageGovernance
+    fi_number, fi_percent, fi_date, fi_datetime
+"""
+
+from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
+from soteflow.documents.governance import load_governance
+from soteflow.documents.render import (
+    DocumentRenderError,
+    ForbiddenResourceError,
+    RenderedDocument,
+    TemplatesOnlyFetcher,
+    get_environment,
+    html_to_pdf,
+    pdf_identifier,
+    render_document,
+    render_html,
+)
+
+__all__ = [
+    "DocumentRenderError",
+    "ForbiddenResourceError",
+    "RenderedDocument",
+    "TemplatesOnlyFetcher",
+    "fi_date",
+    "fi_datetime",
+    "fi_number",
+    "fi_percent",
+    "get_environment",
+    "html_to_pdf",
+    "load_governance",
+    "pdf_identifier",
+    "render_document",
+    "render_html",
+]

@@ -1,0 +1,159 @@
+"""Load a region's governance configuration: ``default.toml`` deep-merged with ``<REGION>.toml``.
+
+Configuration, not code: which body decides each stage, who presents and prepares, the case
+number pattern and meeting defaults can change by a board decision without a release. Every
+problem is an :class:`~soteflow.errors.InputError` naming the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.governance import RegionConfig, StageGovernance
+from schemas.stages import Stage
+from soteflow.errors import InputError
+
+DEFAULT_FILE = "default.toml"
+
+#: Placeholders allowed in any string of default.toml; {cycle}/{stage_number} stay for dnro().
+_FILL = ("region_name", "region_code")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", file=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read the configuration file: {exc.strerror}", file=path) from exc
+
+
+def _merge(
+    base: dict[str, Any], override: dict[str, Any], origin: dict[str, Path], file: Path, prefix: str = ""
+) -> None:
+    """Deep-merge ``override`` into ``base`` (tables merge, other values replace), recording origins."""
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            origin.setdefault(dotted, file)
+            _merge(base[key], value, origin, file, f"{dotted}.")
+        else:
+            base[key] = value
+            _mark(value, origin, file, dotted)
+
+
+def _mark(value: Any, origin: dict[str, Path], file: Path, dotted: str) -> None:
+    origin[dotted] = file
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _mark(sub, origin, file, f"{dotted}.{key}")
+
+
+def _fill(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for name, replacement in names.items():
+            value = value.replace("{" + name + "}", replacement)
+        return value
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+def _file_for(dotted: str, origin: dict[str, Path], fallback: Path) -> Path:
+    """The file that gave ``dotted`` or its nearest ancestor (for a missing key: its table's file)."""
+    parts = dotted.split(".")
+    for end in range(len(parts), 0, -1):
+        found = origin.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    return fallback
+
+
+def load_region_config(region_code: str, config_dir: Path, *, region_name: str | None = None) -> RegionConfig:
+    """The merged, validated configuration of ``region_code`` (``default.toml`` + ``<region_code>.toml``).
+
+    ``region_name`` fills ``{region_name}`` in default.toml when the region has no file of its
+    own (or its file does not set one); a region file's ``region_name`` wins.
+    """
+    default_path = config_dir / DEFAULT_FILE
+    origin: dict[str, Path] = {}
+    merged: dict[str, Any] = {}
+    _merge(merged, _read(default_path), origin, default_path)
+    region_path = config_dir / f"{region_code}.toml"
+    if region_path.exists():
+        _merge(merged, _read(region_path), origin, region_path)
+    name = merged.get("region_name")
+    if not isinstance(name, str) or "{region_name}" in name:
+        name = region_name or region_code
+    merged["region_name"] = name
+    merged = _fill(merged, {"region_name": name, "region_code": region_code})
+    try:
+        config = RegionConfig.model_validate(merged)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(part) for part in error["loc"] if part != "[key]"]
+        dotted = ".".join(loc)
+        reason = error["msg"] if error["type"] != "missing" else "required key is missing"
+        if error["type"] == "enum" and loc[:1] == ["stages"]:
+            reason = f"unknown stage {loc[1]!r}; stages are {', '.join(s.value for s in Stage)}"
+        raise InputError(
+            reason,
+            file=_file_for(dotted, origin, region_path if region_path.exists() else default_path),
+            field=dotted,
+        ) from exc
+    # Cross-references: every stage must point at a configured body and people.
+    for stage, stage_config in config.stages.items():
+        base = f"stages.{stage.value}"
+        bodies, people = set(config.bodies), set(config.people)
+        checks = [("body", stage_config.body, bodies), ("presenter", stage_config.presenter, people)]
+        checks += [(f"preparers[{i}]", key, people) for i, key in enumerate(stage_config.preparers)]
+        for field, key, table in checks:
+            if key not in table:
+                what = "body" if field == "body" else "person"
+                raise InputError(
+                    f"unknown {what} {key!r}; known: {', '.join(sorted(table))}",
+                    file=_file_for(f"{base}.{field.split('[')[0]}", origin, default_path),
+                    field=f"{base}.{field}",
+                )
+    return config
+
+
+def load_governance(
+    region_code: str, stage: Stage | str, config_dir: Path, *, region_name: str | None = None
+) -> StageGovernance:
+    """The governance of ``stage`` in ``region_code``: body, presenter, preparers, dnro pattern.
+
+    Raises :class:`~soteflow.errors.InputError` (file, field, reason) for a TOML syntax error, a
+    missing or unknown key, an unknown stage or a reference to an unconfigured body or person.
+    """
+    try:
+        stage = Stage(stage)
+    except ValueError as exc:
+        raise InputError(
+            f"unknown stage {stage!r}; stages are {', '.join(s.value for s in Stage)}", field="stage"
+        ) from exc
+    config = load_region_config(region_code, config_dir, region_name=region_name)
+    if stage not in config.stages:
+        raise InputError(
+            "stage is not configured", file=config_dir / DEFAULT_FILE, field=f"stages.{stage.value}"
+        )
+    stage_config = config.stages[stage]
+    return StageGovernance(
+        region_code=region_code,
+        region_name=config.region_name,
+        stage=stage,
+        body_key=stage_config.body,
+        body=config.bodies[stage_config.body],
+        presenter=config.people[stage_config.presenter],
+        preparers=[config.people[key] for key in stage_config.preparers],
+        dnro_pattern=stage_config.dnro,
+        meeting=config.meeting,
+        appeal=config.appeal,
+    )

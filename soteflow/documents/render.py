@@ -1,0 +1,330 @@
+"""HTML → PDF/A-3a rendering of decision documents (Jinja2 + WeasyPrint 70).
+
+Determinism: the same template, context, metadata and attachments give byte-identical PDF
+bytes. WeasyPrint would otherwise stamp wall-clock times on attachments and compute the file
+identifier from content only; here every date comes from :class:`DocumentMetadata`, and the
+``/ID`` is derived from a SHA-256 over the HTML, the metadata and the attachments.
+
+Isolation: the renderer only reads files inside the templates folder (CSS, fonts, images) and
+``data:`` URLs; any other URL is refused before any network or file access happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import threading
+import tomllib
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib.resources import files
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import DataHandler, Request, url2pathname
+
+import pydyf
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+with warnings.catch_warnings():
+    # Without the system library libharfbuzz-subset, WeasyPrint 70 warns at import that it will
+    # be required later and subsets fonts with fontTools instead. Both paths work and both are
+    # made reproducible below (_source_date_epoch); install libharfbuzz-subset0 in production.
+    warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning)
+    import weasyprint
+    from weasyprint.css import ColorProfile
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from schemas.documents import DocumentMetadata, PdfAttachment
+from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
+from soteflow.errors import SoteflowError
+from soteflow.settings import get_settings
+
+#: PDF/A-3 level A: archival (ISO 19005-3) *and* tagged for accessibility; level 3 allows the
+#: artefact's JSON to travel inside the PDF as an associated file.
+PDF_VARIANT = "pdf/a-3a"
+#: The artefact's data is the source the document presents: PDF/A-3 relationship "Data".
+ATTACHMENT_RELATIONSHIP = "Data"
+#: Language of the labels (templates/i18n/<lang>.toml).
+DEFAULT_LANG = "fi"
+
+_log = logging.getLogger(__name__)
+
+
+class DocumentRenderError(SoteflowError):
+    """A document could not be rendered (template, resource or PDF problem)."""
+
+
+class ForbiddenResourceError(DocumentRenderError):
+    """A template referred to a resource outside the templates folder (network or other files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    """A rendered document: the HTML (kept beside the PDF) and the PDF/A-3a bytes."""
+
+    html: str
+    pdf: bytes
+
+
+def _templates_dir(templates_dir: Path | None) -> Path:
+    return (templates_dir or get_settings().templates_dir).resolve()
+
+
+# -- URL fetcher ----------------------------------------------------------------------------------
+
+
+class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+    """WeasyPrint URL fetcher that serves only files inside ``root`` and ``data:`` URLs.
+
+    Everything else (http, https, ftp, ``file:`` outside the folder, symlinks leading out of it)
+    raises :class:`ForbiddenResourceError` *before* anything is opened, so a template can never
+    make the renderer touch the network or read arbitrary files.
+    """
+
+    def __init__(self, root: Path) -> None:
+        # fail_on_errors: a refused or missing resource stops the render instead of silently
+        # producing a document without its stylesheet, font or image.
+        super().__init__(fail_on_errors=True, allowed_protocols=("file", "data"))
+        self.root = root.resolve()
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource at ``url`` or raise :class:`ForbiddenResourceError`."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            # Decoded in-process by urllib's DataHandler, without the opener (which could reach
+            # network handlers): an inline resource needs no fetching at all.
+            response = DataHandler().data_open(Request(url))
+            return URLFetcherResponse(url, body=response.read(), headers=dict(response.headers.items()))
+        if scheme != "file":
+            raise ForbiddenResourceError(f"the renderer fetches nothing outside the templates folder: {url}")
+        path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise ForbiddenResourceError(f"not a file inside the templates folder {self.root}: {url}")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": media_type})
+
+
+# -- Jinja2 ---------------------------------------------------------------------------------------
+
+
+def load_labels(templates_dir: Path, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """The template labels of ``lang`` from ``templates/i18n/<lang>.toml``."""
+    with (templates_dir / "i18n" / f"{lang}.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        # Every template is HTML; escaping everything is the safe default (SVG is marked safe
+        # in exactly one place, the figure macro, because our own code generates it).
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # auto_reload would stat every template on every render; templates are read-only here.
+        auto_reload=False,
+    )
+    env.filters.update(fi_number=fi_number, fi_percent=fi_percent, fi_date=fi_date, fi_datetime=fi_datetime)
+    env.globals["t"] = load_labels(templates_dir)
+    return env
+
+
+def get_environment(templates_dir: Path | None = None) -> Environment:
+    """The Jinja2 environment over the templates folder: autoescape, StrictUndefined, Finnish filters.
+
+    Filters: ``fi_number(decimals)``, ``fi_percent(decimals)``, ``fi_date``, ``fi_datetime``.
+    Globals: ``t`` — the labels of ``templates/i18n/fi.toml``.
+    """
+    return _environment(_templates_dir(templates_dir))
+
+
+def render_html(template_name: str, context: Mapping[str, Any], *, templates_dir: Path | None = None) -> str:
+    """Render ``template_name`` with ``context`` to an HTML string.
+
+    Raises ``jinja2.UndefinedError`` when the template uses a variable the context lacks.
+    """
+    return get_environment(templates_dir).get_template(template_name).render(dict(context))
+
+
+# -- PDF ------------------------------------------------------------------------------------------
+
+
+def _w3c(moment: datetime) -> str:
+    # W3C-DTF in UTC: written identically to the Info dictionary and to the XMP packet, which
+    # PDF/A requires to agree.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Our own key for the sRGB output intent (see _srgb_profile).
+OUTPUT_INTENT = "srgb-iec61966"
+
+
+@lru_cache(maxsize=1)
+def _srgb_icc() -> bytes:
+    return (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+
+
+def _srgb_profile() -> ColorProfile:
+    """WeasyPrint's own sRGB profile, loaded from bytes.
+
+    PDF/A needs an output intent. WeasyPrint's built-in ``output_intent="srgb"`` opens the ICC
+    file and never closes it (a ResourceWarning, an error in our tests); passing the same
+    profile under our own key avoids that. A fresh object per render: it keeps PDF state.
+    """
+    return ColorProfile(BytesIO(_srgb_icc()), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
+
+
+_EPOCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def _source_date_epoch(moment: datetime) -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` while WeasyPrint writes the PDF.
+
+    Without libharfbuzz-subset, WeasyPrint subsets fonts with fontTools, which stamps the
+    wall clock into each font's ``head.modified`` unless this reproducible-builds variable
+    is set. The lock keeps concurrent renders in one process from seeing each other's value.
+    """
+    with _EPOCH_LOCK:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["SOURCE_DATE_EPOCH"]
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def pdf_identifier(html: str, metadata: DocumentMetadata, attachments: Sequence[PdfAttachment]) -> bytes:
+    """The PDF file identifier: 32 hex digits of a SHA-256 over the HTML, metadata and attachments.
+
+    A content-derived identifier keeps the output reproducible (no random or time-based ID),
+    and different inputs still get different identifiers.
+    """
+    digest = hashlib.sha256()
+    for part in (html.encode(), metadata.model_dump_json().encode()):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    for attachment in attachments:
+        for part in (attachment.filename.encode(), attachment.media_type.encode(), attachment.content):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return digest.hexdigest()[:32].encode()
+
+
+def _set_media_types(attachments: Sequence[PdfAttachment]) -> Any:
+    """A finisher that writes each attachment's declared MIME type (WeasyPrint guesses it by name)."""
+    by_name = {a.filename: a.media_type for a in attachments}
+
+    def finisher(document: Any, pdf: pydyf.PDF) -> None:
+        for obj in pdf.objects:
+            if isinstance(obj, dict) and obj.get("Type") == "/Filespec":
+                name = obj["UF"].string if hasattr(obj["UF"], "string") else None
+                if name in by_name:
+                    stream = pdf.objects[int(obj["EF"]["F"].split()[0])]
+                    stream.extra["Subtype"] = "/" + by_name[name].replace("/", "#2f")
+
+    return finisher
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    metadata: DocumentMetadata,
+    attachments: Sequence[PdfAttachment] = (),
+    templates_dir: Path | None = None,
+) -> bytes:
+    """Render ``html`` to tagged PDF/A-3a bytes, embedding ``attachments`` as associated files.
+
+    Relative URLs in ``html`` resolve against the templates folder, and only files inside it
+    are read. The language comes from ``<html lang>`` and must equal ``metadata.lang``; title,
+    author, subject, keywords and dates come from ``metadata``.
+    """
+    root = _templates_dir(templates_dir)
+    names = [a.filename for a in attachments]
+    if len(set(names)) != len(names):
+        raise DocumentRenderError(f"attachment file names must be unique: {names}")
+    fetcher = TemplatesOnlyFetcher(root)
+    created = metadata.created
+    modified = metadata.modified or created
+    try:
+        document = weasyprint.HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+            # Layout options too: the variant changes what the layout keeps (tags for PDF/A-a).
+            pdf_variant=PDF_VARIANT,
+            pdf_tags=True,
+            output_intent=OUTPUT_INTENT,
+            color_profiles={OUTPUT_INTENT: _srgb_profile()},
+        )
+    except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: turn it into ours
+        cause = exc.__cause__
+        if isinstance(cause, DocumentRenderError):
+            raise type(cause)(str(cause)) from exc
+        raise DocumentRenderError(f"{exc}: {cause}") from exc
+    if document.metadata.lang != metadata.lang:
+        raise DocumentRenderError(
+            f'<html lang="{document.metadata.lang}"> does not match the metadata language "{metadata.lang}"'
+        )
+    info = document.metadata
+    info.title = metadata.title
+    info.authors = [metadata.author]
+    info.description = metadata.subject or None
+    info.keywords = list(metadata.keywords)
+    info.generator = "soteflow"
+    info.created = _w3c(created)
+    info.modified = _w3c(modified)
+    pdf_attachments = [
+        weasyprint.Attachment(
+            string=a.content,
+            name=a.filename,
+            description=a.description,
+            # WeasyPrint writes these with a literal "Z": give UTC, never the default now().
+            created=created.astimezone(UTC),
+            modified=modified.astimezone(UTC),
+            relationship=ATTACHMENT_RELATIONSHIP,
+            url_fetcher=fetcher,
+        )
+        for a in attachments
+    ]
+    try:
+        with _source_date_epoch(created):
+            pdf: bytes = document.write_pdf(
+                pdf_variant=PDF_VARIANT,
+                pdf_tags=True,
+                output_intent=OUTPUT_INTENT,
+                attachments=pdf_attachments,
+                pdf_identifier=pdf_identifier(html, metadata, attachments),
+                finisher=_set_media_types(attachments),
+            )
+    except FatalURLFetchingError as exc:
+        raise DocumentRenderError(f"{exc}: {exc.__cause__}") from exc
+    return pdf
+
+
+def render_document(
+    template_name: str,
+    context: Mapping[str, Any],
+    *,
+    metadata: DocumentMetadata,
+    attachments: Sequence[PdfAttachment] = (),
+    templates_dir: Path | None = None,
+) -> RenderedDocument:
+    """Render a stage template to HTML and PDF/A-3a.
+
+    The template sees ``context`` plus ``meta`` (the :class:`DocumentMetadata`) and ``t`` (labels).
+    """
+    html = render_html(template_name, {"meta": metadata, **context}, templates_dir=templates_dir)
+    pdf = html_to_pdf(html, metadata=metadata, attachments=attachments, templates_dir=templates_dir)
+    return RenderedDocument(html=html, pdf=pdf)

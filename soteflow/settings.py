@@ -1,0 +1,63 @@
+"""Settings from the environment (prefix ``SOTEFLOW_``), read once through :func:`get_settings`.
+
+``PREFECT_*`` settings stay Prefect's own; soteflow only reads its own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root: the application is run from here (flat application layout).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where soteflow keeps its store, its outputs, and where it reads its inputs."""
+
+    model_config = SettingsConfigDict(env_prefix="SOTEFLOW_", extra="ignore")
+
+    home: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="Working directory for the artefact store (SQLite file, content-addressed files).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the artefact store; default: a SQLite file under `home`.",
+    )
+    input_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder of input files (PxWeb exports, map, region configuration).",
+    )
+    templates_dir: Path = Field(
+        default=PROJECT_ROOT / "templates",
+        description="Jinja2 templates, print CSS and fonts of the decision documents.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _refuse_in_memory_sqlite(cls, value: str | None) -> str | None:
+        # An in-memory SQLite store would silently lose every version at exit, and each
+        # connection would see a different database: refuse it rather than lose decisions.
+        if value is not None and value.strip() in {"sqlite://", "sqlite:///:memory:"}:
+            raise ValueError("an in-memory SQLite store would lose every artefact; give a file or server URL")
+        return value
+
+    @property
+    def store_url(self) -> str:
+        """The effective SQLAlchemy URL of the artefact store."""
+        return self.database_url or f"sqlite:///{(self.home / 'soteflow.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where content-addressed files (PDF, HTML, SVG) are kept."""
+        return self.home / "blobs"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment. Tests clear the cache."""
+    return Settings()
