@@ -65,8 +65,7 @@ def build_summary(*, region: str, cycle: int, results: list[StageResult]) -> dic
                 "name_fi": r.name_fi,
                 "rounds": r.rounds,
                 "artefacts": [
-                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status}
-                    for a in r.artefacts
+                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status} for a in r.artefacts
                 ],
                 "documents": r.documents,
                 "decision": r.decision.outcome.value if r.decision else None,

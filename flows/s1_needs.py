@@ -66,9 +66,7 @@ def needs_flow(
             cycle=cycle,
             meeting_date=meeting_date,
         )
-        outputs = needs_round_outputs(
-            assessment=assessment, figures=figures, proposal=payload, data_dir=data_dir
-        )
+        outputs = needs_round_outputs(assessment=assessment, figures=figures, proposal=payload, data_dir=data_dir)
         persisted = persist_round_task(
             region=region,
             cycle=cycle,
@@ -108,7 +106,7 @@ def needs_flow(
     assert persisted is not None  # max_rounds >= 1
     documents: list[str] = []
     if out_dir:
-        documents = export_round_task(list(persisted.versions.values()), f"{out_dir}/{STAGE.slug}")
+        documents = export_round_task(persisted.outputs(), f"{out_dir}/{STAGE.slug}")
     return StageResult(
         stage=STAGE,
         number=STAGE.number,

@@ -42,8 +42,7 @@ class DecisionRecord(BaseModel):
     decision_number: str | None = Field(default=None, description="Päätösnumero, if the body uses one.")
     comments: str = Field(
         default="",
-        description="Perustelut tai palautuksen kommentit: what the body asks to change when it returns "
-        "the proposal.",
+        description="Perustelut tai palautuksen kommentit: what the body asks to change when it returns the proposal.",
     )
     recorded_by: str = Field(min_length=1, description="Who recorded the decision (pöytäkirjanpitäjä).")
 

@@ -44,12 +44,8 @@ class AttachmentRef(_Model):
 
     number: int = Field(ge=1, description="Attachment number as referred to in the text (Liite 1, …).")
     title: str = Field(description="Attachment title.")
-    filename: str | None = Field(
-        default=None, description="File name when the attachment is embedded in the PDF."
-    )
-    public: bool = Field(
-        default=True, description="False when the attachment is not public (salassa pidettävä)."
-    )
+    filename: str | None = Field(default=None, description="File name when the attachment is embedded in the PDF.")
+    public: bool = Field(default=True, description="False when the attachment is not public (salassa pidettävä).")
 
 
 class AppealKind(StrEnum):
@@ -71,15 +67,11 @@ class AgendaContent(_Model):
     decision (päätös), appeal instructions (muutoksenhaku), attachments (liitteet).
     """
 
-    region_name: str = Field(
-        description="Welfare region printed in the header, e.g. 'Pirkanmaan hyvinvointialue'."
-    )
+    region_name: str = Field(description="Welfare region printed in the header, e.g. 'Pirkanmaan hyvinvointialue'.")
     body: str = Field(description="Deciding body, e.g. 'Aluehallitus'.")
     body_decides_verb: str = Field(description="Opening of the proposal, e.g. 'Aluehallitus päättää'.")
     meeting_date: dt.date = Field(description="Date of the meeting where the item is handled.")
-    section: int | None = Field(
-        default=None, description="Section (§) number; known only once the agenda is set."
-    )
+    section: int | None = Field(default=None, description="Section (§) number; known only once the agenda is set.")
     title: str = Field(description="Title of the item (asian otsikko).")
     dnro: str = Field(description="Case number (diaarinumero), e.g. 'PIRHA/2025/00.01.00/1'.")
     earlier_handling: list[EarlierHandling] = Field(
@@ -89,19 +81,12 @@ class AgendaContent(_Model):
         min_length=1, description="Preparers (valmistelijat), who also give more information."
     )
     presenter: Person = Field(description="Presenter (esittelijä) who makes the proposal.")
-    grounds: list[TextSection] = Field(
-        default_factory=list, description="Grounds (perustelut), section by section."
-    )
+    grounds: list[TextSection] = Field(default_factory=list, description="Grounds (perustelut), section by section.")
     proposal: str = Field(description="Decision proposal (ehdotus), e.g. 'Aluehallitus päättää hyväksyä …'.")
-    decision: str | None = Field(
-        default=None, description="The body's decision (päätös); empty until decided."
-    )
-    appeal_kind: AppealKind = Field(
-        default=AppealKind.OIKAISUVAATIMUS, description="Appeal route that applies."
-    )
+    decision: str | None = Field(default=None, description="The body's decision (päätös); empty until decided.")
+    appeal_kind: AppealKind = Field(default=AppealKind.OIKAISUVAATIMUS, description="Appeal route that applies.")
     appeal_instructions: list[TextSection] = Field(
-        description="Appeal instructions (oikaisuvaatimusohje or valitusosoitus), printed under "
-        "'Muutoksenhaku'."
+        description="Appeal instructions (oikaisuvaatimusohje or valitusosoitus), printed under 'Muutoksenhaku'."
     )
     attachments: list[AttachmentRef] = Field(default_factory=list, description="Attachments (liitteet).")
 
@@ -131,17 +116,13 @@ class DocumentMetadata(_Model):
     created: AwareDatetime = Field(
         description="Creation time: the artefact version's created_at, never the wall clock."
     )
-    modified: AwareDatetime | None = Field(
-        default=None, description="Modification time; defaults to `created`."
-    )
+    modified: AwareDatetime | None = Field(default=None, description="Modification time; defaults to `created`.")
 
 
 class PdfAttachment(_Model):
     """A file embedded in the PDF as a PDF/A-3 associated file (relationship 'Data')."""
 
-    filename: str = Field(
-        min_length=1, description="File name shown in the PDF reader, e.g. 's1-needs-v3.json'."
-    )
+    filename: str = Field(min_length=1, description="File name shown in the PDF reader, e.g. 's1-needs-v3.json'.")
     content: bytes = Field(description="The file's bytes, e.g. the artefact's canonical JSON.")
     description: str = Field(default="", description="Description shown in the PDF reader.")
     media_type: str = Field(default="application/json", description="MIME type of the content.")

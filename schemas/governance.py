@@ -44,12 +44,8 @@ class StageConfig(_Config):
 
     body: str = Field(description="Key of the deciding body in [bodies].")
     presenter: str = Field(description="Key of the presenter (esittelijä) in [people].")
-    preparers: list[str] = Field(
-        min_length=1, description="Keys of the preparers (valmistelijat) in [people]."
-    )
-    dnro: str = Field(
-        description="Case-number pattern; placeholders {region_code}, {cycle}, {stage_number}, {stage}."
-    )
+    preparers: list[str] = Field(min_length=1, description="Keys of the preparers (valmistelijat) in [people].")
+    dnro: str = Field(description="Case-number pattern; placeholders {region_code}, {cycle}, {stage_number}, {stage}.")
 
 
 class RegionConfig(_Config):

@@ -54,9 +54,7 @@ class NeedIndexParams(_Model):
     weight_share_65_plus: float = Field(
         default=0.30, ge=0, description="Paino: 65 vuotta täyttäneiden osuus väestöstä (oletus 0,30)"
     )
-    weight_low_income_rate: float = Field(
-        default=0.15, ge=0, description="Paino: pienituloisuusaste (oletus 0,15)"
-    )
+    weight_low_income_rate: float = Field(default=0.15, ge=0, description="Paino: pienituloisuusaste (oletus 0,15)")
     weight_basic_security_dependence: float = Field(
         default=0.15, ge=0, description="Paino: kokonaan perusturvan varassa olevien osuus (oletus 0,15)"
     )
@@ -140,19 +138,13 @@ class AreaProfile(_Model):
     unemployed: int | None = Field(description="Työttömät työnhakijat laskentapäivänä")
     unemployment_rate: float | None = Field(description="Työttömien työnhakijoiden osuus työvoimasta, %")
     long_term_unemployed: int | None = Field(description="Pitkäaikaistyöttömät")
-    long_term_unemployment_rate: float | None = Field(
-        description="Pitkäaikaistyöttömien osuus työvoimasta, %"
-    )
-    unemployed_disabled_or_ill: int | None = Field(
-        description="Vammaiset ja pitkäaikaissairaat työttömät työnhakijat"
-    )
+    long_term_unemployment_rate: float | None = Field(description="Pitkäaikaistyöttömien osuus työvoimasta, %")
+    unemployed_disabled_or_ill: int | None = Field(description="Vammaiset ja pitkäaikaissairaat työttömät työnhakijat")
     population_15_plus: int | None = Field(description="15 vuotta täyttänyt väestö")
     share_no_post_basic_education: float | None = Field(
         description="Ilman perusasteen jälkeistä tutkintoa olevien osuus 15+ -väestöstä, %"
     )
-    share_tertiary: float | None = Field(
-        description="Korkea-asteen tutkinnon suorittaneiden osuus 15+ -väestöstä, %"
-    )
+    share_tertiary: float | None = Field(description="Korkea-asteen tutkinnon suorittaneiden osuus 15+ -väestöstä, %")
     incomplete_fields: list[str] = Field(
         default_factory=list,
         description="Kentät, joissa osa kuntien luvuista on salattu: alueen luku on laskettu saatavilla olevista",
@@ -242,12 +234,8 @@ class ChangeAnalysis(_Model):
     rows: list[ChangeRow] = Field(description="Kunnat kuntakoodin mukaan")
     region: ChangeRow = Field(description="Hyvinvointialue")
     country: ChangeRow = Field(description="Koko maa")
-    municipalities_with_natural_decrease: int = Field(
-        description="Kuntia, joissa kuolleita enemmän kuin syntyneitä"
-    )
-    municipalities_with_net_out_migration: int = Field(
-        description="Kuntia, joissa kokonaisnettomuutto negatiivinen"
-    )
+    municipalities_with_natural_decrease: int = Field(description="Kuntia, joissa kuolleita enemmän kuin syntyneitä")
+    municipalities_with_net_out_migration: int = Field(description="Kuntia, joissa kokonaisnettomuutto negatiivinen")
     findings: list[str] = Field(description="Havainnot suomeksi, laskettu luvuista")
 
 

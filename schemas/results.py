@@ -44,9 +44,5 @@ class StageResult(BaseModel):
     cycle: int = Field(description="Planning cycle (year).")
     rounds: int = Field(description="How many proposals were made (1 + number of returns).")
     artefacts: list[VersionRef] = Field(description="The final round's artefact versions.")
-    decision: DecisionRecord | None = Field(
-        description="The body's decision on the final proposal, if taken."
-    )
-    documents: list[str] = Field(
-        default_factory=list, description="Paths of exported documents, if exported."
-    )
+    decision: DecisionRecord | None = Field(description="The body's decision on the final proposal, if taken.")
+    documents: list[str] = Field(default_factory=list, description="Paths of exported documents, if exported.")

@@ -54,6 +54,14 @@ def _store() -> Any:
     return open_store()
 
 
+def _validate_inputs(region: str, data_dir: Path | None) -> Any:
+    """Check the stage-1 inputs before any run starts, so bad input is one line and stores nothing."""
+    from soteflow.settings import get_settings
+    from tasks.needs import validate_needs_inputs
+
+    return validate_needs_inputs(data_dir or get_settings().input_dir, region)
+
+
 def _resolve_region(text: str, data_dir: Path | None = None) -> Any:
     from soteflow.data.regions import load_region_key, resolve_region
     from soteflow.settings import get_settings
@@ -77,21 +85,17 @@ def regions() -> None:
 def demo(
     region: RegionOpt = "HVA08",
     cycle: CycleOpt = DEFAULT_CYCLE,
-    out: Annotated[Path, typer.Option(help="Folder for documents, artefacts and summary.json.")] = Path(
-        "out/demo"
-    ),
+    out: Annotated[Path, typer.Option(help="Folder for documents, artefacts and summary.json.")] = Path("out/demo"),
     decisions: Annotated[
         Path | None, typer.Option(help="Scripted decisions (JSON); default: the body approves every stage.")
     ] = None,
-    data: Annotated[
-        Path | None, typer.Option(help="Folder of input files instead of the shipped data.")
-    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder of input files instead of the shipped data.")] = None,
 ) -> None:
     """Run the cycle's stages that exist, in order, with scripted decisions, and write DIR/summary.json."""
     from flows.cycle import cycle_flow
     from soteflow.gates import load_scripted
 
-    resolved = _resolve_region(region, data)
+    resolved = _validate_inputs(region, data)
     load_scripted(decisions)  # validate before anything runs
     summary = cycle_flow(
         region=resolved.code,
@@ -112,17 +116,13 @@ def demo(
 def stage_needs(
     region: RegionOpt = "HVA08",
     cycle: CycleOpt = DEFAULT_CYCLE,
-    data: Annotated[
-        Path | None, typer.Option(help="Folder of input files instead of the shipped data.")
-    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder of input files instead of the shipped data.")] = None,
     out: Annotated[Path | None, typer.Option(help="Export the stage's versions to this folder.")] = None,
     gate: Annotated[
         str,
         typer.Option(help="none: propose and stop (decide later); scripted; pause (needs a Prefect server)."),
     ] = "none",
-    decisions: Annotated[
-        Path | None, typer.Option(help="Scripted decisions file (with --gate scripted).")
-    ] = None,
+    decisions: Annotated[Path | None, typer.Option(help="Scripted decisions file (with --gate scripted).")] = None,
 ) -> None:
     """Stage 1, strategic service needs assessment (palvelutarvearvio)."""
     from flows.s1_needs import needs_flow
@@ -132,7 +132,7 @@ def stage_needs(
         mode = GateMode(gate)
     except ValueError:
         _fail(f"--gate must be one of {', '.join(m.value for m in GateMode)}")
-    resolved = _resolve_region(region, data)
+    resolved = _validate_inputs(region, data)
     load_scripted(decisions)
     result = needs_flow(
         region=resolved.code,
@@ -152,9 +152,7 @@ def _print_result(result: Any) -> None:
     if result.decision is None:
         typer.echo("  Ehdotus odottaa päätöstä: soteflow decide --stage needs …")
     else:
-        typer.echo(
-            f"  Päätös: {result.decision.outcome.label_fi} ({result.decision.body} {result.decision.section} §)"
-        )
+        typer.echo(f"  Päätös: {result.decision.outcome.label_fi} ({result.decision.body} {result.decision.section} §)")
     for path in result.documents:
         typer.echo(f"  {path}")
 

@@ -75,9 +75,7 @@ def decide_proposal(
             raise InputError(f"several runs wait for a decision ({ids}); name one with --flow-run")
         if runs:
             _resume(runs[0].id, decision)
-            return (
-                f"resumed flow run {runs[0].id} ({runs[0].name}) with the decision ({decision.outcome.value})"
-            )
+            return f"resumed flow run {runs[0].id} ({runs[0].name}) with the decision ({decision.outcome.value})"
     return record_in_store(region=region, cycle=cycle, stage=stage, decision=decision)
 
 
@@ -91,9 +89,7 @@ def record_in_store(*, region: str, cycle: int, stage: Stage, decision: Decision
     latest = history[-1]
     status = str(getattr(latest.status, "value", latest.status))
     if status != "proposed":
-        raise InputError(
-            f"the latest {stage.value} proposal (v{latest.version}) is {status}, not awaiting a decision"
-        )
+        raise InputError(f"the latest {stage.value} proposal (v{latest.version}) is {status}, not awaiting a decision")
     round_versions = {pkey: ref(latest, pkey)}
     # The round's other versions: the documents rendered from this proposal, and its inputs.
     for key in (f"{dkey}-pdf", f"{dkey}-html"):

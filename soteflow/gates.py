@@ -43,8 +43,7 @@ class DecisionInput(RunInput):
 
     outcome: Outcome = Field(
         title="Päätös",
-        description="approved = hyväksytty, returned = palautettu uudelleen valmisteltavaksi, "
-        "rejected = hylätty",
+        description="approved = hyväksytty, returned = palautettu uudelleen valmisteltavaksi, rejected = hylätty",
     )
     body: str = Field(title="Toimielin", description="The body that decided, e.g. Aluehallitus.")
     meeting_date: dt.date = Field(title="Kokouspäivä", description="Date of the meeting.")

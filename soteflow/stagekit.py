@@ -67,6 +67,11 @@ class PersistedRound:
     versions: dict[str, VersionRef] = field(default_factory=dict)
     proposal_key: str = ""
     document_keys: tuple[str, ...] = ()
+    source_keys: tuple[str, ...] = ()
+
+    def outputs(self) -> list[VersionRef]:
+        """The round's own outputs (everything but the input snapshots), for export."""
+        return [v for k, v in self.versions.items() if k not in self.source_keys]
 
     @property
     def proposal(self) -> VersionRef:
@@ -129,10 +134,7 @@ def persist_round(
     stored: dict[str, ArtefactVersion] = {}
 
     def inputs_of(keys: Sequence[str], external: Sequence[VersionRef] = ()) -> list[Any]:
-        refs = [
-            LineageRef(version_id=e.version_id, key=e.key, version=e.version, sha256=e.sha256)
-            for e in external
-        ]
+        refs = [LineageRef(version_id=e.version_id, key=e.key, version=e.version, sha256=e.sha256) for e in external]
         return [stored[k] for k in keys] + refs
 
     sources = list(sources)
@@ -204,6 +206,7 @@ def persist_round(
             **meta,
         )
         result.document_keys = (pdf_key, html_key)
+        result.source_keys = tuple(sorted(source_keys))
         for key, version in stored.items():
             if key not in source_keys and _status(version) == "draft":
                 tx.set_status(version, "proposed")
@@ -282,7 +285,10 @@ def record_decision(
                 )
             updated[key] = ref(version, key)
     return PersistedRound(
-        versions=updated, proposal_key=persisted.proposal_key, document_keys=persisted.document_keys
+        versions=updated,
+        proposal_key=persisted.proposal_key,
+        document_keys=persisted.document_keys,
+        source_keys=persisted.source_keys,
     )
 
 

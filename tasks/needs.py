@@ -233,9 +233,7 @@ def _dependency(u15: float | None, o65: float | None) -> float | None:
 
 def _area_profile(sources: NeedsSources, area: str, name: str, level: AreaLevel) -> AreaProfile:
     """Profile of one area from the rows of the files (municipality or the SSS country row)."""
-    age, pop, inc, une, edu = (
-        sources[n] for n in ("age", "population", "income", "unemployment", "education")
-    )
+    age, pop, inc, une, edu = (sources[n] for n in ("age", "population", "income", "unemployment", "education"))
     population = age.get(area, "vaerak-vaesto")
     if population is None:
         raise InputError(f"no population for area {area}", file=age.file, field="vaerak-vaesto")
@@ -580,9 +578,7 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
 def _findings(profiles: NeedProfileTable, index: NeedIndex, report: ReconciliationReport) -> list[str]:
     """Main findings in Finnish, generated from the numbers."""
     r, c = profiles.region, profiles.country
-    out = [
-        f"{profiles.region_name}: väkiluku {fmt_fi(r.population, 0)} ({len(profiles.municipalities)} kuntaa)."
-    ]
+    out = [f"{profiles.region_name}: väkiluku {fmt_fi(r.population, 0)} ({len(profiles.municipalities)} kuntaa)."]
     pp = "prosenttiyksikköä"
     for label, field in (
         ("65 vuotta täyttäneiden osuus", "share_65_plus"),
@@ -610,12 +606,52 @@ def _findings(profiles: NeedProfileTable, index: NeedIndex, report: Reconciliati
     return out
 
 
+#: ``KU`` codes in the exports that are not municipalities of the key and are expected there: the
+#: employment-service statistics (tyonv/12r5) publish job seekers whose municipality is not one of
+#: the current municipalities under these codes. They are listed in the reconciliation report.
+NON_MUNICIPAL_CODES: Mapping[str, frozenset[str]] = {"unemployment": frozenset({"KU199", "KUJOU"})}
+
+
+def check_area_codes(sources: NeedsSources, key: RegionKey) -> None:
+    """Refuse a ``KU`` code that is neither a municipality of the key nor a known non-municipal code.
+
+    An unknown municipality code means the file is of another area division or was edited by hand;
+    its figures would silently fall out of every region, so it is an error naming file, row and field.
+    """
+    known = {m.statfin_code for m in key.municipalities.values()}
+    for name, src in sources.sources.items():
+        allowed = known | NON_MUNICIPAL_CODES.get(name, frozenset())
+        column = src.table.frame[src.area_column].astype(str)
+        for position, code in enumerate(column):
+            if code.startswith("KU") and code not in allowed:
+                raise InputError(
+                    f"unknown municipality code {code!r} (not in the 2026 municipality key)",
+                    file=src.file,
+                    row=position + 1,
+                    field=src.area_column,
+                )
+
+
+def validate_needs_inputs(data_dir: Path, region_text: str) -> Region:
+    """Read and check every stage-1 input without computing: the CLI's check before a run starts.
+
+    Raises :class:`InputError` naming file, row and field; returns the resolved region.
+    """
+    key = load_key(data_dir)
+    region = resolve_region(region_text, key)
+    check_area_codes(load_needs_sources(data_dir), key)
+    if not (Path(data_dir) / MAP_FILE).is_file():
+        raise InputError("municipality map not found", file=Path(data_dir) / MAP_FILE)
+    return region
+
+
 def assess_needs(data_dir: Path, region_text: str, params: NeedIndexParams | None = None) -> NeedsAssessment:
     """Stage 1 assessment of one region: profiles, need index, change, reconciliation, findings."""
     params = params or NeedIndexParams()
     key = load_key(data_dir)
     region = resolve_region(region_text, key)
     sources = load_needs_sources(data_dir)
+    check_area_codes(sources, key)
     profiles = build_profiles(sources, key, region)
     index = compute_need_index(profiles, params)
     change = analyse_change(profiles, sources["population"].period)
@@ -633,9 +669,7 @@ def needs_map_svg(assessment: NeedsAssessment, data_dir: Path) -> str:
     if not path.is_file():
         raise InputError("municipality map not found", file=path)
     polygons = municipality_polygons(path)
-    values: dict[str, float | None] = {
-        r.area_code.removeprefix("KU"): r.index for r in assessment.need_index.rows
-    }
+    values: dict[str, float | None] = {r.area_code.removeprefix("KU"): r.index for r in assessment.need_index.rows}
     names = {r.area_code.removeprefix("KU"): r.name for r in assessment.need_index.rows}
     return choropleth_svg(
         polygons,

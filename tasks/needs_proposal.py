@@ -173,20 +173,15 @@ def build_needs_proposal(
             body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
         ),
         attachments=[
-            AttachmentRef(
-                number=1, title="Päätösehdotus koneluettavana (JSON)", filename="needs-proposal.json"
-            ),
-            AttachmentRef(
-                number=2, title="Palvelutarvearvion aineisto (JSON)", filename="needs-assessment.json"
-            ),
+            AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="needs-proposal.json"),
+            AttachmentRef(number=2, title="Palvelutarvearvion aineisto (JSON)", filename="needs-assessment.json"),
         ],
     )
     summary = "\n".join(
         [
             f"**{agenda.title}** — {region}, {body.name} {meeting.strftime('%-d.%-m.%Y')}",
             "",
-            f"Alueen tarveindeksi {fmt_fi(index.region.index, 1)} (koko maa = 100). "
-            f"Suurin tarve: {', '.join(top)}.",
+            f"Alueen tarveindeksi {fmt_fi(index.region.index, 1)} (koko maa = 100). Suurin tarve: {', '.join(top)}.",
             "",
             *[f"- {f}" for f in assessment.findings[:5]],
             "",
@@ -326,9 +321,7 @@ def needs_round_outputs(
     )
     source_keys = [s.key for s in sources]
     data = [
-        JsonOutput(
-            "needs-profile", "table", "Palvelutarveprofiilit", assessment.profiles, inputs=source_keys
-        ),
+        JsonOutput("needs-profile", "table", "Palvelutarveprofiilit", assessment.profiles, inputs=source_keys),
         JsonOutput("needs-index", "table", "Tarveindeksi", assessment.need_index, inputs=["needs-profile"]),
         JsonOutput(
             "needs-change",
@@ -395,7 +388,7 @@ def needs_round_outputs(
 def _inputs_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     root = data_dir_or_default(parameters.get("data_dir"))
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True, default=str).encode())
-    for path in sorted((root / "statfin").glob("*.json")) + [root / MAP_FILE]:
+    for path in [*sorted((root / "statfin").glob("*.json")), root / MAP_FILE]:
         if path.is_file():
             digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -405,9 +398,7 @@ _CACHE = CacheKeyFnPolicy(cache_key_fn=_inputs_key) + TASK_SOURCE
 
 
 @task(name="assess-needs", cache_policy=_CACHE, persist_result=True)
-def assess_needs_task(
-    *, region: str, data_dir: str | None, index_weights: dict[str, float] | None
-) -> NeedsAssessment:
+def assess_needs_task(*, region: str, data_dir: str | None, index_weights: dict[str, float] | None) -> NeedsAssessment:
     """Read the Statistics Finland exports and assess the region's service needs (pure computation)."""
     params = NeedIndexParams(**{f"weight_{k}": v for k, v in (index_weights or {}).items()})
     return assess_needs(data_dir_or_default(data_dir), region, params)

@@ -82,9 +82,7 @@ def record_decision_task(
 ) -> PersistedRound:
     """Record the body's decision on the round's proposal, bound to its sha256, and mirror it."""
     flow_run_id, _ = _run_ids()
-    updated = record_decision(
-        store=open_store(), persisted=persisted, decision=decision, flow_run_id=flow_run_id
-    )
+    updated = record_decision(store=open_store(), persisted=persisted, decision=decision, flow_run_id=flow_run_id)
     from prefect.artifacts import create_markdown_artifact
 
     from soteflow.stagekit import prefect_key

@@ -16,7 +16,7 @@ import pytest
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="soteflow-tests-"))
 for _name in list(os.environ):
-    if _name.startswith(("SOTEFLOW_", "PREFECT_")):
+    if _name.startswith(("SOTEFLOW_", "PREFECT_")) and _name not in {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}:
         del os.environ[_name]
 os.environ.update(
     {
@@ -29,6 +29,9 @@ os.environ.update(
     }
 )
 
+#: Switches for the test run itself, not settings of the code under test.
+_KEEP = {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
 
@@ -39,7 +42,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     from soteflow.settings import get_settings
 
     for name in list(os.environ):
-        if name.startswith("SOTEFLOW_"):
+        if name.startswith("SOTEFLOW_") and name not in _KEEP:
             monkeypatch.delenv(name)
     monkeypatch.setenv("SOTEFLOW_HOME", str(tmp_path / "soteflow-home"))
     get_settings.cache_clear()

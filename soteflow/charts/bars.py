@@ -49,9 +49,7 @@ def _f(value: float) -> str:
 
 
 def _chart_id(kind: str, payload: object) -> str:
-    digest = hashlib.sha256(
-        json.dumps([kind, payload], ensure_ascii=False, sort_keys=True).encode()
-    ).hexdigest()
+    digest = hashlib.sha256(json.dumps([kind, payload], ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     return f"c{digest[:10]}"
 
 
@@ -116,15 +114,11 @@ def _defs(chart_id: str, count: int) -> str:
     return "".join(parts)
 
 
-def _describe(
-    title: str, unit: str, labels: Sequence[str], series: Mapping[str, Values], decimals: int
-) -> str:
+def _describe(title: str, unit: str, labels: Sequence[str], series: Mapping[str, Values], decimals: int) -> str:
     """The data in words for ``<desc>``: one sentence per series."""
     sentences = []
     for name, values in series.items():
-        items = ", ".join(
-            f"{label}: {fi_number(v, decimals)}" for label, v in zip(labels, values, strict=True)
-        )
+        items = ", ".join(f"{label}: {fi_number(v, decimals)}" for label, v in zip(labels, values, strict=True))
         sentences.append(f"{name} ({unit}): {items}.")
     return " ".join(sentences)
 
@@ -157,9 +151,7 @@ def _legend(chart_id: str, names: Sequence[str], y: float, *, lines: bool = Fals
                 f'<rect x="{_f(x)}" y="{_f(y)}" width="16" height="{_f(SMALL)}" '
                 f'fill="{_fill(chart_id, index)}" stroke="#000" stroke-width="0.8"/>'
             )
-        parts.append(
-            f'<text x="{_f(x + 22)}" y="{_f(y + SMALL - 1)}" font-size="{_f(SMALL)}">{escape(name)}</text>'
-        )
+        parts.append(f'<text x="{_f(x + 22)}" y="{_f(y + SMALL - 1)}" font-size="{_f(SMALL)}">{escape(name)}</text>')
         x += item_width
     parts.append("</g>")
     return parts, (y + row_height)
@@ -211,9 +203,7 @@ def bar_chart_svg(
     )
     desc = _describe(title, unit, categories, series, value_decimals)
     n_series = len(names)
-    ref_text = reference_label or (
-        fi_number(reference_line, tick_decimals) if reference_line is not None else ""
-    )
+    ref_text = reference_label or (fi_number(reference_line, tick_decimals) if reference_line is not None else "")
 
     if horizontal:
         label_width = max(_text_width(c, FONT) for c in categories) + 10 if categories else 10
@@ -234,15 +224,12 @@ def bar_chart_svg(
         parts.append(_defs(chart_id, n_series))
         parts.append('<g class="grid" stroke="#bdbdbd" stroke-width="0.6">')
         for tick in ticks:
-            parts.append(
-                f'<line x1="{_f(pos(tick))}" y1="{_f(top)}" x2="{_f(pos(tick))}" y2="{_f(axis_y)}"/>'
-            )
+            parts.append(f'<line x1="{_f(pos(tick))}" y1="{_f(top)}" x2="{_f(pos(tick))}" y2="{_f(axis_y)}"/>')
         parts.append("</g>")
         parts.append(f'<g class="ticks" text-anchor="middle" font-size="{_f(SMALL)}">')
         for tick in ticks:
             parts.append(
-                f'<text x="{_f(pos(tick))}" '
-                f'y="{_f(axis_y + 14)}">{escape(fi_number(tick, tick_decimals))}</text>'
+                f'<text x="{_f(pos(tick))}" y="{_f(axis_y + 14)}">{escape(fi_number(tick, tick_decimals))}</text>'
             )
         parts.append("</g>")
         parts.append(
@@ -261,8 +248,7 @@ def bar_chart_svg(
                 y = gy + si * bar
                 if value is None:
                     parts.append(
-                        f'<text x="{_f(zero + 4)}" y="{_f(y + bar - 3)}" '
-                        f'font-size="{_f(SMALL)}">{MISSING}</text>'
+                        f'<text x="{_f(zero + 4)}" y="{_f(y + bar - 3)}" font-size="{_f(SMALL)}">{MISSING}</text>'
                     )
                     continue
                 x0, x1 = sorted((zero, pos(float(value))))
@@ -278,8 +264,7 @@ def bar_chart_svg(
                     f'text-anchor="{anchor}">{escape(fi_number(value, value_decimals))}</text>'
                 )
         parts.append(
-            f'<line x1="{_f(zero)}" y1="{_f(top)}" x2="{_f(zero)}" '
-            f'y2="{_f(axis_y)}" stroke="#000" stroke-width="1.2"/>'
+            f'<line x1="{_f(zero)}" y1="{_f(top)}" x2="{_f(zero)}" y2="{_f(axis_y)}" stroke="#000" stroke-width="1.2"/>'
         )
         parts.append(
             f'<line x1="{_f(left)}" y1="{_f(axis_y)}" x2="{_f(left + plot_width)}" '
@@ -292,8 +277,7 @@ def bar_chart_svg(
                 f'stroke="#000" stroke-width="1.2" stroke-dasharray="5 3"/>'
             )
             parts.append(
-                f'<text x="{_f(rx + 3)}" y="{_f(axis_y - 3)}" '
-                f'font-size="{_f(SMALL)}">{escape(ref_text)}</text>'
+                f'<text x="{_f(rx + 3)}" y="{_f(axis_y - 3)}" font-size="{_f(SMALL)}">{escape(ref_text)}</text>'
             )
         parts.extend(legend)
     else:
@@ -317,15 +301,12 @@ def bar_chart_svg(
         parts.append(_defs(chart_id, n_series))
         parts.append('<g class="grid" stroke="#bdbdbd" stroke-width="0.6">')
         for tick in ticks:
-            parts.append(
-                f'<line x1="{_f(left)}" y1="{_f(pos(tick))}" x2="{_f(WIDTH - right)}" y2="{_f(pos(tick))}"/>'
-            )
+            parts.append(f'<line x1="{_f(left)}" y1="{_f(pos(tick))}" x2="{_f(WIDTH - right)}" y2="{_f(pos(tick))}"/>')
         parts.append("</g>")
         parts.append(f'<g class="ticks" text-anchor="end" font-size="{_f(SMALL)}">')
         for tick in ticks:
             parts.append(
-                f'<text x="{_f(left - 6)}" '
-                f'y="{_f(pos(tick) + 3.5)}">{escape(fi_number(tick, tick_decimals))}</text>'
+                f'<text x="{_f(left - 6)}" y="{_f(pos(tick) + 3.5)}">{escape(fi_number(tick, tick_decimals))}</text>'
             )
         parts.append("</g>")
         parts.append(
@@ -373,8 +354,7 @@ def bar_chart_svg(
             f'y2="{_f(zero)}" stroke="#000" stroke-width="1.2"/>'
         )
         parts.append(
-            f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" '
-            f'y2="{_f(axis_y)}" stroke="#000" stroke-width="1"/>'
+            f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" y2="{_f(axis_y)}" stroke="#000" stroke-width="1"/>'
         )
         if reference_line is not None:
             ry = pos(reference_line)
@@ -401,9 +381,7 @@ def _marker(index: int, x: float, y: float) -> str:
     if kind == "square":
         return f'<rect x="{_f(x - 3.2)}" y="{_f(y - 3.2)}" width="6.4" height="6.4" {style}/>'
     if kind == "triangle":
-        return (
-            f'<path d="M{_f(x)} {_f(y - 4.2)} L{_f(x + 4)} {_f(y + 3)} L{_f(x - 4)} {_f(y + 3)} Z" {style}/>'
-        )
+        return f'<path d="M{_f(x)} {_f(y - 4.2)} L{_f(x + 4)} {_f(y + 3)} L{_f(x - 4)} {_f(y + 3)} Z" {style}/>'
     return (
         f'<path d="M{_f(x)} {_f(y - 4.5)} L{_f(x + 4.5)} {_f(y)} '
         f'L{_f(x)} {_f(y + 4.5)} L{_f(x - 4.5)} {_f(y)} Z" '
@@ -445,9 +423,7 @@ def line_chart_svg(
     tick_decimals = _tick_decimals(ticks)
     low, high = ticks[0], ticks[-1]
     names = list(series)
-    chart_id = _chart_id(
-        "line", [list(x_labels), {k: list(v) for k, v in series.items()}, title, unit, decimals]
-    )
+    chart_id = _chart_id("line", [list(x_labels), {k: list(v) for k, v in series.items()}, title, unit, decimals])
     left, right, top, plot_height = 56.0, 40.0, 18.0, 220.0
     plot_width = WIDTH - left - right
     step = plot_width / max(len(x_labels) - 1, 1)
@@ -465,15 +441,12 @@ def line_chart_svg(
     parts = _open_svg(chart_id, height, title, _describe(title, unit, x_labels, series, value_decimals))
     parts.append('<g class="grid" stroke="#bdbdbd" stroke-width="0.6">')
     for tick in ticks:
-        parts.append(
-            f'<line x1="{_f(left)}" y1="{_f(py(tick))}" x2="{_f(WIDTH - right)}" y2="{_f(py(tick))}"/>'
-        )
+        parts.append(f'<line x1="{_f(left)}" y1="{_f(py(tick))}" x2="{_f(WIDTH - right)}" y2="{_f(py(tick))}"/>')
     parts.append("</g>")
     parts.append(f'<g class="ticks" text-anchor="end" font-size="{_f(SMALL)}">')
     for tick in ticks:
         parts.append(
-            f'<text x="{_f(left - 6)}" '
-            f'y="{_f(py(tick) + 3.5)}">{escape(fi_number(tick, tick_decimals))}</text>'
+            f'<text x="{_f(left - 6)}" y="{_f(py(tick) + 3.5)}">{escape(fi_number(tick, tick_decimals))}</text>'
         )
     parts.append("</g>")
     parts.append(
@@ -489,8 +462,7 @@ def line_chart_svg(
         f'y2="{_f(py(0.0))}" stroke="#000" stroke-width="1.2"/>'
     )
     parts.append(
-        f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" '
-        f'y2="{_f(axis_y)}" stroke="#000" stroke-width="1"/>'
+        f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" y2="{_f(axis_y)}" stroke="#000" stroke-width="1"/>'
     )
     for si, name in enumerate(names):
         values = series[name]
@@ -506,9 +478,7 @@ def line_chart_svg(
         for run in runs:
             if len(run) > 1:
                 points = " ".join(f"{_f(x)},{_f(y)}" for x, y in run)
-                parts.append(
-                    f'<polyline points="{points}" fill="none" stroke="#000" stroke-width="1.6"{dash_attr}/>'
-                )
+                parts.append(f'<polyline points="{points}" fill="none" stroke="#000" stroke-width="1.6"{dash_attr}/>')
         last = max((i for i, v in enumerate(values) if v is not None), default=None)
         for i, value in enumerate(values):
             if value is None:

@@ -189,9 +189,7 @@ def choropleth_svg(
             text = f"{label}: {MISSING_LABEL}"
         out.append(f'<path d="{d}" fill="{fill}"><title>{escape(text)}</title></path>')
     out.append("</g>")
-    out.append(
-        _legend(edges, palette, map_w + 10, legend_title, decimals, missing=len(known) < len(coloured))
-    )
+    out.append(_legend(edges, palette, map_w + 10, legend_title, decimals, missing=len(known) < len(coloured)))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -242,9 +240,7 @@ def _legend(
     return "".join(parts)
 
 
-def _describe(
-    known: Mapping[str, float], coloured: Sequence[str], names: Mapping[str, str], decimals: int
-) -> str:
+def _describe(known: Mapping[str, float], coloured: Sequence[str], names: Mapping[str, str], decimals: int) -> str:
     """A text alternative: how many areas, the highest and lowest, and how many lack data."""
     if not known:
         return f"Kartta {len(coloured)} alueesta; yhdeltäkään ei ole tietoa."

@@ -111,9 +111,7 @@ class PxTable:
 def parse_updated(text: str, *, file: str) -> datetime:
     """Parse PxWeb's ``updated`` stamp (``2026-05-29T05.00.00Z``, or ISO 8601) as aware UTC."""
     # PxWeb v1 writes the time part with dots instead of colons; normalise before parsing.
-    m = re.fullmatch(
-        r"(\d{4}-\d{2}-\d{2})T(\d{2})[.:](\d{2})[.:](\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?", text
-    )
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2})[.:](\d{2})[.:](\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?", text)
     if not m:
         raise InputError(f"unreadable update time {text!r}", file=file, field="metadata.updated")
     date, hh, mm, ss, tz = m.groups()
@@ -136,7 +134,8 @@ def read_pxweb(path: str | Path, *, require: Sequence[str] = ()) -> PxTable:
     missing marker (``"..."``, ``"."``), and two rows with the same key.
     """
     path = Path(path)
-    name = path.name
+    name = path.name  # provenance keeps the bare name, so hashes do not depend on where data lives
+    where = str(path)  # errors name the full path the user gave
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -148,73 +147,71 @@ def read_pxweb(path: str | Path, *, require: Sequence[str] = ()) -> PxTable:
         # utf-8-sig strips a BOM that Excel-era tools and some proxies add.
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=name) from exc
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=where) from exc
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         hint = " (file truncated?)" if exc.pos >= len(text.rstrip()) else ""
         raise InputError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}", file=name
+            f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}", file=where
         ) from exc
     if not isinstance(doc, dict):
-        raise InputError("not a PxWeb json export: the top level is not an object", file=name)
+        raise InputError("not a PxWeb json export: the top level is not an object", file=where)
     for member in ("columns", "data"):
         if member not in doc:
-            raise InputError(f"not a PxWeb json export: '{member}' missing", file=name, field=member)
+            raise InputError(f"not a PxWeb json export: '{member}' missing", file=where, field=member)
         if not isinstance(doc[member], list):
-            raise InputError(f"'{member}' is not a list", file=name, field=member)
+            raise InputError(f"'{member}' is not a list", file=where, field=member)
 
     columns = _parse_columns(doc["columns"], name)
     codes = [c.code for c in columns]
     if not any(c.type == "c" for c in columns):
-        raise InputError("no content (type c) column", file=name, field="columns")
+        raise InputError("no content (type c) column", file=where, field="columns")
     key_cols = [c.code for c in columns if c.type in ("d", "t")]
     val_cols = [c.code for c in columns if c.type == "c"]
     present = set(codes)
     for code in require:
         if code not in present:
-            raise InputError(
-                f"required column missing (columns present: {', '.join(codes)})", file=name, field=code
-            )
+            raise InputError(f"required column missing (columns present: {', '.join(codes)})", file=where, field=code)
 
     keys: list[list[str]] = [[] for _ in key_cols]
     values: list[list[float]] = [[] for _ in val_cols]
     seen: dict[tuple[str, ...], int] = {}
     for i, row in enumerate(doc["data"], start=1):
         if not isinstance(row, dict):
-            raise InputError("data row is not an object", file=name, row=i)
+            raise InputError("data row is not an object", file=where, row=i)
         key = row.get("key")
         vals = row.get("values")
         if not isinstance(key, list):
-            raise InputError("'key' missing or not a list", file=name, row=i, field="key")
+            raise InputError("'key' missing or not a list", file=where, row=i, field="key")
         if not isinstance(vals, list):
-            raise InputError("'values' missing or not a list", file=name, row=i, field="values")
+            raise InputError("'values' missing or not a list", file=where, row=i, field="values")
         if len(key) != len(key_cols):
             raise InputError(
                 f"key has {len(key)} items, expected {len(key_cols)} ({', '.join(key_cols)})",
-                file=name,
+                file=where,
                 row=i,
                 field="key",
             )
         if len(vals) != len(val_cols):
             raise InputError(
                 f"values has {len(vals)} items, expected {len(val_cols)} ({', '.join(val_cols)})",
-                file=name,
+                file=where,
                 row=i,
                 field="values",
             )
         tkey: list[str] = []
         for code, item in zip(key_cols, key, strict=True):
             if not isinstance(item, str):
-                raise InputError(f"key item {item!r} is not a string", file=name, row=i, field=code)
+                raise InputError(f"key item {item!r} is not a string", file=where, row=i, field=code)
             tkey.append(item)
         first = seen.setdefault(tuple(tkey), i)
         if first != i:
-            raise InputError(f"duplicate key {tkey} (first at row {first})", file=name, row=i, field="key")
+            raise InputError(f"duplicate key {tkey} (first at row {first})", file=where, row=i, field="key")
         for j, item in enumerate(tkey):
             keys[j].append(item)
         for j, (code, item) in enumerate(zip(val_cols, vals, strict=True)):
-            values[j].append(_parse_value(item, file=name, row=i, field=code))
+            values[j].append(_parse_value(item, file=where, row=i, field=code))
 
     data: dict[str, Any] = {}
     for code, col in zip(key_cols, keys, strict=True):
@@ -232,8 +229,8 @@ def read_pxweb(path: str | Path, *, require: Sequence[str] = ()) -> PxTable:
         stamp = meta[0].get("updated")
         if stamp is not None:
             if not isinstance(stamp, str):
-                raise InputError("update time is not a string", file=name, field="metadata.updated")
-            updated = parse_updated(stamp, file=name)
+                raise InputError("update time is not a string", file=where, field="metadata.updated")
+            updated = parse_updated(stamp, file=where)
     provenance = PxProvenance(file=name, label=label, source=source, updated=updated, sha256=sha256)
     return PxTable(frame=frame, columns=tuple(columns), provenance=provenance)
 
@@ -244,14 +241,14 @@ def _parse_columns(items: list[Any], name: str) -> list[PxColumn]:
     for i, col in enumerate(items, start=1):
         where = f"columns[{i}]"
         if not isinstance(col, dict):
-            raise InputError(f"{where} is not an object", file=name, field="columns")
+            raise InputError(f"{where} is not an object", file=where, field="columns")
         code, text, ctype = col.get("code"), col.get("text", ""), col.get("type")
         if not isinstance(code, str) or not code:
-            raise InputError(f"{where} has no code", file=name, field="columns")
+            raise InputError(f"{where} has no code", file=where, field="columns")
         if ctype not in ("d", "t", "c"):
-            raise InputError(f"{where} has type {ctype!r}, expected d, t or c", file=name, field=code)
+            raise InputError(f"{where} has type {ctype!r}, expected d, t or c", file=where, field=code)
         if code in seen:
-            raise InputError("column code appears twice", file=name, field=code)
+            raise InputError("column code appears twice", file=where, field=code)
         seen.add(code)
         columns.append(PxColumn(code=code, text=str(text), type=ctype))
     return columns

@@ -141,9 +141,7 @@ class RegionKey:
 
     def map_municipalities(self, region_code: str) -> list[Municipality]:
         """The region's municipalities as in the 2021 map (merged-away ones included), by code."""
-        return sorted(
-            (m for m in self.municipalities.values() if m.region_code == region_code), key=lambda m: m.code
-        )
+        return sorted((m for m in self.municipalities.values() if m.region_code == region_code), key=lambda m: m.code)
 
     def current_municipalities(self, region_code: str) -> list[Municipality]:
         """The region's municipalities in the current division (merged-away ones dropped), by code."""
@@ -164,9 +162,7 @@ class RegionKey:
 
 def _norm(text: str) -> str:
     """Case- and space-insensitive form for matching names (ä/ö kept: they distinguish names)."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().replace("-", " - ").split()).replace(
-        " - ", "-"
-    )
+    return " ".join(unicodedata.normalize("NFC", text).casefold().replace("-", " - ").split()).replace(" - ", "-")
 
 
 def _aliases(region: Region) -> set[str]:

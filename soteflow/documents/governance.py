@@ -141,9 +141,7 @@ def load_governance(
         ) from exc
     config = load_region_config(region_code, config_dir, region_name=region_name)
     if stage not in config.stages:
-        raise InputError(
-            "stage is not configured", file=config_dir / DEFAULT_FILE, field=f"stages.{stage.value}"
-        )
+        raise InputError("stage is not configured", file=config_dir / DEFAULT_FILE, field=f"stages.{stage.value}")
     stage_config = config.stages[stage]
     return StageGovernance(
         region_code=region_code,

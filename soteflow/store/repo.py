@@ -81,9 +81,7 @@ JSON_MEDIA_TYPE = "application/json"
 #: :func:`record_decision`, so every such status has a decision bound to the version's hash.
 ALLOWED_TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
     VersionStatus.DRAFT: frozenset({VersionStatus.PROPOSED, VersionStatus.SUPERSEDED}),
-    VersionStatus.PROPOSED: frozenset(
-        {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED}
-    ),
+    VersionStatus.PROPOSED: frozenset({VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED}),
     VersionStatus.APPROVED: frozenset({VersionStatus.SUPERSEDED}),
     VersionStatus.RETURNED: frozenset(),
     VersionStatus.REJECTED: frozenset(),
@@ -129,9 +127,7 @@ def _audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     session.add(
-        AuditEvent(
-            actor=actor, action=action, artefact_id=artefact_id, version_id=version_id, details=details or {}
-        )
+        AuditEvent(actor=actor, action=action, artefact_id=artefact_id, version_id=version_id, details=details or {})
     )
 
 
@@ -199,15 +195,11 @@ def get_or_create_artefact(
             thing for the whole cycle). A different title is ignored: the first save names it.
     """
     stage_value = _validate_identity(region, cycle, stage, key, kind)
-    statement = select(Artefact).where(
-        Artefact.region == region, Artefact.cycle == cycle, Artefact.key == key
-    )
+    statement = select(Artefact).where(Artefact.region == region, Artefact.cycle == cycle, Artefact.key == key)
     for _ in range(_MAX_SAVE_ATTEMPTS):
         artefact = session.exec(statement).first()
         if artefact is None:
-            artefact = Artefact(
-                region=region, cycle=cycle, stage=stage_value, key=key, kind=kind, title=title
-            )
+            artefact = Artefact(region=region, cycle=cycle, stage=stage_value, key=key, kind=kind, title=title)
             try:
                 # A savepoint: on PostgreSQL a concurrent creator may win the unique key, and
                 # only this insert, not the caller's whole unit of work, must be undone.
@@ -265,9 +257,7 @@ def _save_version(
         # time. SQLite renders no FOR UPDATE; its BEGIN IMMEDIATE lock already serialises.
         session.exec(select(Artefact).where(Artefact.id == artefact.id).with_for_update()).one()
         existing = session.exec(
-            select(ArtefactVersion).where(
-                ArtefactVersion.artefact_id == artefact.id, ArtefactVersion.sha256 == sha256
-            )
+            select(ArtefactVersion).where(ArtefactVersion.artefact_id == artefact.id, ArtefactVersion.sha256 == sha256)
         ).first()
         if existing is not None:
             # Idempotent: identical content is the existing version (its lineage and metadata
@@ -498,8 +488,7 @@ def set_version_status(
         ).first()
         if later is None:
             raise InvalidTransitionError(
-                f"version {current.version} is the latest approved version; "
-                "it is superseded only by a later approval"
+                f"version {current.version} is the latest approved version; it is superseded only by a later approval"
             )
     _change_status(session, current, new, actor=actor, reason=reason)
     if isinstance(version, ArtefactVersion) and version is not current:
@@ -569,9 +558,7 @@ def record_decision(
             "decision_number": decision_number,
         },
     )
-    _change_status(
-        session, current, VersionStatus(result.value), actor=actor, reason=f"decision {decision.id}"
-    )
+    _change_status(session, current, VersionStatus(result.value), actor=actor, reason=f"decision {decision.id}")
     if result is DecisionOutcome.APPROVED:
         earlier = session.exec(
             select(ArtefactVersion).where(
@@ -726,9 +713,7 @@ def export_version(*, session: Session, blobs: BlobStore, version: ArtefactVersi
     target = dest_dir / f"{artefact.key}-v{version.version}.{_extension(version.media_type)}"
     if version.payload is not None:
         value = read_json(version)
-        target.write_text(
-            json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        target.write_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     elif version.file_path is not None:
         target.write_bytes(blobs.read(version.file_path, version.sha256))
     else:
@@ -841,9 +826,7 @@ class StoreTransaction:
         self, version: ArtefactVersion | uuid.UUID, status: VersionStatus | str, *, reason: str | None = None
     ) -> None:
         """Change a version's status (see :func:`set_version_status`); updates ``version`` too."""
-        set_version_status(
-            session=self.session, actor=self.actor, version=version, status=status, reason=reason
-        )
+        set_version_status(session=self.session, actor=self.actor, version=version, status=status, reason=reason)
 
     def record_decision(
         self,

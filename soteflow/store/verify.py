@@ -66,9 +66,7 @@ class VerificationReport(BaseModel):
         """Raise :class:`StoreIntegrityError` listing the problems, if there are any."""
         if self.problems:
             lines = "\n".join(f"- {p}" for p in self.problems)
-            raise StoreIntegrityError(
-                f"the artefact store does not verify ({len(self.problems)} problems):\n{lines}"
-            )
+            raise StoreIntegrityError(f"the artefact store does not verify ({len(self.problems)} problems):\n{lines}")
 
     def summary(self) -> str:
         """One line for the CLI."""

@@ -42,8 +42,7 @@ def test_bar_chart_is_deterministic_and_accessible(horizontal: bool) -> None:
     desc = root.find("svg:desc", NS).text
     assert "Tampere: 1\u00a0234,5" in desc and "Ylöjärvi <&>: .." in desc
     assert (
-        root.get("aria-labelledby")
-        == f"{root.find('svg:title', NS).get('id')} {root.find('svg:desc', NS).get('id')}"
+        root.get("aria-labelledby") == f"{root.find('svg:title', NS).get('id')} {root.find('svg:desc', NS).get('id')}"
     )
     texts = _texts(first)
     assert "euroa/asukas" in texts  # value-axis label
@@ -59,9 +58,7 @@ def test_series_differ_by_pattern_not_only_tone() -> None:
     root = ET.fromstring(svg)
     assert root.find(".//svg:pattern", NS) is not None
     fills = {
-        r.get("fill")
-        for r in root.iter("{http://www.w3.org/2000/svg}rect")
-        if r.find("svg:title", NS) is not None
+        r.get("fill") for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.find("svg:title", NS) is not None
     }
     assert len(fills) == 2 and any(f.startswith("url(#") for f in fills)
 

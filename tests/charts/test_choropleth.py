@@ -46,9 +46,7 @@ def test_svg_is_accessible_and_classed() -> None:
     assert root.get("role") == "img" and root.get("viewBox", "").startswith("0 0 ")
     assert root.find(f"{NS}title").text == "Testi"  # type: ignore[union-attr]
     desc = root.find(f"{NS}desc").text  # type: ignore[union-attr]
-    assert (
-        desc == "Kartta 6 alueesta. Suurin arvo: 005 5,0; pienin arvo: Aakkola 1,0. Tieto puuttuu 1 alueelta."
-    )
+    assert desc == "Kartta 6 alueesta. Suurin arvo: 005 5,0; pienin arvo: Aakkola 1,0. Tieto puuttuu 1 alueelta."
     paths = {p.find(f"{NS}title").text: p.get("fill") for p in root.iter(f"{NS}path")}  # type: ignore[union-attr]
     assert paths["Aakkola: 1,0"] == PALETTE[0]
     assert paths["005: 5,0"] == PALETTE[-1]

@@ -71,25 +71,27 @@ def _error(path: Path, **kwargs: object) -> InputError:
 
 def test_truncated_file() -> None:
     err = _error(FIXTURES / "truncated.json")
-    assert err.file == "truncated.json"
+    assert Path(err.file).name == "truncated.json"
     assert "not valid JSON" in str(err) and "truncated" in str(err)
 
 
 def test_not_json(tmp_path: Path) -> None:
     bad = tmp_path / "table.json"
     bad.write_text("Alue;Väestö\nKU837;263337\n", encoding="utf-8")
-    assert str(_error(bad)).startswith("table.json: not valid JSON at line 1 column 1")
+    assert str(_error(bad)).rsplit("/", 1)[-1].startswith("table.json: not valid JSON at line 1 column 1")
 
 
 def test_missing_data_member() -> None:
     err = _error(FIXTURES / "missing_data.json")
-    assert (err.file, err.field) == ("missing_data.json", "data")
+    assert (Path(err.file).name, err.field) == ("missing_data.json", "data")
 
 
 def test_wrong_key_length_names_row() -> None:
     err = _error(FIXTURES / "wrong_key_length.json")
     assert (err.row, err.field) == (2, "key")
-    assert str(err).startswith("wrong_key_length.json, row 2, field key: key has 1 items, expected 2")
+    assert (
+        str(err).rsplit("/", 1)[-1].startswith("wrong_key_length.json, row 2, field key: key has 1 items, expected 2")
+    )
 
 
 def test_wrong_values_length_names_row() -> None:
@@ -100,7 +102,7 @@ def test_wrong_values_length_names_row() -> None:
 def test_non_numeric_value_names_row_and_column() -> None:
     err = _error(FIXTURES / "non_numeric.json")
     # "12,5" (decimal comma) is not the PxWeb number format.
-    assert str(err).startswith("non_numeric.json, row 2, field osuus: value '12,5'")
+    assert str(err).rsplit("/", 1)[-1].startswith("non_numeric.json, row 2, field osuus: value '12,5'")
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", " 12", "1_000", "abc"])
@@ -123,7 +125,7 @@ def test_duplicate_key() -> None:
 
 def test_required_column_missing() -> None:
     err = _error(FIXTURES / "valid_small.json", require=["vaesto", "TYOVOIMATK"])
-    assert (err.file, err.field) == ("valid_small.json", "TYOVOIMATK")
+    assert (Path(err.file).name, err.field) == ("valid_small.json", "TYOVOIMATK")
     assert "required column missing" in err.reason
 
 

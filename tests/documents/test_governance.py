@@ -78,9 +78,7 @@ def test_unknown_stage_in_region_file(config_dir: Path) -> None:
 def test_missing_key_names_file_and_field(config_dir: Path) -> None:
     default = config_dir / "default.toml"
     text = default.read_text(encoding="utf-8")
-    default.write_text(
-        text.replace('[stages.chains]\nbody = "aluehallitus"\n', "[stages.chains]\n"), encoding="utf-8"
-    )
+    default.write_text(text.replace('[stages.chains]\nbody = "aluehallitus"\n', "[stages.chains]\n"), encoding="utf-8")
     with pytest.raises(InputError, match="missing") as info:
         load_governance("HVA99", "needs", config_dir)
     assert info.value.file == str(default)

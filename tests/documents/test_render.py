@@ -64,9 +64,7 @@ def make_item(**changes: Any) -> AgendaItem:
         preparers=[Person(name="Esimerkki Suunnittelija", title="erityisasiantuntija")],
         presenter=Person(name="Esimerkki Esittelijä", title="hyvinvointialuejohtaja"),
         grounds=[
-            TextSection(
-                heading="Tausta", paragraphs=["Arvio perustuu väestötietoihin <script>alert(1)</script>."]
-            )
+            TextSection(heading="Tausta", paragraphs=["Arvio perustuu väestötietoihin <script>alert(1)</script>."])
         ],
         proposal="Aluehallitus päättää hyväksyä strategisen palvelutarpeiden arvioinnin 2025.",
         appeal_instructions=standard_appeal_instructions(
@@ -102,9 +100,7 @@ def make_context(**changes: Any) -> dict[str, Any]:
             {"label": "Tarveindeksi", "format": "number", "decimals": 1},
         ],
         table_rows=[["Tampere", 249009, 103.4], ["Nokia", 35000, None], ["Ylöjärvi", 33500, -1.25]],
-        chart_svg=bar_chart_svg(
-            ["Tampere", "Nokia"], {"2025": [103.4, 98.1]}, title="Tarveindeksi", unit="indeksi"
-        ),
+        chart_svg=bar_chart_svg(["Tampere", "Nokia"], {"2025": [103.4, 98.1]}, title="Tarveindeksi", unit="indeksi"),
     )
     context.update(changes)
     return context
@@ -199,10 +195,7 @@ def test_same_input_gives_identical_bytes(rendered: tuple[Path, str]) -> None:
         templates_dir=TEMPLATES,
     )
     assert other.pdf != again.pdf
-    assert (
-        PdfReader(io.BytesIO(other.pdf)).trailer["/ID"][0]
-        != PdfReader(io.BytesIO(again.pdf)).trailer["/ID"][0]
-    )
+    assert PdfReader(io.BytesIO(other.pdf)).trailer["/ID"][0] != PdfReader(io.BytesIO(again.pdf)).trailer["/ID"][0]
 
 
 def test_missing_variable_raises() -> None:
@@ -262,8 +255,6 @@ def test_fetcher_refuses_http_and_files_outside(tmp_path: Path, no_network: None
 def test_file_outside_templates_in_html_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "x.css"
     outside.write_text("body { color: red }")
-    html = (
-        f'<html lang="fi"><head><link rel="stylesheet" href="{outside.as_uri()}"></head><body>x</body></html>'
-    )
+    html = f'<html lang="fi"><head><link rel="stylesheet" href="{outside.as_uri()}"></head><body>x</body></html>'
     with pytest.raises(ForbiddenResourceError):
         html_to_pdf(html, metadata=make_metadata(), templates_dir=TEMPLATES)

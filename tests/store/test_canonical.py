@@ -29,9 +29,7 @@ def test_sorted_keys_no_whitespace_utf8() -> None:
 
 def test_model_and_equal_dict_give_same_bytes() -> None:
     row = Row(municipality="Tampere", share=0.25, day=dt.date(2025, 1, 31))
-    assert canonical_json(row) == canonical_json(
-        {"day": "2025-01-31", "municipality": "Tampere", "share": 0.25}
-    )
+    assert canonical_json(row) == canonical_json({"day": "2025-01-31", "municipality": "Tampere", "share": 0.25})
     assert canonical_json([row]) == b"[" + canonical_json(row) + b"]"
     assert to_json_value(row) == {"day": "2025-01-31", "municipality": "Tampere", "share": 0.25}
 

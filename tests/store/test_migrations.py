@@ -63,9 +63,7 @@ def test_migrations_match_the_table_classes(tmp_path: Path) -> None:
             conn,
             opts={
                 "compare_type": True,
-                "include_name": lambda name, type_, _parents: (
-                    name in STORE_TABLES if type_ == "table" else True
-                ),
+                "include_name": lambda name, type_, _parents: name in STORE_TABLES if type_ == "table" else True,
             },
         )
         assert compare_metadata(context, SQLModel.metadata) == []

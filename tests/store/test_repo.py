@@ -47,9 +47,7 @@ def _decide(store: Store, version: ArtefactVersion, outcome: str) -> Decision:
         )
 
 
-def _count(
-    store: Store, model: type[Artefact] | type[ArtefactVersion] | type[AuditEvent] | type[Decision]
-) -> int:
+def _count(store: Store, model: type[Artefact] | type[ArtefactVersion] | type[AuditEvent] | type[Decision]) -> int:
     with store.session() as session:
         return len(session.exec(select(model)).all())
 

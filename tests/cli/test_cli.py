@@ -1,0 +1,119 @@
+"""The ``soteflow`` command: the demo end to end, one stage, decisions, and bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from soteflow.cli import main
+from soteflow.stagekit import open_store
+from tests.conftest import DATA_DIR
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def run(argv: list[str]) -> int:
+    """Run the CLI in-process and return its exit status."""
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_demo_writes_documents_artefacts_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    assert run(["demo", "--region", "HVA08", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["region"] == "HVA08"
+    [stage] = summary["stages"]  # only stage 1 exists; later stages are not faked
+    assert (stage["number"], stage["stage"], stage["decision"]) == (1, "needs", "approved")
+    assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
+    keys = {a["key"]: a for a in stage["artefacts"]}
+    assert {"needs-profile", "needs-index", "needs-proposal", "needs-decision-pdf", "needs-decision-html"} <= set(keys)
+    store = open_store()
+    for key, entry in keys.items():
+        stored = store.latest("HVA08", 2026, key)
+        assert stored is not None and (stored.version, stored.sha256) == (entry["version"], entry["sha256"])
+    documents = [Path(p) for p in stage["documents"]]
+    assert all(p.is_file() for p in documents)
+    assert {p.suffix for p in documents} == {".pdf", ".html", ".json", ".svg"}
+    assert "Strateginen palvelutarpeiden arviointi: approved" in capsys.readouterr().out
+
+
+def test_decide_records_a_return_and_the_next_run_answers_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["stage", "needs", "--region", "Pirkanmaa", "--cycle", "2027"]) == 0
+    decide = [
+        "decide", "--stage", "needs", "--region", "HVA08", "--cycle", "2027", "--outcome", "returned",
+        "--body", "Aluehallitus", "--meeting-date", "2026-09-07", "--section", "131", "--recorded-by", "Sihteeri",
+    ]  # fmt: skip
+    assert run(decide) == 2  # a return needs comments
+    assert "needs --comments" in capsys.readouterr().err
+    assert run([*decide, "--comments", "Lisää maahanmuuton vaikutus."]) == 0
+    assert run(["stage", "needs", "--region", "HVA08", "--cycle", "2027"]) == 0
+    capsys.readouterr()
+    assert run(["artefacts", "history", "needs-proposal", "--region", "HVA08", "--cycle", "2027"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [["v1", "returned"], ["v2", "proposed"]]
+    assert run(["verify"]) == 0
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "inputs"
+    shutil.copytree(DATA_DIR / "statfin", target / "statfin")
+    shutil.copytree(DATA_DIR / "geo", target / "geo")
+    return target
+
+
+def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _drop_column(doc: dict) -> None:  # type: ignore[type-arg]
+    index = [c["code"] for c in doc["columns"] if c["type"] == "c"].index("vaesto_yli64_p")
+    doc["columns"] = [c for c in doc["columns"] if c["code"] != "vaesto_yli64_p"]
+    for row in doc["data"]:
+        del row["values"][index]
+
+
+def _unknown_area(doc: dict) -> None:  # type: ignore[type-arg]
+    doc["data"][3]["key"][0] = "KU998"
+
+
+@pytest.mark.parametrize(
+    ("file", "damage", "expected"),
+    [
+        ("age_register_kunnat_11ra.json", "truncate", ["age_register_kunnat_11ra.json", "truncated"]),
+        ("age_register_kunnat_11ra.json", _drop_column, ["age_register_kunnat_11ra.json", "vaesto_yli64_p"]),
+        ("income_register_kunnat_14ww.json", _unknown_area, ["income_register_kunnat_14ww.json", "row 4", "KU998"]),
+    ],
+)
+def test_bad_input_exits_2_names_the_problem_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, damage: object, expected: list[str]
+) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "statfin" / file
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:5000])
+    else:
+        _edit(path, damage)
+    assert run(["stage", "needs", "--region", "HVA08", "--data", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("soteflow: error: ")
+    assert "Traceback" not in err
+    for part in expected:
+        assert part in err
+    assert open_store().list_artefacts() == []
+
+
+def test_unknown_region_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["stage", "needs", "--region", "Atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert "Atlantis" in err and "Pirkanmaa" in err  # the valid choices are listed
