@@ -208,7 +208,7 @@ def test_source_missing_required_column(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_needs_sources(tmp_path / "data")
-    assert (info.value.file, info.value.field) == ("unemployment_register_kunnat_12r5.json", "TYOVOIMATK")
+    assert (info.value.file, info.value.field) == (str(path), "TYOVOIMATK")
 
 
 def test_needs_map(pirkanmaa: NeedsAssessment) -> None:
