@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed orchestrated runs per row (default 3)")
     parser.add_argument("--direct-runs", type=int, default=5, help="timed direct runs (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each kind first (default 1)")
-    parser.add_argument("--settle", type=float, default=1.0, help="untimed pause before each run, s (default 1)")
+    parser.add_argument("--settle", type=float, default=2.0, help="untimed pause before each run, s (default 2)")
     parser.add_argument("--region", default="HVA08")
     parser.add_argument("--cycle", type=int, default=2026)
     args = parser.parse_args(argv)
@@ -189,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     base, cold, warm = (Timing(label, times[label]) for label in (DIRECT, COLD, WARM))
     print()
     print_table(f"Stage 1 orchestrated vs direct — {region}, cycle {cycle} (wall-clock seconds)", base, [cold, warm])
+    for t in (base, cold, warm):
+        print(f"  {t.label}: " + ", ".join(f"{x:.2f}" for x in t.seconds) + " s (in run order)")
     same = direct_shas == flow_shas
     print(
         f"Same artefacts (key → sha256, incl. PDF and HTML) from both paths: {'yes' if same else 'NO'}"

@@ -77,7 +77,7 @@ def regions() -> None:
     from soteflow.settings import get_settings
 
     key = load_region_key(get_settings().input_dir / "geo" / "finland-hva-2021.topo.json")
-    for region in key.regions:
+    for region in key.regions.values():
         typer.echo(f"{region.code}\t{region.short_name_fi}\t{region.name_fi}")
 
 

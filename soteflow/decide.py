@@ -31,12 +31,15 @@ async def _waiting_runs(region: str, cycle: int, stage: Stage) -> list[Any]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
 
     async with get_client() as client:
         runs = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-            )
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            limit=200,
         )
         flow_names = {run.flow_id: (await client.read_flow(run.flow_id)).name for run in runs}
     return [

@@ -48,7 +48,8 @@ class DecisionInput(RunInput):
     body: str = Field(title="Toimielin", description="The body that decided, e.g. Aluehallitus.")
     meeting_date: dt.date = Field(title="Kokouspäivä", description="Date of the meeting.")
     section: str = Field(title="Pykälä (§)", description="Section number in the minutes.")
-    decision_number: str | None = Field(default=None, title="Päätösnumero", description="Optional.")
+    # A plain text box in the UI form (an optional type would show as a type toggle); "" = none.
+    decision_number: str = Field(default="", title="Päätösnumero", description="Optional.")
     comments: str = Field(
         default="",
         title="Kommentit",
@@ -58,7 +59,9 @@ class DecisionInput(RunInput):
 
     def to_record(self) -> DecisionRecord:
         """The decision as a plain schema model, ready to be stored."""
-        return DecisionRecord.model_validate(self.model_dump(include=set(DecisionRecord.model_fields)))
+        data = self.model_dump(include=set(DecisionRecord.model_fields))
+        data["decision_number"] = data["decision_number"] or None
+        return DecisionRecord.model_validate(data)
 
 
 def decision_form(proposal: Proposal) -> type[DecisionInput]:

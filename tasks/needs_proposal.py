@@ -67,6 +67,25 @@ def default_meeting_date(assessment: NeedsAssessment) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
+def genitive(name: str) -> str:
+    """The genitive of a region's name for the proposal sentence ("… hyvinvointialueen …")."""
+    if name.endswith("alue"):
+        return name + "en"  # hyvinvointialue → hyvinvointialueen
+    if name.endswith("kaupunki"):
+        return name[: -len("kaupunki")] + "kaupungin"  # Helsingin kaupunki → Helsingin kaupungin
+    return name
+
+
+def meeting_after(earlier: list[dict[str, Any]], base: dt.date) -> dt.date:
+    """The proposed meeting: not before ``base``, and after the last handling (a returned item
+    comes back at the earliest two weeks later), on a Monday."""
+    day = base
+    if earlier:
+        last = max(dt.date.fromisoformat(e["meeting_date"]) for e in earlier)
+        day = max(day, last + dt.timedelta(days=14))
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
 def _section_number(section: str) -> int | None:
     digits = section.strip().removesuffix("§").strip()
     return int(digits) if digits.isdigit() else None
@@ -150,11 +169,11 @@ def build_needs_proposal(
         )
     body = governance.body
     proposal = (
-        f"{body.decides_verb} hyväksyä {region} strategisen palvelutarvearvion suunnittelukierroksen "
+        f"{body.decides_verb} hyväksyä {genitive(region)} strategisen palvelutarvearvion suunnittelukierroksen "
         f"{cycle} pohjaksi ja merkitä tiedoksi toimintaympäristön muutosanalyysin sekä lukujen "
         "täsmäytyksen Tilastokeskuksen lukuihin."
     )
-    meeting = meeting_date or default_meeting_date(assessment)
+    meeting = meeting_date or meeting_after(earlier, default_meeting_date(assessment))
     agenda = AgendaContent(
         region_name=governance.region_name,
         body=body.name,
@@ -180,6 +199,12 @@ def build_needs_proposal(
     summary = "\n".join(
         [
             f"**{agenda.title}** — {region}, {body.name} {meeting.strftime('%-d.%-m.%Y')}",
+            "",
+            *[
+                f"> Uudelleen valmisteltu: {e['body']} palautti version {e['version']} "
+                f"{dt.date.fromisoformat(e['meeting_date']).strftime('%-d.%-m.%Y')}: ”{e['comments']}”"
+                for e in returned
+            ],
             "",
             f"Alueen tarveindeksi {fmt_fi(index.region.index, 1)} (koko maa = 100). Suurin tarve: {', '.join(top)}.",
             "",

@@ -117,3 +117,28 @@ def test_unknown_region_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> 
     assert run(["stage", "needs", "--region", "Atlantis"]) == 2
     err = capsys.readouterr().err
     assert "Atlantis" in err and "Pirkanmaa" in err  # the valid choices are listed
+
+
+def test_regions_lists_the_22_areas(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["regions"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 22
+    assert "HVA08\tPirkanmaa\tPirkanmaan hyvinvointialue" in lines
+    assert any(line.startswith("HVA90\t") for line in lines)
+
+
+def test_verify_exits_1_and_names_a_tampered_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlalchemy as sa
+
+    assert run(["stage", "needs", "--region", "HVA08", "--cycle", "2028"]) == 0
+    store = open_store()
+    with store.engine.begin() as conn:
+        conn.execute(
+            sa.text("""UPDATE artefact_version SET payload = replace(payload, '"HVA08"', '"HVA09"') """
+                    """WHERE payload LIKE '%"HVA08"%'""")
+        )  # fmt: skip
+    capsys.readouterr()
+    assert run(["verify"]) == 1
+    captured = capsys.readouterr()
+    assert "HVA08/2028/needs-" in captured.err
+    assert "PROBLEMS" in captured.out

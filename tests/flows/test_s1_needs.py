@@ -46,7 +46,7 @@ def test_approved_stage_stores_versions_with_lineage_and_bound_decisions(tmp_pat
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Palvelutarvearvio 2026" in text
     assert proposal.sha256 in text.replace("\n", "")
-    assert "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialue" in text.replace("\n", " ")
+    assert "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen strategisen" in text.replace("\n", " ")
     attached = reader.attachments["needs-proposal.json"][0]
     assert json.loads(attached)["agenda"]["title"] == "Palvelutarvearvio 2026"
     assert not (tmp_path / "out" / "s1-needs" / "needs-source-age-v1.json").exists()  # inputs stay in the store
