@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
     html, options = stage1_document(args.region, args.cycle)
     templates = get_settings().templates_dir.resolve()
-    # A trailing slash: without it "print.css" would resolve beside the templates folder, not in it.
+    # The same base URL the renderer uses (a folder URL: relative links resolve inside it).
     base_url = templates.as_uri() + "/"
 
     def bare() -> bytes:
