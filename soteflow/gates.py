@@ -81,9 +81,7 @@ def decision_form(proposal: Proposal) -> type[DecisionInput]:
             original.annotation,
             Field(default=value, title=original.title, description=original.description),
         )
-    model: type[DecisionInput] = pydantic.create_model(
-        "DecisionInput", __base__=DecisionInput, **fields
-    )
+    model: type[DecisionInput] = pydantic.create_model("DecisionInput", __base__=DecisionInput, **fields)
     model._description = proposal.summary_markdown  # shown above the form
     return model
 

@@ -140,16 +140,17 @@ def persist_round(
     sources = list(sources)
     source_keys = {s.key for s in sources}
     with store.transaction(actor=actor) as tx:
-        for src in sources:
-            stored[src.key] = tx.save_file(
-                key=src.key,
-                kind=src.kind,
-                title=src.title,
-                content=src.content,
-                media_type=src.media_type,
-                schema_name=src.schema_name,
-                schema_version=src.schema_version,
-                inputs=inputs_of(src.inputs),
+
+        def save_file(item: FileOutput) -> None:
+            stored[item.key] = tx.save_file(
+                key=item.key,
+                kind=item.kind,
+                title=item.title,
+                content=item.content,
+                media_type=item.media_type,
+                schema_name=item.schema_name,
+                schema_version=item.schema_version,
+                inputs=inputs_of(item.inputs),
                 **meta,
             )
 
@@ -165,46 +166,21 @@ def persist_round(
                 **meta,
             )
 
-        data = list(data)
+        # Lineage order: each output is saved after the outputs it was computed from.
+        for source in sources:
+            save_file(source)
         for item in data:
             save_json(item)
-        for fig in figures:
-            stored[fig.key] = tx.save_file(
-                key=fig.key,
-                kind=fig.kind,
-                title=fig.title,
-                content=fig.content,
-                media_type=fig.media_type,
-                schema_name=fig.schema_name,
-                schema_version=fig.schema_version,
-                inputs=inputs_of(fig.inputs),
-                **meta,
-            )
+        for figure in figures:
+            save_file(figure)
         save_json(proposal)
         files = render(ref(stored[proposal.key], proposal.key))
         pdf_key, html_key = f"{document_key}-pdf", f"{document_key}-html"
-        stored[pdf_key] = tx.save_file(
-            key=pdf_key,
-            kind="document",
-            title=document_title,
-            content=files.pdf,
-            media_type="application/pdf",
-            schema_name="pdf/a-3a",
-            schema_version="1",
-            inputs=[stored[proposal.key]],
-            **meta,
-        )
-        stored[html_key] = tx.save_file(
-            key=html_key,
-            kind="document",
-            title=f"{document_title} (HTML)",
-            content=files.html.encode("utf-8"),
-            media_type="text/html",
-            schema_name="html",
-            schema_version="1",
-            inputs=[stored[proposal.key]],
-            **meta,
-        )
+        for key, title, content, media_type, schema in (
+            (pdf_key, document_title, files.pdf, "application/pdf", "pdf/a-3a"),
+            (html_key, f"{document_title} (HTML)", files.html.encode("utf-8"), "text/html", "html"),
+        ):
+            save_file(FileOutput(key, "document", title, content, media_type, (proposal.key,), schema_name=schema))
         result.document_keys = (pdf_key, html_key)
         result.source_keys = tuple(sorted(source_keys))
         for key, version in stored.items():
