@@ -15,6 +15,7 @@ from flows.s1_needs import needs_flow
 from schemas.decisions import Outcome
 from schemas.results import StageResult
 from soteflow.gates import GateMode
+from soteflow.stagekit import build_summary
 
 
 @flow(name="cycle", flow_run_name="cycle-{region}-{cycle}")
@@ -51,25 +52,3 @@ def cycle_flow(
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(out / "summary.json")
     return summary
-
-
-def build_summary(*, region: str, cycle: int, results: list[StageResult]) -> dict[str, Any]:
-    """The demo summary: per stage its number, name, artefact versions, documents and decision."""
-    return {
-        "region": region,
-        "cycle": cycle,
-        "stages": [
-            {
-                "stage": r.stage.value,
-                "number": r.number,
-                "name_fi": r.name_fi,
-                "rounds": r.rounds,
-                "artefacts": [
-                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status} for a in r.artefacts
-                ],
-                "documents": r.documents,
-                "decision": r.decision.outcome.value if r.decision else None,
-            }
-            for r in results
-        ],
-    }

@@ -252,35 +252,34 @@ def artefacts_show(
     store = _store()
     code = _resolve_region(region).code
     item = _find(store, code, cycle, key, version)
-    if True:
-        info = {
-            "key": key,
-            "version": item.version,
-            "id": str(item.id),
-            "status": _status(item),
-            "sha256": item.sha256,
-            "prev_sha256": item.prev_sha256,
-            "media_type": item.media_type,
-            "schema": f"{item.schema_name} {item.schema_version}",
-            "code_version": item.code_version,
-            "created_at": item.created_at.isoformat(),
-            "flow_run_id": item.flow_run_id,
-            "inputs": item.inputs,
-            "decisions": [
-                {
-                    "body": d.body,
-                    "outcome": d.outcome,
-                    "meeting_date": d.meeting_date.isoformat(),
-                    "section": d.section,
-                    "comments": d.comments,
-                    "sha256": d.sha256,
-                }
-                for d in store.decisions_for(item.id)
-            ],
-        }
-        typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
-        if item.payload is not None:
-            typer.echo(json.dumps(json.loads(item.payload), indent=2, ensure_ascii=False))
+    info = {
+        "key": key,
+        "version": item.version,
+        "id": str(item.id),
+        "status": _status(item),
+        "sha256": item.sha256,
+        "prev_sha256": item.prev_sha256,
+        "media_type": item.media_type,
+        "schema": f"{item.schema_name} {item.schema_version}",
+        "code_version": item.code_version,
+        "created_at": item.created_at.isoformat(),
+        "flow_run_id": item.flow_run_id,
+        "inputs": item.inputs,
+        "decisions": [
+            {
+                "body": d.body,
+                "outcome": d.outcome,
+                "meeting_date": d.meeting_date.isoformat(),
+                "section": d.section,
+                "comments": d.comments,
+                "sha256": d.sha256,
+            }
+            for d in store.decisions_for(item.id)
+        ],
+    }
+    typer.echo(json.dumps(info, indent=2, ensure_ascii=False, default=str))
+    if item.payload is not None:
+        typer.echo(json.dumps(json.loads(item.payload), indent=2, ensure_ascii=False))
 
 
 @artefacts_app.command("history")
@@ -295,14 +294,13 @@ def artefacts_history(
     history = store.history(code, cycle, key)
     if not history:
         _fail(f"no artefact {key!r} for {code} {cycle}")
-    if True:
-        for item in history:
-            decisions = store.decisions_for(item.id)
-            decided = "; ".join(f"{d.outcome} {d.body} {d.meeting_date} {d.section} §" for d in decisions)
-            typer.echo(
-                f"v{item.version}\t{_status(item)}\t{item.created_at:%Y-%m-%d %H:%M:%S}Z\t"
-                f"{item.sha256[:16]}\tprev {str(item.prev_sha256 or '-')[:16]}\t{decided}"
-            )
+    for item in history:
+        decisions = store.decisions_for(item.id)
+        decided = "; ".join(f"{d.outcome} {d.body} {d.meeting_date} {d.section} §" for d in decisions)
+        typer.echo(
+            f"v{item.version}\t{_status(item)}\t{item.created_at:%Y-%m-%d %H:%M:%S}Z\t"
+            f"{item.sha256[:16]}\tprev {str(item.prev_sha256 or '-')[:16]}\t{decided}"
+        )
 
 
 @artefacts_app.command("export")

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from schemas.decisions import DecisionRecord, Outcome
-from schemas.results import VersionRef
+from schemas.results import StageResult, VersionRef
 from schemas.stages import Stage
 from soteflow import __version__
 from soteflow.store import ArtefactVersion, LineageRef, Store
@@ -326,3 +326,25 @@ def mirror_to_prefect(
             create_markdown_artifact(
                 f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`", key=pkey, description=card
             )
+
+
+def build_summary(*, region: str, cycle: int, results: list[StageResult]) -> dict[str, Any]:
+    """The demo summary: per stage its number, name, artefact versions, documents and decision."""
+    return {
+        "region": region,
+        "cycle": cycle,
+        "stages": [
+            {
+                "stage": r.stage.value,
+                "number": r.number,
+                "name_fi": r.name_fi,
+                "rounds": r.rounds,
+                "artefacts": [
+                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status} for a in r.artefacts
+                ],
+                "documents": r.documents,
+                "decision": r.decision.outcome.value if r.decision else None,
+            }
+            for r in results
+        ],
+    }
