@@ -21,12 +21,20 @@ test: $(STAMP)
 
 venv: $(STAMP)
 
-# WeasyPrint needs Pango; machines of this kind have it, a bare Debian gets it here (as root).
+# System libraries the Python packages load: Pango for WeasyPrint, and Voikko with its Finnish
+# dictionary for the stakeholder-feedback synthesis. Machines of this kind have Pango; whatever is
+# missing is installed here from Debian's packages (as root).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libvoikko1 voikko-fi
 system-deps:
-	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
-	  echo "Installing Pango for WeasyPrint"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; \
-	  else echo "WeasyPrint needs Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; fi; \
+	@missing=""; \
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q libvoikko.so.1 || missing="$$missing libvoikko1"; \
+	test -f /usr/lib/voikko/5/mor-standard/mor.vfst \
+	  || missing="$$missing voikko-fi"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "soteflow needs: apt-get install$$missing" >&2; exit 1; fi; \
 	fi
 
 # The virtual environment comes from the committed lock file, hashes checked.

@@ -60,6 +60,20 @@ class RenderedFiles:
     pdf: bytes
 
 
+@dataclass(frozen=True)
+class RenderedDocument:
+    """One of several documents of a round (e.g. the decision and a summary attached to it).
+
+    ``key`` is the document's key stem: the PDF is stored as ``<key>-pdf`` and the HTML as
+    ``<key>-html``.
+    """
+
+    key: str
+    title: str
+    html: str
+    pdf: bytes
+
+
 @dataclass
 class PersistedRound:
     """The versions one stage round wrote (or found identical in the store)."""
@@ -109,7 +123,7 @@ def persist_round(
     data: Iterable[JsonOutput],
     figures: Iterable[FileOutput],
     proposal: JsonOutput,
-    render: Callable[[VersionRef], RenderedFiles],
+    render: Callable[[VersionRef], RenderedFiles | list[RenderedDocument]],
     document_key: str,
     document_title: str,
     flow_run_id: str | None = None,
@@ -118,8 +132,9 @@ def persist_round(
 ) -> PersistedRound:
     """Save one stage round in a single transaction: sources, data, proposal, PDF and HTML.
 
-    The document is rendered from the proposal version inside the transaction because its footer
-    prints that version's number and hash. Saving is idempotent: a round whose content is already
+    The documents are rendered from the proposal version inside the transaction because their
+    footers print that version's number and hash. ``render`` returns the decision document
+    (stored under ``document_key``) or a list of documents, each under its own key. Saving is idempotent: a round whose content is already
     stored returns the existing versions, so a resumed flow run writes nothing new.
     """
     result = PersistedRound(proposal_key=proposal.key)
@@ -174,14 +189,22 @@ def persist_round(
         for figure in figures:
             save_file(figure)
         save_json(proposal)
-        files = render(ref(stored[proposal.key], proposal.key))
-        pdf_key, html_key = f"{document_key}-pdf", f"{document_key}-html"
-        for key, title, content, media_type, schema in (
-            (pdf_key, document_title, files.pdf, "application/pdf", "pdf/a-3a"),
-            (html_key, f"{document_title} (HTML)", files.html.encode("utf-8"), "text/html", "html"),
-        ):
-            save_file(FileOutput(key, "document", title, content, media_type, (proposal.key,), schema_name=schema))
-        result.document_keys = (pdf_key, html_key)
+        rendered = render(ref(stored[proposal.key], proposal.key))
+        documents = (
+            [RenderedDocument(document_key, document_title, rendered.html, rendered.pdf)]
+            if isinstance(rendered, RenderedFiles)
+            else rendered
+        )
+        document_keys: list[str] = []
+        for doc in documents:
+            pdf_key, html_key = f"{doc.key}-pdf", f"{doc.key}-html"
+            for key, title, content, media_type, schema in (
+                (pdf_key, doc.title, doc.pdf, "application/pdf", "pdf/a-3a"),
+                (html_key, f"{doc.title} (HTML)", doc.html.encode("utf-8"), "text/html", "html"),
+            ):
+                save_file(FileOutput(key, "document", title, content, media_type, (proposal.key,), schema_name=schema))
+            document_keys += [pdf_key, html_key]
+        result.document_keys = tuple(document_keys)
         result.source_keys = tuple(sorted(source_keys))
         for key, version in stored.items():
             if key not in source_keys and _status(version) == "draft":
