@@ -4,7 +4,8 @@ CSV files are the Finnish export dialect: ``;`` between fields, decimal comma, U
 without BOM) or cp1252 (Excel's "CSV (semicolon separated)" on Finnish Windows). Workbooks are
 .xlsx, read with openpyxl (cached values of formulas). Columns are matched by the model fields'
 aliases, the Finnish column headers, ignoring case and surrounding spaces; other columns are kept
-in the raw row but not validated.
+in the raw row but not validated. Lines above the header with a single filled cell (report titles
+that finance exports put there) are skipped; the header is the first line with two or more names.
 
 Every problem becomes an :class:`~soteflow.errors.InputError` that names the file, the sheet
 (workbooks), the row as numbered in the file (the header is row 1 in a CSV file) and the column.
@@ -83,6 +84,8 @@ def _build(path: Path, sheet: str | None, cells: Iterator[tuple[int, list[Any]]]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank lines are not rows
         if header is None:
+            if sum(1 for v in values if v is not None and str(v).strip()) < 2:
+                continue  # a title line above the header ("Raportti: …"), as finance exports have
             header = [str(v).strip() if v is not None else "" for v in values]
             header_row = number
             seen: dict[str, int] = {}
@@ -241,7 +244,9 @@ def read_rows(
     return validate_rows(read_table(path, sheet=sheet), model, optional_columns=optional_columns)
 
 
-def unique(rows: Sequence[Row[Any]], table_file: str | Path, attribute: str, column: str, *, sheet: str | None = None) -> None:
+def unique(
+    rows: Sequence[Row[Any]], table_file: str | Path, attribute: str, column: str, *, sheet: str | None = None
+) -> None:
     """Raise an :class:`InputError` at the second row that repeats ``attribute`` (an id column)."""
     seen: dict[Any, int] = {}
     for row in rows:
