@@ -49,6 +49,7 @@ def needs_flow(
     mode = GateMode(gate)
     scripted = load_scripted(decisions_file)
     assessment = assess_needs_task(region=region, data_dir=data_dir, index_weights=index_weights)
+    region = assessment.region_code  # a name such as "Pirkanmaa" is stored under its code, HVA08
     figures = needs_figures_task(assessment=assessment, data_dir=data_dir)
     governance = needs_governance_task(region=region, region_name=assessment.region_name, data_dir=data_dir)
     store = open_store()

@@ -8,12 +8,16 @@ approved stage-2 round (:class:`ClientGroup`, :class:`ImpactTarget`, :class:`Imp
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from schemas.documents import AgendaContent
+from schemas.needs import AreaProfile, ChangeAnalysis, NeedIndex, NeedProfileTable
 from schemas.results import VersionRef
+from schemas.tabular import FiFloat, FiInt, Text
 
 
 class _Model(BaseModel):
@@ -147,3 +151,367 @@ class FrameAllocation(_Model):
     def for_group(self, group: ClientGroup) -> GroupAllocation:
         """The allocation of one client group."""
         return next(g for g in self.groups if g.client_group is group)
+
+
+# =============================================================================================
+# Stage 2's own models. Everything above this line is the contract later stages read; below are
+# the stage's inputs (rows of the example files), the forecast, and the proposal.
+#
+# Rounding (so canonical JSON and its hash are stable): euros to whole euros, shares to 6
+# decimals, ratios and percentages to 4 decimals, by the code that builds the models.
+
+SCHEMA_VERSION = 1
+
+
+def _parse_group(value: object) -> object:
+    """A client-group cell: the Finnish name or the code (``ClientGroup.parse``)."""
+    if isinstance(value, str) and value.strip():
+        return ClientGroup.parse(value)
+    return value
+
+
+_DIRECTION_WORDS = {
+    "kasvaa": Direction.INCREASE,
+    "nousee": Direction.INCREASE,
+    "increase": Direction.INCREASE,
+    "laskee": Direction.DECREASE,
+    "vähenee": Direction.DECREASE,
+    "decrease": Direction.DECREASE,
+    "säilyy": Direction.MAINTAIN,
+    "pysyy": Direction.MAINTAIN,
+    "maintain": Direction.MAINTAIN,
+}
+
+
+def _parse_direction(value: object) -> object:
+    """A direction cell: kasvaa / laskee / säilyy or increase / decrease / maintain."""
+    if isinstance(value, str) and value.strip():
+        word = value.strip().lower()
+        if word not in _DIRECTION_WORDS:
+            raise ValueError(f"unknown direction {value!r}; use kasvaa, laskee or säilyy")
+        return _DIRECTION_WORDS[word]
+    return value
+
+
+GroupCell = Annotated[ClientGroup, BeforeValidator(_parse_group)]
+DirectionCell = Annotated[Direction, BeforeValidator(_parse_direction)]
+
+#: Stage-1 need-profile fields a baseline or a finding may name: the numeric fields of AreaProfile.
+STAGE1_FIELDS: tuple[str, ...] = tuple(
+    name for name, info in AreaProfile.model_fields.items() if info.annotation in (int, float, int | None, float | None)
+)
+
+
+def _stage1_field(value: object) -> object:
+    if isinstance(value, str) and value.strip():
+        name = value.strip()
+        if name not in STAGE1_FIELDS:
+            raise ValueError(f"{name!r} is not a stage-1 need-profile field; fields: {', '.join(STAGE1_FIELDS)}")
+        return name
+    return value
+
+
+Stage1Field = Annotated[str, BeforeValidator(_stage1_field)]
+
+
+class ActualCostRow(_Model):
+    """One row of ``talous_toteuma.csv``: a service area's actual costs and income in a year."""
+
+    year: FiInt = Field(alias="vuosi", ge=2000, le=2100, description="Vuosi")
+    service_area: Text = Field(alias="palvelualue", description="Palvelualue")
+    client_group: GroupCell = Field(alias="asiakasryhmä", description="Asiakasryhmä, jota palvelualue palvelee")
+    operating_costs: FiFloat = Field(alias="toimintakulut", ge=0, description="Toimintakulut, €")
+    operating_income: FiFloat = Field(alias="toimintatuotot", ge=0, description="Toimintatuotot, €")
+
+
+FundingKind = Literal["toteuma", "ennuste"]
+
+
+class FundingRow(_Model):
+    """One row of ``talous_rahoitus.csv``: a year's funding, actual (toteuma) or forecast (ennuste)."""
+
+    year: FiInt = Field(alias="vuosi", ge=2000, le=2100, description="Vuosi")
+    kind: FundingKind = Field(alias="laji", description="toteuma tai ennuste")
+    state_funding: FiFloat = Field(alias="valtion_rahoitus", ge=0, description="Valtion rahoitus, €")
+    other_income: FiFloat | None = Field(
+        default=None,
+        alias="muut_tuotot",
+        ge=0,
+        description="Muut tuotot (toimintatuotot), €; toteumavuosina tyhjä = talous_toteuma.csv:n summa",
+    )
+    other_items: FiFloat = Field(
+        default=0.0,
+        alias="poistot_ja_rahoituserät",
+        description="Poistot ja rahoituserät nettona (kulu), €",
+    )
+
+
+class TargetRow(_Model):
+    """One row of ``tavoitteet.csv``: an impact target as written in the file."""
+
+    target_id: Text = Field(alias="tavoite_id", description="Tavoitteen tunniste")
+    client_group: GroupCell = Field(alias="asiakasryhmä", description="Asiakasryhmä")
+    indicator: Text = Field(alias="mittari", description="Mittari")
+    unit: Text = Field(alias="yksikkö", description="Yksikkö")
+    baseline_field: Stage1Field | None = Field(
+        default=None, alias="lähtötaso_stage1", description="Vaiheen 1 profiilikenttä, josta lähtötaso otetaan"
+    )
+    baseline: FiFloat | None = Field(default=None, alias="lähtötaso", description="Lähtötaso (ellei vaiheesta 1)")
+    baseline_year: Text | None = Field(default=None, alias="lähtövuosi", description="Lähtötason vuosi")
+    target_value: FiFloat = Field(alias="tavoitearvo", description="Tavoitearvo")
+    target_year: FiInt = Field(alias="tavoitevuosi", ge=2000, le=2100, description="Tavoitevuosi")
+    direction: DirectionCell = Field(alias="suunta", description="Suunta: kasvaa, laskee tai säilyy")
+    finding_field: Stage1Field | None = Field(
+        default=None,
+        alias="tarvehavainto_stage1",
+        description="Vaiheen 1 profiilikenttä, jonka tarvehavaintoon tavoite vastaa (oletus: lähtötaso_stage1)",
+    )
+
+
+class ScenarioYear(_Model):
+    """A scenario's assumptions for one forecast year."""
+
+    year: int = Field(description="Vuosi")
+    cost_growth_pct: float = Field(description="Toimintakulujen kasvu, %")
+    savings_eur: float = Field(description="Sopeutusohjelman säästöt, €")
+
+
+class ScenarioAssumptions(_Model):
+    """A named scenario of the framework forecast (perusura, myönteinen, kielteinen)."""
+
+    key: str = Field(description="Skenaarion avain tiedostossa, esim. perusura")
+    name: str = Field(description="Skenaarion nimi")
+    description: str = Field(default="", description="Kuvaus")
+    funding_adjustment_pct: float = Field(description="Valtion rahoituksen muutos ennusteeseen, %")
+    years: list[ScenarioYear] = Field(description="Vuosikohtaiset oletukset")
+
+
+class CoverageRule(_Model):
+    """The statutory obligation to cover an accumulated deficit (hyvinvointialuelaki 115 §)."""
+
+    period_years: int = Field(ge=0, description="Kattamiskausi vuosina")
+    legal_basis: str = Field(description="Määräajan peruste (lainkohta) sellaisena kuin se tulostetaan")
+
+
+class TargetsAssumptions(_Model):
+    """``talous_oletukset.toml``: frame, balance sheet, deficit rule and scenarios."""
+
+    data_label: str = Field(description="Aineiston kuvaus (esimerkkiaineisto)")
+    frame_year: int = Field(description="Kehysvuosi")
+    frame_scenario: str = Field(description="Skenaario, jonka kulut kehysvuonna ovat kehys")
+    frame_eur: float | None = Field(description="Annettu kehys, € (muuten skenaarion kulut)")
+    method: AllocationMethod = Field(description="Jakotapa")
+    need_weight: float = Field(ge=0, le=1, description="Tarveosuuden paino")
+    balance_year: int = Field(description="Taseen vuosi (viimeinen toteumavuosi)")
+    opening_accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä taseen vuoden lopussa, €")
+    coverage: CoverageRule = Field(description="Alijäämän kattamisvelvollisuus")
+    scenarios: list[ScenarioAssumptions] = Field(min_length=1, description="Skenaariot")
+
+    def scenario(self, key: str) -> ScenarioAssumptions:
+        """The scenario with ``key`` (``KeyError`` if none)."""
+        for scenario in self.scenarios:
+            if scenario.key == key:
+                return scenario
+        raise KeyError(key)
+
+
+class ServiceAreaCost(_Model):
+    """A validated row of ``talous_toteuma.csv`` with its row number."""
+
+    row: int = Field(description="Rivinumero tiedostossa")
+    year: int = Field(description="Vuosi")
+    service_area: str = Field(description="Palvelualue")
+    client_group: ClientGroup = Field(description="Asiakasryhmä")
+    operating_costs: float = Field(description="Toimintakulut, €")
+    operating_income: float = Field(description="Toimintatuotot, €")
+
+
+class FundingYear(_Model):
+    """A validated row of ``talous_rahoitus.csv`` with its row number."""
+
+    row: int = Field(description="Rivinumero tiedostossa")
+    year: int = Field(description="Vuosi")
+    kind: FundingKind = Field(description="toteuma tai ennuste")
+    state_funding: float = Field(description="Valtion rahoitus, €")
+    other_income: float | None = Field(description="Muut tuotot, €")
+    other_items: float = Field(description="Poistot ja rahoituserät, €")
+
+
+class TargetSpec(_Model):
+    """A validated row of ``tavoitteet.csv`` with its row number."""
+
+    row: int = Field(description="Rivinumero tiedostossa")
+    target_id: str = Field(description="Tavoitteen tunniste")
+    client_group: ClientGroup = Field(description="Asiakasryhmä")
+    indicator: str = Field(description="Mittari")
+    unit: str = Field(description="Yksikkö")
+    baseline_field: str | None = Field(description="Vaiheen 1 kenttä lähtötasolle")
+    baseline: float | None = Field(description="Lähtötaso tiedostosta")
+    baseline_year: str | None = Field(description="Lähtötason vuosi tiedostosta")
+    target_value: float = Field(description="Tavoitearvo")
+    target_year: int = Field(description="Tavoitevuosi")
+    direction: Direction = Field(description="Suunta")
+    finding_field: str | None = Field(description="Vaiheen 1 kenttä tarvehavainnolle")
+
+
+class TargetsInputs(_Model):
+    """The stage-2 input files, read and checked (each file on its own and against the others)."""
+
+    files: dict[str, str] = Field(description="Tiedostot rooleittain: toteuma, rahoitus, oletukset, tavoitteet")
+    costs: list[ServiceAreaCost] = Field(description="Toteutuneet kulut ja tuotot palvelualueittain")
+    funding: list[FundingYear] = Field(description="Rahoitus vuosittain")
+    assumptions: TargetsAssumptions = Field(description="Oletukset")
+    targets: list[TargetSpec] = Field(description="Tavoitteet tiedoston järjestyksessä")
+
+    @property
+    def actual_years(self) -> list[int]:
+        """The actual years, ascending."""
+        return sorted({c.year for c in self.costs})
+
+    @property
+    def base_year(self) -> int:
+        """The last actual year: the base of the forecast and of the current-spend shares."""
+        return self.actual_years[-1]
+
+    @property
+    def forecast_years(self) -> list[int]:
+        """The forecast years, ascending."""
+        return sorted(f.year for f in self.funding if f.kind == "ennuste")
+
+
+class NeedsBasis(_Model):
+    """What stage 2 takes from the approved stage-1 round: its tables and their version refs."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    profiles: NeedProfileTable = Field(description="Hyväksytyt palvelutarveprofiilit (needs-profile)")
+    need_index: NeedIndex = Field(description="Hyväksytty tarveindeksi (needs-index)")
+    change: ChangeAnalysis = Field(description="Hyväksytty muutosanalyysi (needs-change)")
+    refs: dict[str, VersionRef] = Field(
+        description="Hyväksytyt versiot avaimittain: needs-proposal, needs-profile, needs-index, needs-change"
+    )
+    periods: dict[str, str] = Field(description="Profiilikenttien tilastokausi (kenttä → kausi)")
+    decision_date: dt.date = Field(description="Vaiheen 1 hyväksymispäätöksen kokouspäivä")
+    decision_body: str = Field(description="Vaiheen 1 hyväksynyt toimielin")
+
+
+class ActualYear(_Model):
+    """The financial outturn of one actual year."""
+
+    year: int = Field(description="Vuosi")
+    operating_costs_eur: float = Field(description="Toimintakulut, €")
+    operating_income_eur: float = Field(description="Toimintatuotot, €")
+    state_funding_eur: float = Field(description="Valtion rahoitus, €")
+    other_items_eur: float = Field(description="Poistot ja rahoituserät, €")
+    result_eur: float = Field(description="Tilikauden tulos: rahoitus + tuotot − kulut − muut erät, €")
+    costs_by_group: dict[ClientGroup, float] = Field(description="Toimintakulut asiakasryhmittäin, €")
+
+
+class ForecastYear(_Model):
+    """One year of a scenario's framework forecast."""
+
+    year: int = Field(description="Vuosi")
+    cost_growth_pct: float = Field(description="Kustannusten kasvuoletus, %")
+    savings_eur: float = Field(description="Säästöt, €")
+    operating_costs_eur: float = Field(description="Toimintakulut, €")
+    state_funding_eur: float = Field(description="Valtion rahoitus (skenaarion mukaan korjattu), €")
+    operating_income_eur: float = Field(description="Muut tuotot, €")
+    other_items_eur: float = Field(description="Poistot ja rahoituserät, €")
+    funding_eur: float = Field(description="Rahoitus yhteensä: valtion rahoitus + muut tuotot, €")
+    result_eur: float = Field(description="Tulos, € (negatiivinen = alijäämä)")
+    accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä vuoden lopussa, €")
+
+
+class DeficitCoverage(_Model):
+    """Whether a scenario covers the accumulated deficit by the statutory deadline."""
+
+    opening_accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä lähtövuoden lopussa, €")
+    deadline_year: int = Field(description="Vuosi, jonka lopussa alijäämän on oltava katettu")
+    accumulated_at_deadline_eur: float = Field(description="Kertynyt yli-/alijäämä määräajan lopussa, €")
+    covered: bool = Field(description="Alijäämä katettu määräaikaan mennessä")
+    gap_eur: float = Field(description="Kattamaton alijäämä määräaikana, € (0 jos katettu)")
+    years_to_deadline: int = Field(description="Ennustevuosia määräaikaan")
+    annual_improvement_needed_eur: float = Field(
+        description="Tarvittava lisäsopeutus: tuloksen parannus €/vuosi määräaikaan asti (vaje / vuodet)"
+    )
+    first_non_negative_year: int | None = Field(description="Ensimmäinen vuosi, jona kertynyt tulos ≥ 0")
+    statement: str = Field(description="Toteamus suomeksi")
+
+
+class ScenarioForecast(_Model):
+    """A scenario's multi-year framework forecast and its deficit-coverage check."""
+
+    key: str = Field(description="Skenaarion avain")
+    name: str = Field(description="Skenaarion nimi")
+    description: str = Field(description="Kuvaus")
+    funding_adjustment_pct: float = Field(description="Valtion rahoituksen muutos, %")
+    years: list[ForecastYear] = Field(description="Ennustevuodet")
+    coverage: DeficitCoverage = Field(description="Alijäämän kattaminen")
+
+
+class FinancialForecast(_Model):
+    """The financial situation and the framework forecast (stage-2 artefact ``targets-forecast``)."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    cycle: int = Field(description="Suunnittelukierros")
+    data_label: str = Field(description="Aineiston kuvaus (esimerkkiaineisto)")
+    base_year: int = Field(description="Viimeinen toteumavuosi")
+    actual: list[ActualYear] = Field(description="Toteumavuodet")
+    opening_accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä perusvuoden lopussa, €")
+    coverage_rule: CoverageRule = Field(description="Alijäämän kattamisvelvollisuus")
+    method_text: str = Field(description="Ennustemenetelmä suomeksi")
+    scenarios: list[ScenarioForecast] = Field(description="Skenaariot")
+
+    def scenario(self, key: str) -> ScenarioForecast:
+        """The scenario with ``key`` (``KeyError`` if none)."""
+        for scenario in self.scenarios:
+            if scenario.key == key:
+                return scenario
+        raise KeyError(key)
+
+
+class TargetsAssessment(_Model):
+    """Stage 2 result: impact targets, the forecast and the frame allocation."""
+
+    schema_version: int = Field(default=SCHEMA_VERSION, description="Skeeman versio")
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    cycle: int = Field(description="Suunnittelukierros")
+    impact: ImpactTargets = Field(description="Vaikuttavuustavoitteet")
+    forecast: FinancialForecast = Field(description="Talouden tilanne ja kehysennuste")
+    frame: FrameAllocation = Field(description="Kehyksen jako asiakasryhmille")
+    findings: list[str] = Field(description="Keskeiset havainnot suomeksi, laskettu luvuista")
+
+
+class ScenarioChart(_Model):
+    """The costs-and-funding chart of one scenario."""
+
+    key: str = Field(description="Skenaarion avain")
+    name: str = Field(description="Skenaarion nimi")
+    svg: str = Field(description="Kulujen ja rahoituksen muutos perusvuodesta (SVG)")
+
+
+class TargetsFigures(_Model):
+    """The stage-2 document's figures as inline SVG (generated by soteflow.charts)."""
+
+    scenario_svgs: list[ScenarioChart] = Field(description="Kulut ja rahoitus, yksi kuvio skenaariota kohden")
+    result_svg: str = Field(description="Tilikauden tulos skenaarioittain (SVG)")
+    balance_svg: str = Field(description="Kertynyt yli-/alijäämä skenaarioittain (SVG)")
+    allocation_svg: str = Field(description="Kehyksen jako asiakasryhmille (SVG)")
+
+
+class TargetsProposal(_Model):
+    """The stage-2 proposal the regional council decides on: the agenda item and its key figures."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    cycle: int = Field(description="Suunnittelukierros (vuosi)")
+    agenda: AgendaContent = Field(description="Esityslistan asia (päätösehdotus)")
+    findings: list[str] = Field(description="Keskeiset havainnot")
+    frame_year: int = Field(description="Kehysvuosi")
+    frame_eur: float = Field(description="Kehys, €")
+    method: AllocationMethod = Field(description="Jakotapa")
+    need_weight: float = Field(description="Tarveosuuden paino")
+    deficit_covered: dict[str, bool] = Field(description="Alijäämä katettu määräaikaan mennessä, skenaarioittain")
+    needs_basis: VersionRef = Field(description="Hyväksytty vaiheen 1 päätösehdotus, jolle vaihe 2 perustuu")
+    summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")

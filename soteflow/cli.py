@@ -90,12 +90,22 @@ def demo(
         Path | None, typer.Option(help="Scripted decisions (JSON); default: the body approves every stage.")
     ] = None,
     data: Annotated[Path | None, typer.Option(help="Folder of input files instead of the shipped data.")] = None,
+    inputs: Annotated[
+        Path | None,
+        typer.Option("--inputs", help="Folder of the region's own input files (default: DATA/examples/REGION)."),
+    ] = None,
 ) -> None:
-    """Run the cycle's stages that exist, in order, with scripted decisions, and write DIR/summary.json."""
+    """Run the cycle's stages in order with scripted decisions, and write DIR/summary.json.
+
+    Every stage's input files are checked before the first stage starts, so bad input stops the
+    demo with one line (exit 2) and nothing stored.
+    """
     from flows.cycle import cycle_flow
     from soteflow.gates import load_scripted
 
     resolved = _validate_inputs(region, data)
+    folder = _inputs_dir(inputs, data, resolved.code)
+    _precheck_later_stages(folder, data, cycle)
     load_scripted(decisions)  # validate before anything runs
     summary = cycle_flow(
         region=resolved.code,
@@ -103,6 +113,7 @@ def demo(
         out_dir=str(out.resolve()),
         decisions_file=str(decisions.resolve()) if decisions else None,
         data_dir=str(data.resolve()) if data else None,
+        inputs_dir=str(folder.resolve()),
     )
     for stage in summary["stages"]:
         typer.echo(
@@ -112,45 +123,189 @@ def demo(
     typer.echo(f"summary: {out / 'summary.json'}")
 
 
+DataOpt = Annotated[Path | None, typer.Option(help="Folder of input files instead of the shipped data.")]
+InputsOpt = Annotated[
+    Path | None,
+    typer.Option("--inputs", help="Folder of the stage's own input files (default: DATA/examples/REGION)."),
+]
+OutOpt = Annotated[Path | None, typer.Option(help="Export the stage's versions to this folder.")]
+GateOpt = Annotated[
+    str, typer.Option(help="none: propose and stop (decide later); scripted; pause (needs a Prefect server).")
+]
+DecisionsOpt = Annotated[Path | None, typer.Option(help="Scripted decisions file (with --gate scripted).")]
+WeightOpt = Annotated[
+    list[str] | None, typer.Option("--weight", help="A weight as NAME=VALUE (repeatable); others keep their default.")
+]
+
+
+def _gate(gate: str) -> str:
+    from soteflow.gates import GateMode
+
+    try:
+        return GateMode(gate).value
+    except ValueError:
+        _fail(f"--gate must be one of {', '.join(m.value for m in GateMode)}")
+        raise  # unreachable: _fail exits
+
+
+def _weights(items: list[str] | None) -> dict[str, float] | None:
+    """``["need=0,3", "cost=0.2"]`` → ``{"need": 0.3, "cost": 0.2}``; a malformed item exits 2."""
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value.strip().replace(",", "."))
+        except ValueError:
+            _fail(f"--weight {item!r}: expected NAME=NUMBER, e.g. --weight need=0.3")
+    return out
+
+
+def _inputs_dir(inputs: Path | None, data: Path | None, region_code: str) -> Path:
+    from tasks.inputs import inputs_dir_or_default
+
+    return inputs_dir_or_default(inputs, data, region_code)
+
+
+def _run(
+    flow: Any,
+    *,
+    region: str,
+    cycle: int,
+    data: Path | None,
+    out: Path | None,
+    gate: str,
+    decisions: Path | None,
+    **params: Any,
+) -> None:
+    """Run a stage flow with the common options and print what it stored and decided."""
+    from soteflow.gates import load_scripted
+
+    mode = _gate(gate)
+    load_scripted(decisions)  # validate before anything runs
+    result = flow(
+        region=region,
+        cycle=cycle,
+        data_dir=str(data.resolve()) if data else None,
+        out_dir=str(out.resolve()) if out else None,
+        gate=mode,
+        decisions_file=str(decisions.resolve()) if decisions else None,
+        **params,
+    )
+    _print_result(result)
+
+
+def _precheck_later_stages(folder: Path, data: Path | None, cycle: int) -> None:
+    """Check the input files of stages 2–4 against each other before a cycle starts.
+
+    The catalogue's target ids are checked against the targets file the same cycle's stage 2
+    will propose; each stage also checks its inputs against the approved upstream round itself.
+    """
+    from tasks.chains import validate_chains_inputs
+    from tasks.feedback import morphology_version
+    from tasks.targets import validate_targets_inputs
+
+    targets = validate_targets_inputs(folder, cycle=cycle)
+    validate_chains_inputs(folder, taxonomy_path=_taxonomy(data), target_ids={t.target_id for t in targets.targets})
+    morphology_version()  # Voikko and its Finnish dictionary are there before anything runs
+
+
 @stage_app.command("needs")
 def stage_needs(
     region: RegionOpt = "HVA08",
     cycle: CycleOpt = DEFAULT_CYCLE,
-    data: Annotated[Path | None, typer.Option(help="Folder of input files instead of the shipped data.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Export the stage's versions to this folder.")] = None,
-    gate: Annotated[
-        str,
-        typer.Option(help="none: propose and stop (decide later); scripted; pause (needs a Prefect server)."),
-    ] = "none",
-    decisions: Annotated[Path | None, typer.Option(help="Scripted decisions file (with --gate scripted).")] = None,
+    data: DataOpt = None,
+    out: OutOpt = None,
+    gate: GateOpt = "none",
+    decisions: DecisionsOpt = None,
 ) -> None:
     """Stage 1, strategic service needs assessment (palvelutarvearvio)."""
     from flows.s1_needs import needs_flow
-    from soteflow.gates import GateMode, load_scripted
 
-    try:
-        mode = GateMode(gate)
-    except ValueError:
-        _fail(f"--gate must be one of {', '.join(m.value for m in GateMode)}")
     resolved = _validate_inputs(region, data)
-    load_scripted(decisions)
-    result = needs_flow(
-        region=resolved.code,
-        cycle=cycle,
-        data_dir=str(data.resolve()) if data else None,
-        out_dir=str(out.resolve()) if out else None,
-        gate=mode.value,
-        decisions_file=str(decisions.resolve()) if decisions else None,
+    _run(needs_flow, region=resolved.code, cycle=cycle, data=data, out=out, gate=gate, decisions=decisions)
+
+
+@stage_app.command("targets")
+def stage_targets(
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    data: DataOpt = None,
+    inputs: InputsOpt = None,
+    out: OutOpt = None,
+    gate: GateOpt = "none",
+    decisions: DecisionsOpt = None,
+    allocation_method: Annotated[
+        str | None, typer.Option(help="need_share, current_spend or blend (default: the assumptions file).")
+    ] = None,
+    need_weight: Annotated[
+        float | None, typer.Option(help="Weight of the need share in a blend, 0–1 (default: the assumptions file).")
+    ] = None,
+) -> None:
+    """Stage 2, performance targets and the financial frame; starts from the approved stage 1."""
+    from flows.s2_targets import targets_flow
+    from tasks.targets import validate_targets_inputs
+    from tasks.targets_proposal import load_needs_basis
+
+    code = _resolve_region(region, data).code
+    folder = _inputs_dir(inputs, data, code)
+    validate_targets_inputs(folder, cycle=cycle, allocation_method=allocation_method, need_weight=need_weight)
+    # Then against the approved stage 1 (baselines exist, directions agree): all a run would reject.
+    basis = load_needs_basis(_store(), region=code, cycle=cycle)
+    validate_targets_inputs(
+        folder, basis=basis, cycle=cycle, allocation_method=allocation_method, need_weight=need_weight
     )
-    _print_result(result)
+    _run(
+        targets_flow, region=code, cycle=cycle, data=data, out=out, gate=gate, decisions=decisions,
+        inputs_dir=str(folder.resolve()), allocation_method=allocation_method, need_weight=need_weight,
+    )  # fmt: skip
+
+
+@stage_app.command("chains")
+def stage_chains(
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    data: DataOpt = None,
+    inputs: InputsOpt = None,
+    out: OutOpt = None,
+    gate: GateOpt = "none",
+    decisions: DecisionsOpt = None,
+    weight: WeightOpt = None,
+    sensitivity_step: Annotated[
+        float | None, typer.Option(help="Relative move of each weight in the sensitivity check, e.g. 0.2.")
+    ] = None,
+) -> None:
+    """Stage 3, prioritised service packages, service chains and the stakeholder-feedback synthesis."""
+    from flows.s3_chains import chains_flow
+    from tasks.chains import validate_chains_inputs
+    from tasks.feedback import morphology_version
+
+    code = _resolve_region(region, data).code
+    folder = _inputs_dir(inputs, data, code)
+    weights = _weights(weight)
+    validate_chains_inputs(folder, taxonomy_path=_taxonomy(data), weights=weights, sensitivity_step=sensitivity_step)
+    morphology_version()  # Voikko and its Finnish dictionary are there before anything runs
+    _run(
+        chains_flow, region=code, cycle=cycle, data=data, out=out, gate=gate, decisions=decisions,
+        inputs_dir=str(folder.resolve()), weights=weights, sensitivity_step=sensitivity_step,
+    )  # fmt: skip
+
+
+def _taxonomy(data: Path | None) -> Path:
+    from tasks.chains import default_taxonomy_path
+
+    return default_taxonomy_path(data)
 
 
 def _print_result(result: Any) -> None:
     typer.echo(f"{result.number}. {result.name_fi} — {result.region} {result.cycle}")
     for vref in result.artefacts:
-        typer.echo(f"  {vref.key:<28} v{vref.version:<3} {vref.status:<10} {vref.sha256[:16]}")
+        typer.echo(f"  {vref.key:<34} v{vref.version:<3} {vref.status:<10} {vref.sha256[:16]}")
     if result.decision is None:
-        typer.echo("  Ehdotus odottaa päätöstä: soteflow decide --stage needs …")
+        typer.echo(f"  Ehdotus odottaa päätöstä: soteflow decide --stage {result.stage.value} …")
     else:
         typer.echo(f"  Päätös: {result.decision.outcome.label_fi} ({result.decision.body} {result.decision.section} §)")
     for path in result.documents:

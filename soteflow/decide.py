@@ -85,7 +85,7 @@ def decide_proposal(
 def record_in_store(*, region: str, cycle: int, stage: Stage, decision: DecisionRecord) -> str:
     """Record the decision on the latest proposed version of the stage's proposal in the store."""
     store = open_store()
-    pkey, dkey = proposal_key(stage), document_key(stage)
+    pkey = proposal_key(stage)
     history = store.history(region, cycle, pkey)
     if not history:
         raise InputError(f"no {stage.value} proposal for {region} {cycle}: run the stage first")
@@ -94,19 +94,20 @@ def record_in_store(*, region: str, cycle: int, stage: Stage, decision: Decision
     if status != "proposed":
         raise InputError(f"the latest {stage.value} proposal (v{latest.version}) is {status}, not awaiting a decision")
     round_versions = {pkey: ref(latest, pkey)}
-    # The round's other versions: the documents rendered from this proposal, and its inputs.
-    for key in (f"{dkey}-pdf", f"{dkey}-html"):
-        for doc in store.history(region, cycle, key):
+    # The round's other versions: every document rendered from this proposal (a stage may have
+    # several, e.g. the decision and the stakeholder summary), and the proposal's inputs.
+    document_keys: list[str] = []
+    for artefact in store.list_artefacts(region=region, cycle=cycle, stage=stage):
+        if artefact.kind != "document":
+            continue
+        for doc in store.history(region, cycle, artefact.key):
             if any(str(i.get("version_id")) == str(latest.id) for i in (doc.inputs or [])):
-                round_versions[key] = ref(doc, key)
+                round_versions[artefact.key] = ref(doc, artefact.key)
+                document_keys.append(artefact.key)
     for item in latest.inputs or []:
         version = store.get_version(UUID(str(item["version_id"])))
         round_versions[item["key"]] = ref(version, item["key"])
-    persisted = PersistedRound(
-        versions=round_versions,
-        proposal_key=pkey,
-        document_keys=tuple(k for k in (f"{dkey}-pdf", f"{dkey}-html") if k in round_versions),
-    )
+    persisted = PersistedRound(versions=round_versions, proposal_key=pkey, document_keys=tuple(sorted(document_keys)))
     record_decision(store=store, persisted=persisted, decision=decision)
     return (
         f"recorded: {decision.body} {decision.meeting_date.isoformat()} {decision.section} § — "

@@ -40,6 +40,7 @@ from soteflow.documents import load_governance, render_document
 from soteflow.settings import get_settings
 from soteflow.stagekit import FileOutput, JsonOutput, RenderedFiles
 from soteflow.store.canonical import canonical_json
+from tasks.inputs import data_dir_or_default as data_dir_or_default  # re-exported for the stage modules
 from tasks.needs import COMPONENT_LABELS, INDEX_METHOD, MAP_FILE, SOURCE_FILES, assess_needs, needs_map_svg
 
 STAGE = Stage.NEEDS
@@ -48,11 +49,6 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 #: How long after the newest source update the body can meet at the earliest: preparation,
 #: co-operation procedure and the agenda's publication take about four weeks.
 PREPARATION_DAYS = 28
-
-
-def data_dir_or_default(data_dir: str | Path | None) -> Path:
-    """The input folder: ``data_dir`` if given, else the shipped data (``SOTEFLOW_INPUT_DIR``)."""
-    return Path(data_dir) if data_dir else get_settings().input_dir
 
 
 def default_meeting_date(assessment: NeedsAssessment) -> dt.date:
@@ -413,7 +409,9 @@ def needs_round_outputs(
 def _inputs_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     root = data_dir_or_default(parameters.get("data_dir"))
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True, default=str).encode())
-    for path in [*sorted((root / "statfin").glob("*.json")), root / MAP_FILE]:
+    configs = [*sorted((root / "config" / "regions").glob("*.toml"))]
+    configs += sorted((get_settings().input_dir / "config" / "regions").glob("*.toml"))  # the shipped fallback
+    for path in [*sorted((root / "statfin").glob("*.json")), root / MAP_FILE, *configs]:
         if path.is_file():
             digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

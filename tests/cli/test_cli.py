@@ -29,8 +29,13 @@ def test_demo_writes_documents_artefacts_and_summary(tmp_path: Path, capsys: pyt
     assert run(["demo", "--region", "HVA08", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["region"] == "HVA08"
-    [stage] = summary["stages"]  # only stage 1 exists; later stages are not faked
-    assert (stage["number"], stage["stage"], stage["decision"]) == (1, "needs", "approved")
+    stages = summary["stages"]
+    assert [(s["number"], s["stage"], s["decision"]) for s in stages] == [
+        (1, "needs", "approved"),
+        (2, "targets", "approved"),
+        (3, "chains", "approved"),
+    ]
+    stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
     keys = {a["key"]: a for a in stage["artefacts"]}
     assert {"needs-profile", "needs-index", "needs-proposal", "needs-decision-pdf", "needs-decision-html"} <= set(keys)
@@ -142,3 +147,80 @@ def test_verify_exits_1_and_names_a_tampered_version(capsys: pytest.CaptureFixtu
     captured = capsys.readouterr()
     assert "HVA08/2028/needs-" in captured.err
     assert "PROBLEMS" in captured.out
+
+
+# Stages 2 and 3: the region's own files (finance, targets, catalogue, feedback) --------------
+
+DROP = object()
+
+
+def _copy_inputs(tmp_path: Path) -> Path:
+    target = tmp_path / "region-inputs"
+    shutil.copytree(DATA_DIR / "examples" / "HVA08", target)
+    return target
+
+
+def _edit_csv(path: Path, row: int, column: str, value: object) -> None:
+    """Set the cell at file row ``row`` (header = 1) of ``column``; ``DROP`` removes the column."""
+    lines = [line.split(";") for line in path.read_text(encoding="utf-8").splitlines()]
+    index = lines[0].index(column)
+    if value is DROP:
+        for cells in lines:
+            del cells[index]
+    else:
+        lines[row - 1][index] = str(value)
+    path.write_text("\n".join(";".join(cells) for cells in lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value", "expected"),
+    [
+        ("tavoitteet.csv", 1, "tavoitearvo", DROP, ["tavoitteet.csv, row 1, field tavoitearvo", "missing"]),
+        ("talous_toteuma.csv", 2, "toimintakulut", "paljon", ["talous_toteuma.csv, row 2, field toimintakulut", "'paljon' is not a number"]),
+        ("talous_rahoitus.csv", 0, "", "", ["talous_rahoitus.csv", "empty"]),
+        ("tavoitteet.csv", 4, "asiakasryhmä", "Eläkeläiset", ["tavoitteet.csv, row 4, field asiakasryhmä", "unknown client group 'Eläkeläiset'"]),
+        ("palvelukatalogi.csv", 3, "palvelu_id", "IKA-NEUVONTA", ["palvelukatalogi.csv, row 3, field palvelu_id", "duplicate"]),
+        ("palvelukatalogi.csv", 2, "asiakasryhmä", "Opiskelijat", ["palvelukatalogi.csv, row 2, field asiakasryhmä"]),
+        ("palvelukatalogi.csv", 2, "vuosivolyymi", "noin 40 000", ["palvelukatalogi.csv, row 2, field vuosivolyymi"]),
+        ("lausunnot.csv", 1, "sidosryhmä", DROP, ["lausunnot.csv, row 1, field sidosryhmä", "missing"]),
+    ],
+)  # fmt: skip
+def test_bad_stage_2_and_3_files_stop_the_demo_before_anything_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, row: int, column: str, value: object,
+    expected: list[str],
+) -> None:  # fmt: skip
+    inputs = _copy_inputs(tmp_path)
+    if column:
+        _edit_csv(inputs / file, row, column, value)
+    else:
+        (inputs / file).write_bytes(b"")
+    assert run(["demo", "--out", str(tmp_path / "out"), "--inputs", str(inputs)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("soteflow: error: ") and "Traceback" not in err
+    for part in expected:
+        assert part in err
+    assert open_store().list_artefacts() == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stage_does_not_start_without_the_approved_stage_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["stage", "targets", "--region", "HVA08"]) == 2
+    assert "stage 1 (needs) has no approved proposal for HVA08, cycle 2026" in capsys.readouterr().err
+    assert open_store().list_artefacts() == []
+    assert run(["stage", "needs", "--region", "HVA08", "--gate", "scripted"]) == 0
+    assert run(["stage", "chains", "--region", "HVA08"]) == 2
+    assert "stage 2 (targets) has no approved proposal" in capsys.readouterr().err
+    assert {a.stage for a in open_store().list_artefacts()} == {"needs"}
+
+
+def test_stage_targets_checks_its_files_before_it_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["stage", "needs", "--region", "HVA08", "--gate", "scripted"]) == 0
+    inputs = _copy_inputs(tmp_path)
+    _edit_csv(inputs / "tavoitteet.csv", 3, "tavoitevuosi", "pian")
+    assert run(["stage", "targets", "--region", "HVA08", "--inputs", str(inputs)]) == 2
+    assert "tavoitteet.csv, row 3, field tavoitevuosi" in capsys.readouterr().err
+    assert {a.stage for a in open_store().list_artefacts()} == {"needs"}
+    assert run(["stage", "chains", "--region", "HVA08", "--weight", "need"]) == 2
+    assert "expected NAME=NUMBER" in capsys.readouterr().err

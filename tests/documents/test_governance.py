@@ -31,7 +31,10 @@ def test_shipped_pirkanmaa_overrides_default() -> None:
     assert [p.name for p in g.preparers] == ["Esimerkki Palvelustrategi", "Esimerkki Suunnittelija"]
     assert g.meeting.time == "14.00"  # inherited from default.toml
     assert g.appeal.court == "Hämeenlinnan hallinto-oikeus"
-    assert load_governance("HVA08", Stage.COMPARISON, SHIPPED).body.appeal is AppealKind.ALUEVALITUS
+    # Targets and the frame go to the regional council (aluevalitus); the production-mode choice
+    # to the regional board (oikaisuvaatimus first), as the stage-4 issue says.
+    assert load_governance("HVA08", Stage.TARGETS, SHIPPED).body.appeal is AppealKind.ALUEVALITUS
+    assert load_governance("HVA08", Stage.COMPARISON, SHIPPED).body.name == "Aluehallitus"
 
 
 def test_every_stage_is_configured_and_people_are_examples() -> None:

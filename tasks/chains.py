@@ -1,0 +1,623 @@
+"""Stage 3 (Priorisointi, palvelukokonaisuudet ja -ketjut): pure functions, no Prefect, no store.
+
+Reads and validates the service catalogue (``palvelukatalogi.csv``), checks it against the approved
+stage-2 targets and frame, scores the service packages on four criteria with a sensitivity check
+of the weights, and builds the service chains with their targets, metrics, totals and structured
+service descriptions.
+
+The method, as printed in the decision document (every number reproducible from the tables):
+
+- criteria per package, each normalised to 0–1:
+  alignment  a = |group's stage-2 targets served by a step| / |group's stage-2 targets|
+  need       n = r_g / max_p r_g(p)   (r_g: the group's relative need from stage 2, country = 1)
+  cost       c = 1 − min(1, C_p / F_g) (C_p: the chain's annual cost, F_g: the group's allocated frame)
+  feasibility f = (t − 1) / 4          (t: the catalogue's rating 1–5)
+- score = Σ_k w_k · x_k with relative weights normalised to sum 1; each component w_k · x_k is
+  rounded to 4 decimals and the score is the sum of the rounded components; rank by score,
+  ties broken by package id;
+- sensitivity: each weight moved by ±step (relative) and set to 0, the other weights scaled so
+  the weights still sum to 1; the ranking recomputed for each case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from schemas.chains import (
+    CRITERIA,
+    CRITERION_LABELS,
+    CatalogueRow,
+    CatalogueStep,
+    ChainStep,
+    CriterionScore,
+    ModeShare,
+    PackagePriorities,
+    PackageScore,
+    PriorityParams,
+    ProductionMode,
+    QualityMetric,
+    RankRange,
+    SensitivityAnalysis,
+    SensitivityScenario,
+    ServiceCatalogue,
+    ServiceChain,
+    ServiceChains,
+    ServiceDescription,
+    ServiceDescriptionCard,
+    ServicePackage,
+    SourceRef,
+    TargetLink,
+)
+from schemas.targets import Direction, FrameAllocation, ImpactTarget, ImpactTargets
+from soteflow.data.numbers import fmt_fi
+from soteflow.data.tabular import Row, read_rows, unique
+from soteflow.errors import InputError
+from soteflow.settings import get_settings
+
+#: File names in the inputs folder (``<SOTEFLOW_INPUT_DIR>/examples/<REGION>/`` by default).
+CATALOGUE_FILE = "palvelukatalogi.csv"
+FEEDBACK_FILE = "lausunnot.csv"
+#: The feedback theme taxonomy is configuration: ``<data dir>/config/feedback_themes.toml``.
+THEMES_FILE = Path("config") / "feedback_themes.toml"
+
+#: Package-level columns: written on every step row of a package and required to agree.
+_PACKAGE_COLUMNS = (
+    ("package_name", "palvelukokonaisuus"),
+    ("client_group", "asiakasryhmä"),
+    ("feasibility", "toteutettavuus"),
+)
+
+
+def _r4(value: float) -> float:
+    return round(value + 0.0, 4)
+
+
+def _eur(value: float) -> float:
+    return round(value + 0.0, 2)
+
+
+def metric_direction(baseline: float | None, target: float) -> Direction | None:
+    """The direction a quality metric should move: from the baseline to the target."""
+    if baseline is None:
+        return None
+    if target > baseline:
+        return Direction.INCREASE
+    if target < baseline:
+        return Direction.DECREASE
+    return Direction.MAINTAIN
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue.
+
+
+def _package_steps(package_id: str, rows: list[Row[CatalogueRow]], path: Path) -> list[Row[CatalogueRow]]:
+    """The rows of one package in step order; package-level columns agree; steps are 1..n."""
+    first = rows[0]
+    for row in rows[1:]:
+        for attribute, column in _PACKAGE_COLUMNS:
+            expected, found = getattr(first.value, attribute), getattr(row.value, attribute)
+            if found != expected:
+                raise InputError(
+                    f"package {package_id} has {column} {str(expected)!r} on row {first.number} but {str(found)!r} "
+                    "here; package-level columns must be the same on every step row of a package",
+                    file=path,
+                    row=row.number,
+                    field=column,
+                )
+    seen: dict[int, int] = {}
+    for row in rows:
+        if row.value.step in seen:
+            raise InputError(
+                f"package {package_id} has step {row.value.step} twice (first on row {seen[row.value.step]})",
+                file=path,
+                row=row.number,
+                field="vaihe",
+            )
+        seen[row.value.step] = row.number
+    ordered = sorted(rows, key=lambda r: r.value.step)
+    for expected_step, row in enumerate(ordered, 1):
+        if row.value.step != expected_step:
+            raise InputError(
+                f"the steps of package {package_id} must be numbered 1..{len(rows)} without gaps: "
+                f"step {expected_step} is missing (this row is step {row.value.step})",
+                file=path,
+                row=row.number,
+                field="vaihe",
+            )
+    return ordered
+
+
+def _step(row: Row[CatalogueRow]) -> CatalogueStep:
+    value = row.value
+    return CatalogueStep(
+        order=value.step,
+        service_id=value.service_id,
+        name=value.service_name,
+        description=ServiceDescription(
+            what=value.description, for_whom=value.for_whom, access=value.access, criteria=value.criteria
+        ),
+        mode=value.mode,
+        annual_volume=value.annual_volume,
+        unit=value.unit,
+        unit_cost=value.unit_cost,
+        annual_cost=_eur(value.annual_volume * value.unit_cost),
+        metric=QualityMetric(
+            name=value.quality_metric,
+            baseline=value.quality_baseline,
+            target=value.quality_target,
+            direction=metric_direction(value.quality_baseline, value.quality_target),
+        ),
+        target_id=value.target_id,
+        source_row=row.number,
+    )
+
+
+def read_catalogue(path: str | Path) -> ServiceCatalogue:
+    """Read and validate the service catalogue (one row per chain step).
+
+    Raises :class:`InputError` naming the file, row and column for: a missing column, an empty
+    file, a wrong type (text in a number column, feasibility outside 1–5, negative volume or
+    cost), an unknown client group or production mode, a repeated ``palvelu_id``, two package ids
+    that differ only in case, package-level columns that disagree between a package's rows, and
+    step numbers that are not 1..n within a package (a duplicate or a gap).
+    """
+    path = Path(path)
+    rows = read_rows(path, CatalogueRow)
+    unique(rows, path, "service_id", "palvelu_id")
+    by_package: dict[str, list[Row[CatalogueRow]]] = {}
+    lower: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        package_id = row.value.package_id
+        other = lower.get(package_id.lower())
+        if other is not None and other[0] != package_id:
+            raise InputError(
+                f"package ids {other[0]!r} (row {other[1]}) and {package_id!r} differ only in case; "
+                "they would name the same diagram",
+                file=path,
+                row=row.number,
+                field="palvelukokonaisuus_id",
+            )
+        lower.setdefault(package_id.lower(), (package_id, row.number))
+        by_package.setdefault(package_id, []).append(row)
+    packages = []
+    for package_id, package_rows in by_package.items():
+        ordered = _package_steps(package_id, package_rows, path)
+        steps = [_step(r) for r in ordered]
+        first = package_rows[0]
+        packages.append(
+            ServicePackage(
+                package_id=package_id,
+                name=first.value.package_name,
+                client_group=first.value.client_group,
+                feasibility=first.value.feasibility,
+                steps=steps,
+                annual_cost=_eur(sum(s.annual_cost for s in steps)),
+                first_row=first.number,
+            )
+        )
+    return ServiceCatalogue(
+        source_file=path.name,
+        source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        example_data="examples" in path.parts,
+        packages=packages,
+    )
+
+
+def check_catalogue_against_stage2(
+    catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllocation, *, file: str | Path
+) -> None:
+    """Every step's ``tavoite_id`` is an approved stage-2 target, every package's group has a frame.
+
+    ``file`` is the catalogue's path as given (the error names it with the row and column).
+    """
+    known = [t.target_id for t in targets.targets]
+    for package in catalogue.packages:
+        for step in package.steps:
+            if step.target_id not in known:
+                raise InputError(
+                    f"tavoite_id {step.target_id!r} is not one of the approved stage-2 targets "
+                    f"(targets-impact: {', '.join(known)})",
+                    file=file,
+                    row=step.source_row,
+                    field="tavoite_id",
+                )
+    framed = {g.client_group for g in frame.groups}
+    for package in catalogue.packages:
+        if package.client_group not in framed:
+            raise InputError(
+                f"client group {package.client_group.label_fi!r} has no frame in the approved stage-2 allocation",
+                file=file,
+                row=package.first_row,
+                field="asiakasryhmä",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Prioritisation.
+
+
+def priority_params(
+    weights: Mapping[str, float] | None = None, sensitivity_step: float | None = None
+) -> PriorityParams:
+    """The parameters from the flow's ``weights`` (criterion → weight) and sensitivity step.
+
+    Unknown criteria or invalid values raise :class:`InputError` with field ``weights``.
+    """
+    given = dict(weights or {})
+    unknown = sorted(set(given) - set(CRITERIA))
+    if unknown:
+        raise InputError(
+            f"unknown prioritisation criteria {', '.join(unknown)}; known: {', '.join(CRITERIA)}", field="weights"
+        )
+    data: dict[str, float] = {f"weight_{k}": v for k, v in given.items()}
+    if sensitivity_step is not None:
+        data["sensitivity_step"] = sensitivity_step
+    try:
+        return PriorityParams(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(f"{loc + ': ' if loc else ''}{message}", field="weights") from None
+
+
+@dataclass(frozen=True)
+class _PackageBasis:
+    """What one package's criteria are computed from."""
+
+    package: ServicePackage
+    addressed: list[str]
+    group_targets: list[str]
+    other_targets: list[str]
+    relative_need: float
+    frame_eur: float
+    values: dict[str, float]
+    bases: dict[str, str]
+
+
+def _bases(catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllocation) -> list[_PackageBasis]:
+    needs = {g.client_group: g.relative_need for g in frame.groups}
+    frames = {g.client_group: g.allocated_eur for g in frame.groups}
+    max_need = max((needs.get(p.client_group, 0.0) for p in catalogue.packages), default=0.0)
+    out = []
+    for package in catalogue.packages:
+        served = {s.target_id for s in package.steps}
+        group_targets = [t.target_id for t in targets.for_group(package.client_group)]
+        addressed = [t for t in group_targets if t in served]
+        other = [t.target_id for t in targets.targets if t.target_id in served and t.target_id not in group_targets]
+        need = needs.get(package.client_group, 0.0)
+        frame_eur = frames.get(package.client_group, 0.0)
+        values = {
+            "alignment": _r4(len(addressed) / len(group_targets)) if group_targets else 0.0,
+            "need": _r4(need / max_need) if max_need > 0 else 0.0,
+            "cost": _r4(1 - min(1.0, package.annual_cost / frame_eur)) if frame_eur > 0 else 0.0,
+            "feasibility": _r4((package.feasibility - 1) / 4),
+        }
+        share = package.annual_cost / frame_eur if frame_eur > 0 else None
+        bases = {
+            "alignment": f"{len(addressed)} / {len(group_targets)} ryhmän tavoitteesta",
+            "need": f"{fmt_fi(need, 4)} / {fmt_fi(max_need, 4)}",
+            "cost": (
+                f"{fmt_fi(package.annual_cost / 1e6, 1)} / {fmt_fi(frame_eur / 1e6, 1)} M€"
+                + (f" = {fmt_fi(100 * share, 1)} % kehyksestä" if share is not None else "")
+            ),
+            "feasibility": f"arvio {package.feasibility} / 5",
+        }
+        out.append(_PackageBasis(package, addressed, group_targets, other, need, frame_eur, values, bases))
+    return out
+
+
+def _scores(bases: Sequence[_PackageBasis], weights: Mapping[str, float]) -> dict[str, float]:
+    """Score per package id: the sum of the rounded components."""
+    return {b.package.package_id: _r4(sum(_r4(weights[k] * b.values[k]) for k in CRITERIA)) for b in bases}
+
+
+def _order(scores: Mapping[str, float]) -> list[str]:
+    """Package ids by score, highest first; ties by package id."""
+    return sorted(scores, key=lambda pid: (-scores[pid], pid))
+
+
+def shifted_weights(weights: Mapping[str, float], criterion: str, factor: float | None) -> dict[str, float] | None:
+    """The weights with ``criterion`` multiplied by ``factor`` (``None``: set to 0) and the others
+    scaled so the sum stays 1; ``None`` when no weight would remain positive.
+
+    A moved weight is capped at 1. Weights are rounded to 4 decimals.
+    """
+    old = weights[criterion]
+    new = 0.0 if factor is None else min(1.0, old * factor)
+    rest = sum(v for k, v in weights.items() if k != criterion)
+    if new <= 0 and rest <= 0:
+        return None
+    if rest <= 0:  # the moved weight is the only one: it stays the whole weight
+        return {k: (1.0 if k == criterion else 0.0) for k in weights}
+    scale = (1 - new) / rest
+    return {k: _r4(new if k == criterion else v * scale) for k, v in weights.items()}
+
+
+def weight_text(value: float) -> str:
+    """A weight as printed: at least two and at most four decimals (``0,30``, ``0,1829``, ``0``)."""
+    if not value:
+        return "0"
+    text = fmt_fi(value, 4)
+    while text.endswith("0") and len(text.split(",")[1]) > 2:
+        text = text[:-1]
+    return text
+
+
+def sensitivity_analysis(
+    bases: Sequence[_PackageBasis], weights: Mapping[str, float], step: float
+) -> SensitivityAnalysis:
+    """Move each weight by ±``step`` and to 0; report each case's ranking and each package's rank range."""
+    base_order = _order(_scores(bases, weights))
+    top = base_order[0]
+    percent = fmt_fi(100 * step, 0)
+    scenarios: list[SensitivityScenario] = []
+    skipped: list[str] = []
+    for criterion in CRITERIA:
+        for change, factor in ((f"+{percent} %", 1 + step), (f"−{percent} %", 1 - step), ("0", None)):
+            label_change = change if factor is not None else "painoksi 0"
+            moved = shifted_weights(weights, criterion, factor)
+            label = f"{CRITERION_LABELS[criterion]} {label_change}"
+            if moved is None:
+                skipped.append(label)
+                continue
+            scores = _scores(bases, moved)
+            order = _order(scores)
+            scenarios.append(
+                SensitivityScenario(
+                    criterion=criterion,
+                    change=change,
+                    label=f"{label} ({weight_text(weights[criterion])} → {weight_text(moved[criterion])})",
+                    weights=moved,
+                    order=order,
+                    ranks={pid: order.index(pid) + 1 for pid in order},
+                    scores=scores,
+                    top_package=order[0],
+                    top_changed=order[0] != top,
+                )
+            )
+    ranges = []
+    for pid in base_order:
+        ranks = [base_order.index(pid) + 1, *(s.ranks[pid] for s in scenarios)]
+        ranges.append(RankRange(package_id=pid, base_rank=ranks[0], best_rank=min(ranks), worst_rank=max(ranks)))
+    method = (
+        f"Herkkyystarkastelussa kutakin painoa muutetaan vuorollaan ±{percent} % (suhteellinen muutos) ja "
+        "se asetetaan nollaksi; muut painot skaalataan samassa suhteessa niin, että painojen summa on 1. "
+        "Jokaisessa tapauksessa pisteet ja järjestys lasketaan uudelleen samoista kriteeriarvoista."
+    )
+    return SensitivityAnalysis(
+        step=step,
+        method=method,
+        scenarios=scenarios,
+        skipped=skipped,
+        rank_ranges=ranges,
+        top_package=top,
+        top_stable=not any(s.top_changed for s in scenarios),
+    )
+
+
+PRIORITY_METHOD = [
+    "Kukin palvelukokonaisuus pisteytetään neljällä kriteerillä, jotka normalisoidaan välille 0–1.",
+    "Tavoitteisiin kohdistuminen = niiden asiakasryhmän vaiheen 2 vaikuttavuustavoitteiden osuus, joihin "
+    "palveluketjun jokin vaihe kohdistuu (tavoite_id). Muiden asiakasryhmien tavoitteet näytetään ketjun "
+    "tavoitteina, mutta ne eivät nosta arvoa.",
+    "Palvelutarve = asiakasryhmän suhteellinen tarve vaiheen 2 kehyksen kohdennuksesta (koko maa = 1) "
+    "jaettuna palvelukokonaisuuksien suurimmalla suhteellisella tarpeella (r / max r): suurimman tarpeen "
+    "ryhmä saa arvon 1 ja muut suhteessa siihen.",
+    "Kustannus = 1 − ketjun vuosikustannus / asiakasryhmälle kohdennettu kehys, vähintään 0: mitä pienemmän "
+    "osan ryhmänsä kehyksestä ketju käyttää, sitä suurempi arvo; kehyksen ylittävä ketju saa arvon 0. "
+    "Vuosikustannus on vaiheiden vuosivolyymi × yksikkökustannus yhteensä.",
+    "Toteutettavuus = (palveluluettelon arvio 1–5 − 1) / 4.",
+    "Pisteet = Σ paino × kriteerin arvo. Painot ovat suhteellisia, ja ne jaetaan summallaan (summa 1). "
+    "Kukin osuus (paino × arvo) pyöristetään neljään desimaaliin, ja pisteet ovat pyöristettyjen osuuksien "
+    "summa. Järjestys on pisteiden mukaan suurimmasta pienimpään; tasapisteissä tunnuksen mukaan.",
+]
+
+
+def score_packages(
+    catalogue: ServiceCatalogue,
+    targets: ImpactTargets,
+    frame: FrameAllocation,
+    params: PriorityParams,
+    *,
+    targets_ref: SourceRef,
+    frame_ref: SourceRef,
+) -> PackagePriorities:
+    """Score and rank the service packages, with every component and the sensitivity check."""
+    if not catalogue.packages:
+        raise InputError("the service catalogue has no packages", file=catalogue.source_file)
+    weights = params.normalised_weights()
+    bases = _bases(catalogue, targets, frame)
+    scores = _scores(bases, weights)
+    order = _order(scores)
+    by_id = {b.package.package_id: b for b in bases}
+    rows = []
+    for rank, pid in enumerate(order, 1):
+        basis = by_id[pid]
+        package = basis.package
+        rows.append(
+            PackageScore(
+                package_id=pid,
+                name=package.name,
+                client_group=package.client_group,
+                targets_addressed=basis.addressed,
+                group_targets=basis.group_targets,
+                other_targets=basis.other_targets,
+                relative_need=basis.relative_need,
+                annual_cost=package.annual_cost,
+                group_frame_eur=basis.frame_eur,
+                feasibility=package.feasibility,
+                criteria=[
+                    CriterionScore(
+                        criterion=k,
+                        label=CRITERION_LABELS[k],
+                        basis=basis.bases[k],
+                        value=basis.values[k],
+                        weight=weights[k],
+                        component=_r4(weights[k] * basis.values[k]),
+                    )
+                    for k in CRITERIA
+                ],
+                score=scores[pid],
+                rank=rank,
+            )
+        )
+    return PackagePriorities(
+        params=params,
+        weights=weights,
+        method=list(PRIORITY_METHOD),
+        max_relative_need=max(b.relative_need for b in bases),
+        rows=rows,
+        sensitivity=sensitivity_analysis(bases, weights, params.sensitivity_step),
+        targets_ref=targets_ref,
+        frame_ref=frame_ref,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Chains and service descriptions.
+
+
+def target_link(target: ImpactTarget) -> TargetLink:
+    """The stage-2 target as a chain shows it."""
+    return TargetLink(
+        target_id=target.target_id,
+        client_group=target.client_group,
+        indicator=target.indicator,
+        unit=target.unit,
+        baseline=target.baseline,
+        baseline_year=target.baseline_year,
+        target_value=target.target_value,
+        target_year=target.target_year,
+        direction=target.direction,
+    )
+
+
+def mode_mix(steps: Sequence[ChainStep]) -> list[ModeShare]:
+    """Cost by production mode (modes in enum order, only those present) and its share of the chain.
+
+    Shares are rounded to 4 decimals; the rounding residue goes to the largest share so they sum to 1.
+    """
+    costs: dict[ProductionMode, float] = {}
+    for mode in ProductionMode:
+        present = [s.annual_cost for s in steps if s.mode is mode]
+        if present:
+            costs[mode] = _eur(sum(present))
+    total = sum(costs.values())
+    shares = {m: (_r4(c / total) if total > 0 else 0.0) for m, c in costs.items()}
+    if total > 0:
+        largest = max(shares, key=lambda m: (shares[m], -list(ProductionMode).index(m)))
+        shares[largest] = _r4(1 - sum(v for m, v in shares.items() if m is not largest))
+    return [ModeShare(mode=m, annual_cost=c, share=shares[m]) for m, c in costs.items()]
+
+
+def chain_figure_key(package: ServicePackage) -> str:
+    """The artefact key of a package's chain diagram (lower case: Prefect artifact keys)."""
+    return f"chains-chain-{package.slug}-svg"
+
+
+def build_chains(catalogue: ServiceCatalogue, targets: ImpactTargets, *, targets_ref: SourceRef) -> ServiceChains:
+    """Each package's chain: ordered steps with metric and stage-2 target, chain targets, totals, mix."""
+    chains: list[ServiceChain] = []
+    cards: list[ServiceDescriptionCard] = []
+    for package in catalogue.packages:
+        steps = [
+            ChainStep(
+                order=s.order,
+                service_id=s.service_id,
+                name=s.name,
+                mode=s.mode,
+                annual_volume=s.annual_volume,
+                unit=s.unit,
+                unit_cost=s.unit_cost,
+                annual_cost=s.annual_cost,
+                metric=s.metric,
+                target=target_link(targets.by_id(s.target_id)),
+            )
+            for s in package.steps
+        ]
+        seen: dict[str, TargetLink] = {}
+        for step in steps:
+            seen.setdefault(step.target.target_id, step.target)
+        chains.append(
+            ServiceChain(
+                package_id=package.package_id,
+                name=package.name,
+                client_group=package.client_group,
+                steps=steps,
+                targets=list(seen.values()),
+                annual_cost=package.annual_cost,
+                mode_mix=mode_mix(steps),
+                figure_key=chain_figure_key(package),
+            )
+        )
+        cards.extend(
+            ServiceDescriptionCard(
+                service_id=s.service_id,
+                package_id=package.package_id,
+                name=s.name,
+                description=s.description,
+                mode=s.mode,
+                metric=s.metric,
+                target_id=s.target_id,
+            )
+            for s in package.steps
+        )
+    return ServiceChains(chains=chains, descriptions=cards, targets_ref=targets_ref)
+
+
+# ---------------------------------------------------------------------------------------------
+# The CLI's pre-check.
+
+
+def default_taxonomy_path(data_dir: str | Path | None = None) -> Path:
+    """The feedback theme taxonomy: ``<data_dir>/config/feedback_themes.toml``, else the shipped one."""
+    if data_dir is not None:
+        candidate = Path(data_dir) / THEMES_FILE
+        if candidate.is_file():
+            return candidate
+    return get_settings().input_dir / THEMES_FILE
+
+
+def validate_chains_inputs(
+    inputs_dir: Path,
+    *,
+    taxonomy_path: Path | None = None,
+    weights: Mapping[str, float] | None = None,
+    sensitivity_step: float | None = None,
+    targets: ImpactTargets | None = None,
+    frame: FrameAllocation | None = None,
+    target_ids: Collection[str] | None = None,
+) -> None:
+    """Check stage 3's input files as a run would, without the store and without computing anything.
+
+    The catalogue (columns, types, client groups, modes, ids, steps), the feedback file and the
+    theme taxonomy, and the prioritisation weights. The catalogue's ``tavoite_id`` values are
+    checked too when the stage-2 targets (and frame) or just their ids are given; the run always
+    checks them against the approved stage-2 round before it writes anything.
+    """
+    from tasks.feedback import validate_feedback_inputs
+
+    inputs_dir = Path(inputs_dir)
+    catalogue_path = inputs_dir / CATALOGUE_FILE
+    catalogue = read_catalogue(catalogue_path)
+    if targets is not None and frame is not None:
+        check_catalogue_against_stage2(catalogue, targets, frame, file=catalogue_path)
+    elif target_ids is not None:
+        for package in catalogue.packages:
+            for step in package.steps:
+                if step.target_id not in target_ids:
+                    raise InputError(
+                        f"tavoite_id {step.target_id!r} is not one of the stage-2 targets ({', '.join(sorted(target_ids))})",
+                        file=catalogue_path,
+                        row=step.source_row,
+                        field="tavoite_id",
+                    )
+    validate_feedback_inputs(inputs_dir / FEEDBACK_FILE, taxonomy_path or default_taxonomy_path())
+    priority_params(weights, sensitivity_step)

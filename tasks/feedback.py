@@ -1,0 +1,729 @@
+"""Stage 3 co-development: synthesis of stakeholder feedback (pure functions, no Prefect).
+
+The region's own 2024 summary of stakeholder statements is the model: comments are counted by
+stakeholder group and theme, representative comments are quoted, and for every theme the
+document says how the feedback is taken into account. Themes, their keywords and the stakeholder
+groups are configuration (``data/config/feedback_themes.toml``), not code.
+
+Finnish inflects heavily ("kustannuksia", "pienyrittäjien", "palveluseteleillä"), so a keyword
+list of word forms would miss most mentions. Every word is analysed with Voikko, the Finnish
+morphology of the field (Debian packages ``libvoikko1`` and ``voikko-fi``, Python binding
+``libvoikko``): its base forms (BASEFORM, all analyses) and, for compounds, the parts read from
+WORDBASES and STRUCTURE ("pienyrittäjien" → pienyrittäjä = pien + yrittäjä). A word Voikko does
+not know is compared as its lower-cased form, and the explanation says so.
+
+Assignment: a comment gets every theme whose keywords match at least ``min_score`` (sum of the
+matched keywords' weights, one match per word and theme), at most ``max_themes`` of them, highest
+score first (ties in taxonomy order). A comment with no theme goes to "muu palaute". Every match
+is recorded as word form → lemma (→ compound part) → keyword → theme: the explanation.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.feedback import (
+    OTHER_THEME_ID,
+    CommentAssignment,
+    CountsTable,
+    FeedbackComment,
+    FeedbackRow,
+    FeedbackSynthesis,
+    GroupThemeCounts,
+    MatchKind,
+    Quote,
+    SessionSummary,
+    ThemeDefinition,
+    ThemeSummary,
+    ThemeTaxonomy,
+    WordMatch,
+)
+from soteflow.data.numbers import fmt_fi
+from soteflow.data.tabular import read_rows, unique
+from soteflow.errors import InputError, SoteflowError
+
+#: The feedback file's name in an inputs folder (data/examples/<REGION>/ by default).
+FEEDBACK_FILENAME = "lausunnot.csv"
+#: The taxonomy's place under the data folder (configuration, shipped in data/config/).
+TAXONOMY_FILE = Path("config") / "feedback_themes.toml"
+#: Column headers of the feedback file, in order (for messages and the README).
+COLUMNS = ("kommentti_id", "päivämäärä", "tilaisuus", "sidosryhmä", "kommentti")
+GROUP_COLUMN = "sidosryhmä"
+ID_COLUMN = "kommentti_id"
+#: Debian packages that provide the morphology (the PyPI binding alone has no dictionary).
+DEBIAN_PACKAGES = "libvoikko1 voikko-fi"
+
+
+class MorphologyUnavailableError(SoteflowError):
+    """Voikko (the library or its Finnish dictionary) is not installed on this machine."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Morphology: one Voikko instance per process, created on first use, terminated at exit.
+
+# A Voikko instance must not be used from two threads at once (libvoikko's documentation);
+# Prefect may run tasks in threads, so every call goes through this lock.
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _voikko() -> Any:
+    try:
+        import libvoikko
+    except ImportError as exc:  # pragma: no cover - the binding is a locked dependency
+        raise MorphologyUnavailableError(
+            "the Python binding 'libvoikko' is missing: install the project's dependencies "
+            f"(and the Debian packages {DEBIAN_PACKAGES})"
+        ) from exc
+    try:
+        instance = libvoikko.Voikko("fi")
+    except (OSError, libvoikko.VoikkoException) as exc:
+        raise MorphologyUnavailableError(
+            f"Finnish morphology (Voikko) is not available ({exc}): install the Debian packages "
+            f"{DEBIAN_PACKAGES} (apt-get install {DEBIAN_PACKAGES})"
+        ) from exc
+    atexit.register(close_morphology)
+    return instance
+
+
+def close_morphology() -> None:
+    """Terminate the process's Voikko instance (it is created again on next use)."""
+    with _LOCK:
+        if _voikko.cache_info().currsize:
+            _voikko().terminate()
+        _voikko.cache_clear()
+        _analyse.cache_clear()
+
+
+def morphology_version() -> str:
+    """The morphology used, e.g. ``Voikko 4.3.1, sanakirja suomi (perussanasto)``.
+
+    Raises :class:`MorphologyUnavailableError` naming the Debian packages if Voikko is missing,
+    so a CLI can check the machine before a run starts.
+    """
+    import libvoikko
+
+    with _LOCK:
+        _voikko()
+        dictionaries = [d for d in libvoikko.Voikko.listDicts() if d.language == "fi"]
+    names = ", ".join(sorted({d.description for d in dictionaries})) or "fi"
+    return f"Voikko {libvoikko.Voikko.getVersion()}, sanakirja {names}"
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One morphological reading of a word: its base form and, for compounds, the parts.
+
+    ``parts`` are the compound's parts in order; ``part_keys`` adds every run of adjacent parts
+    short of the whole word, so a keyword that is itself a compound matches inside a longer one
+    ("asiakaskokemus" in asiakaskokemuskysely = asiakas + kokemus + kysely).
+    """
+
+    baseform: str
+    parts: tuple[str, ...]
+
+    @property
+    def part_keys(self) -> tuple[str, ...]:
+        """The parts and the runs of adjacent parts (excluding the whole word)."""
+        n = len(self.parts)
+        runs = ["".join(self.parts[i:j]) for size in range(1, n) for i in range(n - size + 1) for j in [i + size]]
+        return tuple(dict.fromkeys(runs))
+
+
+@dataclass(frozen=True)
+class WordAnalysis:
+    """A word of a comment and its readings; ``known`` is False when Voikko has no reading."""
+
+    word: str
+    analyses: tuple[Analysis, ...]
+
+    @property
+    def known(self) -> bool:
+        """Voikko recognised the word."""
+        return bool(self.analyses)
+
+    @property
+    def lemmas(self) -> tuple[str, ...]:
+        """The base forms of all readings (lower case, first reading first); the word form if unknown."""
+        if not self.analyses:
+            return (self.word.lower(),)
+        return tuple(dict.fromkeys(a.baseform for a in self.analyses))
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The compound parts (and runs of adjacent parts) of all readings; empty for a simple word."""
+        return tuple(dict.fromkeys(p for a in self.analyses for p in a.part_keys))
+
+
+def _segments(wordbases: str) -> list[tuple[str, list[str]]]:
+    """WORDBASES ``+pien+yrittä(yrittää)+jä(+jä)`` → ``[("pien", []), ("yrittä", ["yrittää"]), ("jä", ["+jä"])]``."""
+    out: list[tuple[str, list[str]]] = []
+    depth = 0
+    current = ""
+    for char in wordbases:
+        if char == "+" and depth == 0:
+            if current:
+                out.append(_segment(current))
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current += char
+    if current:
+        out.append(_segment(current))
+    return out
+
+
+def _segment(text: str) -> tuple[str, list[str]]:
+    surface = text.split("(", 1)[0]
+    return surface, re.findall(r"\(([^()]*)\)", text)
+
+
+def compound_parts(baseform: str, wordbases: str, structure: str) -> tuple[str, ...]:
+    """The parts of a compound word, in base form, from Voikko's WORDBASES and STRUCTURE.
+
+    WORDBASES lists the morphemes (``+palvel(palvella)+u(+u)+seteli(seteli)``); a morpheme whose
+    base starts with ``+`` is a derivational suffix of the previous part. STRUCTURE marks where a
+    compound part begins with ``=`` (``=ppppppp=pppppppppp``). A part begins at a lexical morpheme
+    that sits on such a mark; the parts are the base form cut at those offsets (non-final parts
+    keep their form in inflection, and the last part is taken from the base form, so it is
+    uninflected): ``palveluseteli`` → ``("palvelu", "seteli")``, ``pienyrittäjä`` → ``("pien",
+    "yrittäjä")``. A simple word gives ``()``.
+    """
+    marks: set[int] = set()
+    position = 0
+    for char in structure:
+        if char == "=":
+            marks.add(position)
+        else:
+            position += 1
+    starts: list[int] = []
+    offset = 0
+    for surface, bases in _segments(wordbases):
+        derivational = bool(bases) and bases[0].startswith("+")
+        if surface != "-" and not derivational and offset in marks:
+            starts.append(offset)
+        offset += len(surface)
+    if len(starts) < 2 or starts[0] != 0 or starts[-1] >= len(baseform):
+        return ()
+    bounds = [*starts, len(baseform)]
+    parts = [baseform[a:b].strip("-").lower() for a, b in pairwise(bounds)]
+    parts = [p for p in parts if p]
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+@lru_cache(maxsize=65536)
+def _analyse(word: str) -> tuple[Analysis, ...]:
+    with _LOCK:
+        readings = _voikko().analyze(word)
+    out: list[Analysis] = []
+    for reading in readings:
+        baseform = reading.get("BASEFORM")
+        if not baseform:
+            continue
+        parts = compound_parts(baseform, reading.get("WORDBASES", ""), reading.get("STRUCTURE", ""))
+        analysis = Analysis(baseform.lower(), parts)
+        if analysis not in out:
+            out.append(analysis)
+    return tuple(out)
+
+
+def analyse_word(word: str) -> WordAnalysis:
+    """Voikko's readings of one word (all of them: an ambiguous word keeps every base form)."""
+    return WordAnalysis(word, _analyse(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """The words of ``text`` with Voikko's tokenizer (punctuation, spaces and numbers dropped)."""
+    import libvoikko
+
+    with _LOCK:
+        tokens = _voikko().tokens(text)
+    return [
+        t.tokenText for t in tokens if t.tokenType == libvoikko.Token.WORD and any(c.isalpha() for c in t.tokenText)
+    ]
+
+
+def lemmatise(text: str) -> list[WordAnalysis]:
+    """Every word of ``text`` with its base forms and compound parts, in text order."""
+    return [analyse_word(word) for word in tokenize(text)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration and input files.
+
+
+def _field_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error location as a TOML key path: ``("themes", 2, "name")`` → ``themes[3].name``."""
+    out = ""
+    for item in loc:
+        if isinstance(item, int):
+            out += f"[{item + 1}]"
+        else:
+            out += ("." if out else "") + str(item)
+    return out
+
+
+def load_taxonomy(path: Path) -> ThemeTaxonomy:
+    """Read the theme taxonomy (TOML): themes with keywords, stakeholder groups, options.
+
+    A TOML syntax error, a missing or misspelt key or a bad value raises :class:`InputError`
+    naming the file and the key (``themes[3].lemmas``: the third ``[[themes]]`` table).
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", file=path) from None
+    for key in ("themes", "groups"):
+        if key not in raw:
+            raise InputError(f"required key {key!r} is missing", file=path, field=key)
+    try:
+        return ThemeTaxonomy.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        if first.get("type") == "missing":
+            message = "required key is missing"
+        elif first.get("type") == "extra_forbidden":
+            message = "unknown key (misspelt?)"
+        raise InputError(message, file=path, field=_field_path(first.get("loc", ())) or None) from None
+
+
+def read_feedback(path: Path) -> list[FeedbackComment]:
+    """Read the stakeholder-feedback file ``kommentti_id;päivämäärä;tilaisuus;sidosryhmä;kommentti``.
+
+    CSV (``;``, UTF-8 or cp1252) or .xlsx (first sheet named ``lausunnot``). A missing column, an
+    empty cell, a bad date, an empty file or a repeated ``kommentti_id`` raises
+    :class:`InputError` naming the file, row and column. Stakeholder groups are checked against
+    the taxonomy by :func:`synthesise_feedback` (and :func:`validate_feedback_inputs`).
+    """
+    path = Path(path)
+    sheet = "lausunnot" if path.suffix.lower() == ".xlsx" else None
+    rows = read_rows(path, FeedbackRow, sheet=sheet)
+    unique(rows, path, "comment_id", ID_COLUMN, sheet=sheet)
+    return [
+        FeedbackComment(
+            row=r.number,
+            comment_id=r.value.comment_id,
+            date=r.value.date,
+            session=r.value.session,
+            group=r.value.group,
+            text=r.value.text,
+        )
+        for r in rows
+    ]
+
+
+def _spelling(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def canonical_groups(comments: Iterable[FeedbackComment], taxonomy: ThemeTaxonomy, *, source_file: str) -> list[str]:
+    """Each comment's stakeholder group as its canonical name; an unknown group names the row."""
+    spellings = {_spelling(s): g.name for g in taxonomy.groups for s in [g.name, *g.aliases]}
+    out = []
+    for comment in comments:
+        name = spellings.get(_spelling(comment.group))
+        if name is None:
+            known = ", ".join(g.name for g in taxonomy.groups)
+            raise InputError(
+                f"unknown stakeholder group {comment.group!r} (known groups: {known}; "
+                "accepted spellings are in the theme configuration)",
+                file=source_file,
+                row=comment.row,
+                field=GROUP_COLUMN,
+            )
+        out.append(name)
+    return out
+
+
+def validate_feedback_inputs(feedback_path: Path, taxonomy_path: Path) -> None:
+    """Check the feedback file and the taxonomy as a run would, without computing anything.
+
+    Raises the same :class:`InputError` the run would raise: taxonomy TOML and keys, columns,
+    empty file, types and dates, duplicate ``kommentti_id``, unknown stakeholder groups.
+    """
+    taxonomy = load_taxonomy(taxonomy_path)
+    comments = read_feedback(feedback_path)
+    canonical_groups(comments, taxonomy, source_file=str(feedback_path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Theme assignment.
+
+
+def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort ids like people do: ``K-2`` before ``K-10``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p.lower()) for p in re.split(r"(\d+)", text) if p)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else fmt_fi(value, 2).rstrip("0").rstrip(",")
+
+
+def _points(value: float) -> str:
+    return f"{_number(value)} {'piste' if value == 1 else 'pistettä'}"
+
+
+def _best_match(word: WordAnalysis, theme: ThemeDefinition) -> WordMatch | None:
+    """The strongest keyword of ``theme`` that ``word`` matches (weight, then whole word, then keyword)."""
+    candidates: list[tuple[float, int, str, str, MatchKind]] = []
+    lemmas = word.lemmas
+    for keyword in dict.fromkeys([*theme.lemmas, *theme.parts]):
+        if keyword in lemmas:
+            kind = MatchKind.BASEFORM if word.known else MatchKind.WORD_FORM
+            candidates.append((-theme.weight(keyword), 0, keyword, keyword, kind))
+        elif keyword in theme.parts and keyword in word.parts:
+            lemma = next(a.baseform for a in word.analyses if keyword in a.part_keys)
+            candidates.append((-theme.weight(keyword), 1, keyword, lemma, MatchKind.COMPOUND_PART))
+    if not candidates:
+        return None
+    weight, _order, keyword, lemma, kind = min(candidates)
+    return WordMatch(word=word.word, lemma=lemma, kind=kind, keyword=keyword, theme_id=theme.id, weight=-weight)
+
+
+def _explain(
+    matches: list[WordMatch],
+    scores: dict[str, float],
+    themes: list[str],
+    unknown: list[str],
+    taxonomy: ThemeTaxonomy,
+) -> str:
+    options = taxonomy.options
+    sentences: list[str] = []
+    if themes == [OTHER_THEME_ID]:
+        if scores:
+            sentences.append(
+                f"Yksikään teema ei saavuttanut vähimmäispisteitä {_number(options.min_score)}, joten kommentti "
+                f"on ryhmässä {options.other_name}."
+            )
+        else:
+            sentences.append(
+                f"Yksikään sana ei osunut teemojen avainsanoihin, joten kommentti on ryhmässä {options.other_name}."
+            )
+    else:
+        listed = ", ".join(f"{taxonomy.theme_name(t)} ({_points(scores[t])})" for t in themes)
+        sentences.append(f"Teemat: {listed}.")
+    steps = []
+    for m in matches:
+        if m.kind is MatchKind.BASEFORM:
+            how = f"perusmuoto {m.lemma}"
+        elif m.kind is MatchKind.COMPOUND_PART:
+            how = f"perusmuoto {m.lemma}, yhdyssanan osa {m.keyword}"
+        else:
+            how = "Voikko ei tunne sanaa, verrattu sanamuotona"
+        weight = "" if m.weight == 1 else f", paino {_number(m.weight)}"
+        steps.append(f"”{m.word}” → {how} → avainsana {m.keyword}{weight} → {taxonomy.theme_name(m.theme_id)}")
+    if steps:
+        sentences.append("Osumat: " + "; ".join(steps) + ".")
+    left_out = [t for t in scores if t not in themes]
+    if left_out:
+        reasons = []
+        for t in left_out:
+            if scores[t] < options.min_score:
+                reasons.append(f"{taxonomy.theme_name(t)} ({_points(scores[t])} < {_number(options.min_score)})")
+            else:
+                reasons.append(f"{taxonomy.theme_name(t)} ({_points(scores[t])}; enintään {options.max_themes} teemaa)")
+        sentences.append("Ei liitetty: " + ", ".join(reasons) + ".")
+    if unknown:
+        sentences.append(
+            "Voikko ei tunnistanut sanoja " + ", ".join(f"”{w}”" for w in unknown) + "; ne verrattiin avainsanoihin "
+            "pienaakkosin kirjoitettuina sanamuotoina."
+        )
+    return " ".join(sentences)
+
+
+def assign_themes(comment: FeedbackComment, group: str, taxonomy: ThemeTaxonomy) -> CommentAssignment:
+    """The themes of one comment, with every word match and a Finnish explanation."""
+    words = lemmatise(comment.text)
+    matches: list[WordMatch] = []
+    scores: dict[str, float] = {}
+    for word in words:
+        for theme in taxonomy.themes:
+            match = _best_match(word, theme)
+            if match is not None:
+                matches.append(match)
+                scores[theme.id] = round(scores.get(theme.id, 0.0) + match.weight, 4)
+    order = {t.id: i for i, t in enumerate(taxonomy.themes)}
+    scores = {t: scores[t] for t in sorted(scores, key=order.__getitem__)}
+    eligible = sorted(
+        (t for t, s in scores.items() if s >= taxonomy.options.min_score), key=lambda t: (-scores[t], order[t])
+    )
+    themes = eligible[: taxonomy.options.max_themes] or [OTHER_THEME_ID]
+    unknown = list(dict.fromkeys(w.word for w in words if not w.known))
+    return CommentAssignment(
+        comment_id=comment.comment_id,
+        row=comment.row,
+        group=group,
+        session=comment.session,
+        date=comment.date,
+        text=comment.text,
+        themes=themes,
+        scores=scores,
+        matches=matches,
+        unknown_words=unknown,
+        explanation=_explain(matches, scores, themes, unknown, taxonomy),
+    )
+
+
+def shorten_quote(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` verbatim if it fits in ``limit`` characters, else cut at a word boundary with " …"."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[: limit - 2]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–-") + " …", True
+
+
+def _theme_score(assignment: CommentAssignment, theme_id: str) -> float:
+    return assignment.scores.get(theme_id, 0.0)
+
+
+def select_quotes(assignments: Sequence[CommentAssignment], theme_id: str, count: int, limit: int) -> list[Quote]:
+    """The ``count`` most representative comments of a theme.
+
+    Highest match score first; among equal scores a comment from a stakeholder group not yet
+    quoted for the theme comes first (more distinct groups), then the lowest comment id.
+    """
+    remaining = sorted(
+        (a for a in assignments if theme_id in a.themes),
+        key=lambda a: (-_theme_score(a, theme_id), _natural_key(a.comment_id)),
+    )
+    chosen: list[CommentAssignment] = []
+    quoted_groups: set[str] = set()
+    while remaining and len(chosen) < count:
+        top = _theme_score(remaining[0], theme_id)
+        tier = [a for a in remaining if _theme_score(a, theme_id) == top]
+        pick = next((a for a in tier if a.group not in quoted_groups), tier[0])
+        chosen.append(pick)
+        quoted_groups.add(pick.group)
+        remaining.remove(pick)
+    quotes = []
+    for a in chosen:
+        text, shortened = shorten_quote(a.text, limit)
+        quotes.append(
+            Quote(
+                comment_id=a.comment_id,
+                group=a.group,
+                session=a.session,
+                date=a.date,
+                score=_theme_score(a, theme_id),
+                text=text,
+                shortened=shortened,
+            )
+        )
+    return quotes
+
+
+# ---------------------------------------------------------------------------------------------
+# The synthesis.
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _counts(assignments: list[CommentAssignment], taxonomy: ThemeTaxonomy) -> CountsTable:
+    theme_ids = taxonomy.theme_ids()
+    rows = []
+    for group in taxonomy.groups:
+        own = [a for a in assignments if a.group == group.name]
+        if not own:
+            continue
+        rows.append(
+            GroupThemeCounts(
+                group=group.name,
+                by_theme={t: sum(1 for a in own if t in a.themes) for t in theme_ids},
+                comments=len(own),
+            )
+        )
+    return CountsTable(
+        theme_ids=theme_ids,
+        rows=rows,
+        theme_totals={t: sum(1 for a in assignments if t in a.themes) for t in theme_ids},
+        total_comments=len(assignments),
+        multi_theme_comments=sum(1 for a in assignments if len(a.themes) > 1),
+    )
+
+
+def _sessions(assignments: list[CommentAssignment], taxonomy: ThemeTaxonomy) -> list[SessionSummary]:
+    group_order = {g.name: i for i, g in enumerate(taxonomy.groups)}
+    names = sorted(
+        {a.session for a in assignments}, key=lambda s: (min(a.date for a in assignments if a.session == s), s)
+    )
+    out = []
+    for name in names:
+        own = [a for a in assignments if a.session == name]
+        out.append(
+            SessionSummary(
+                session=name,
+                dates=sorted({a.date for a in own}),
+                groups=sorted({a.group for a in own}, key=group_order.__getitem__),
+                comments=len(own),
+            )
+        )
+    return out
+
+
+def _fi_date(day: Any) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def _count_word(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _and_list(items: Sequence[str]) -> str:
+    """Finnish list: ``a``, ``a ja b``, ``a, b ja c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " ja " + items[-1]
+
+
+def _findings(
+    assignments: list[CommentAssignment], counts: CountsTable, themes: list[ThemeSummary], taxonomy: ThemeTaxonomy
+) -> list[str]:
+    total = counts.total_comments
+    groups = len(counts.rows)
+    sessions = len({a.session for a in assignments})
+    first = min(a.date for a in assignments)
+    last = max(a.date for a in assignments)
+    out = [
+        f"Palautetta kertyi {_count_word(total, 'kommentti', 'kommenttia')} "
+        f"{_count_word(groups, 'sidosryhmältä', 'sidosryhmältä')} "
+        f"{_count_word(sessions, 'tilaisuudesta', 'tilaisuudesta')} {_fi_date(first)}–{_fi_date(last)}."
+    ]
+    named = [t for t in themes if t.theme_id != OTHER_THEME_ID]
+    most = max(t.comments for t in named)
+    if most > 0:
+        top = [t for t in named if t.comments == most]
+        names = _and_list([f"”{t.name}”" for t in top])
+        out.append(
+            f"Eniten kommentteja koski {'teemaa' if len(top) == 1 else 'teemoja'} {names}: "
+            f"{_count_word(most, 'kommentti', 'kommenttia')} ({fmt_fi(top[0].share_percent, 1)} % kaikista)."
+        )
+    broad = [t for t in named if len(t.groups) == groups and groups > 1]
+    if broad:
+        label = "teeman" if len(broad) == 1 else "teemat"
+        out.append(f"Kaikki sidosryhmät nostivat esiin {label} {_and_list([f'”{t.name}”' for t in broad])}.")
+    per_group = []
+    for row in counts.rows:
+        best = max(row.by_theme[t.theme_id] for t in named)
+        if best == 0:
+            continue
+        top_names = [f"”{t.name}”" for t in named if row.by_theme[t.theme_id] == best]
+        if len(top_names) > 2:  # a three-way tie says nothing about the group's main concern
+            per_group.append(f"{row.group}: ei yhtä pääteemaa ({len(top_names)} teemaa, kukin {best}/{row.comments})")
+        else:
+            per_group.append(f"{row.group}: {_and_list(top_names)} ({best}/{row.comments})")
+    if per_group:
+        out.append("Sidosryhmien useimmin mainitsemat teemat: " + "; ".join(per_group) + ".")
+    other = counts.theme_totals[OTHER_THEME_ID]
+    out.append(
+        f"{_count_word(counts.multi_theme_comments, 'kommentti', 'kommenttia')} liitettiin kahteen tai "
+        f"useampaan teemaan ja lasketaan kunkin teeman kohdalle; "
+        f"{_count_word(other, 'kommentti', 'kommenttia')} ei osunut yhteenkään teemaan "
+        f"({taxonomy.options.other_name.lower()})."
+    )
+    return out
+
+
+def _method(taxonomy: ThemeTaxonomy, morphology: str) -> str:
+    o = taxonomy.options
+    return (
+        "Kommenttien sanat tunnistettiin ja perusmuotoistettiin Voikko-morfologialla, ja yhdyssanoista "
+        f"erotettiin myös osat (esim. pienyrittäjien → pienyrittäjä = pien + yrittäjä); käytössä {morphology}. "
+        "Sana osuu teeman avainsanaan, jos jokin sen perusmuodoista on avainsana tai, osa-avainsanoilla, "
+        "jos avainsana on yhdyssanan osa; Voikon tuntemattomat sanat verrattiin sanamuotoina. "
+        "Teeman pisteet ovat osuneiden sanojen avainsanapainojen summa (oletuspaino 1, sana kerran teemaa "
+        f"kohden). Kommenttiin liitetään teemat, joiden pisteet ovat vähintään {_number(o.min_score)}, "
+        f"enintään {o.max_themes} suurimmat pisteet saanutta; teemoihin osumattomat kommentit ovat ryhmässä "
+        f"{o.other_name}. Kahteen teemaan liitetty kommentti lasketaan kummankin teeman kohdalle. Lainaukset "
+        "ovat teeman suurimmat pisteet saaneita kommentteja (tasapisteissä ensin eri sidosryhmät, sitten "
+        f"tunnisteen mukaan), sanatarkasti; yli {o.quote_max_chars} merkin kommentit on lyhennetty sanan rajalta (…)."
+    )
+
+
+def synthesise_feedback(
+    comments: list[FeedbackComment], taxonomy: ThemeTaxonomy, *, source_file: str
+) -> FeedbackSynthesis:
+    """Assign themes to every comment and count, quote and summarise the feedback.
+
+    ``source_file`` is the feedback file's path as given (errors name it; the synthesis keeps its
+    name only, so the hash does not depend on the machine). A file under a folder ``examples``
+    is marked as example data (the document says *esimerkkiaineisto*). Deterministic: the same
+    comments and taxonomy give the same synthesis.
+    """
+    if not comments:
+        raise InputError("the feedback file has no comments", file=source_file)
+    groups = canonical_groups(comments, taxonomy, source_file=source_file)
+    morphology = morphology_version()
+    assignments = [assign_themes(c, g, taxonomy) for c, g in zip(comments, groups, strict=True)]
+    assignments.sort(key=lambda a: _natural_key(a.comment_id))
+    counts = _counts(assignments, taxonomy)
+    total = len(assignments)
+    group_order = {g.name: i for i, g in enumerate(taxonomy.groups)}
+    options = taxonomy.options
+    definitions: list[tuple[str, str, str, list[str], str]] = [
+        (t.id, t.name, t.description, list(dict.fromkeys([*t.lemmas, *t.parts])), t.huomioiminen)
+        for t in taxonomy.themes
+    ]
+    definitions.append(
+        (
+            OTHER_THEME_ID,
+            options.other_name,
+            "Kommentit, joiden yksikään sana ei osunut teemojen avainsanoihin.",
+            [],
+            options.other_huomioiminen,
+        )
+    )
+    themes = []
+    for theme_id, name, description, keywords, huomioiminen in definitions:
+        own = [a for a in assignments if theme_id in a.themes]
+        themes.append(
+            ThemeSummary(
+                theme_id=theme_id,
+                name=name,
+                description=description,
+                comments=len(own),
+                share_percent=_share(len(own), total),
+                groups=sorted({a.group for a in own}, key=group_order.__getitem__),
+                sessions=len({a.session for a in own}),
+                keywords=keywords,
+                quotes=select_quotes(assignments, theme_id, options.quotes_per_theme, options.quote_max_chars),
+                huomioiminen=huomioiminen,
+            )
+        )
+    return FeedbackSynthesis(
+        source_file=Path(source_file).name,
+        example_data="examples" in Path(source_file).parts,
+        taxonomy=taxonomy,
+        morphology=morphology,
+        method=_method(taxonomy, morphology),
+        comments=total,
+        groups=len(counts.rows),
+        sessions=len({a.session for a in assignments}),
+        first_date=min(a.date for a in assignments),
+        last_date=max(a.date for a in assignments),
+        counts=counts,
+        session_table=_sessions(assignments, taxonomy),
+        themes=themes,
+        assignments=assignments,
+        findings=_findings(assignments, counts, themes, taxonomy),
+    )

@@ -1,0 +1,231 @@
+"""Stage 3 co-development: the decision document *Yhteenveto sidosryhmien lausunnoista*.
+
+The agenda item is built from the synthesis' numbers (:mod:`tasks.feedback`), the figures are SVG
+bar charts, and the document is rendered from the stored stage-3 proposal version (its number
+and hash in the footer) with the synthesis embedded as a PDF/A-3 attachment. The stage-3 round
+(``tasks/chains_proposal.py``) stores the agenda in its proposal and calls :func:`render_feedback`
+as one of the round's documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from schemas.decisions import Outcome
+from schemas.documents import (
+    AgendaContent,
+    AgendaItem,
+    AttachmentRef,
+    DocumentMetadata,
+    PdfAttachment,
+    TextSection,
+    standard_appeal_instructions,
+)
+from schemas.feedback import OTHER_THEME_ID, FeedbackFigures, FeedbackSynthesis
+from schemas.governance import StageGovernance
+from schemas.results import VersionRef
+from schemas.stages import Stage
+from soteflow.charts.bars import bar_chart_svg
+from soteflow.documents import render_document
+from soteflow.stagekit import RenderedDocument
+from soteflow.store.canonical import canonical_json
+from tasks.needs_proposal import earlier_handling
+
+STAGE = Stage.CHAINS
+TEMPLATE = "s3_feedback.html"
+#: Document key stem: the round stores ``chains-feedback-pdf`` and ``chains-feedback-html``.
+DOCUMENT_KEY = "chains-feedback"
+#: File name of the synthesis inside the PDF (the round's artefact key ``chains-feedback-synthesis``).
+SYNTHESIS_FILENAME = "chains-feedback-synthesis.json"
+#: bar_chart_svg tells series apart by six fill styles; a chart with more series would repeat one.
+MAX_SERIES_PER_CHART = 6
+
+
+def feedback_title(cycle: int) -> str:
+    """The document's and the agenda item's title."""
+    return f"Yhteenveto sidosryhmien lausunnoista {cycle}"
+
+
+def _fi_date(day: dt.date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def _comments(n: int) -> str:
+    return f"{n} {'kommentti' if n == 1 else 'kommenttia'}"
+
+
+def build_feedback_agenda(
+    synthesis: FeedbackSynthesis,
+    governance: StageGovernance,
+    earlier: list[dict[str, Any]],
+    cycle: int,
+    meeting_date: dt.date,
+) -> AgendaContent:
+    """The agenda item *Yhteenveto sidosryhmien lausunnoista*: grounds from the counts, the proposal.
+
+    ``earlier`` are the body's earlier decisions on the stage-3 proposal (as in stage 1); a
+    returned proposal's comments are quoted under *Aiempi käsittely* and answered in the grounds.
+    """
+    region = governance.region_name
+    s = synthesis
+    source = f"tiedosto {s.source_file}"
+    if s.example_data:
+        source += "; esimerkkiaineisto, ei alueen todellisia lausuntoja"
+    background = [
+        "Hyvinvointialueen asukkailla ja palvelujen käyttäjillä on oikeus osallistua ja vaikuttaa "
+        "hyvinvointialueen toimintaan (hyvinvointialuelaki 611/2021, 29 §). Osallistumista edistetään muun "
+        "muassa kuulemistilaisuuksilla ja asukasraadeilla, suunnittelemalla ja kehittämällä palveluja yhdessä "
+        "palvelujen käyttäjien kanssa sekä kuulemalla nuorisovaltuustoa, vanhusneuvostoa ja vammaisneuvostoa.",
+        f"{region} kuuli sidosryhmiä palvelujen järjestämisprosessin kolmannessa vaiheessa (priorisointi, "
+        "palvelukokonaisuudet ja -ketjut). Tämä yhteenveto kokoaa kuulemisten palautteen samalla tavalla kuin "
+        "alueen aiemmat lausuntoyhteenvedot: kommentit sidosryhmittäin ja teemoittain, edustavat lainaukset, "
+        "sidosryhmät ja tilaisuudet sekä se, miten palaute otetaan huomioon.",
+    ]
+    material = [
+        f"Aineistona on {_comments(s.comments)} {s.groups} sidosryhmältä {s.sessions} tilaisuudesta ajalta "
+        f"{_fi_date(s.first_date)}–{_fi_date(s.last_date)} ({source}).",
+        s.method,
+    ]
+    if s.example_data:
+        material.insert(
+            1,
+            "Huom. Aineisto on esimerkkiaineistoa: kommentit on laadittu järjestelmän esittelyä varten, eivätkä "
+            "ne ole alueen sidosryhmien todellisia lausuntoja.",
+        )
+    taken_into_account = [
+        f"{t.name} ({_comments(t.comments)}, {len(t.groups)} sidosryhmää): {t.huomioiminen}"
+        for t in s.themes
+        if t.comments and t.huomioiminen
+    ]
+    grounds = [
+        TextSection(heading="Asian tausta", paragraphs=background),
+        TextSection(heading="Aineisto ja menetelmä", paragraphs=material),
+        TextSection(heading="Keskeiset havainnot", paragraphs=list(s.findings)),
+        TextSection(heading="Palautteen huomioiminen", paragraphs=taken_into_account),
+    ]
+    returned = [e for e in earlier if e["outcome"] == Outcome.RETURNED.value]
+    if returned:
+        grounds.append(
+            TextSection(
+                heading="Palautuksen johdosta tehty valmistelu",
+                paragraphs=[
+                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
+                    f"{_fi_date(dt.date.fromisoformat(e['meeting_date']))}. Kommentit: ”{e['comments']}” "
+                    "Yhteenveto on valmisteltu uudelleen kommenttien pohjalta."
+                    for e in returned
+                ],
+            )
+        )
+    body = governance.body
+    proposal = (
+        f"{body.decides_verb} merkitä tiedoksi yhteenvedon sidosryhmien lausunnoista ({_comments(s.comments)} "
+        f"{s.groups} sidosryhmältä {s.sessions} tilaisuudesta) ja hyväksyä, miten palaute otetaan huomioon "
+        f"suunnittelukierroksen {cycle} palvelukokonaisuuksien, palveluketjujen ja tuotantotapojen valmistelussa "
+        "perusteluissa kohdassa Palautteen huomioiminen esitetyllä tavalla."
+    )
+    return AgendaContent(
+        region_name=region,
+        body=body.name,
+        body_decides_verb=body.decides_verb,
+        meeting_date=meeting_date,
+        section=None,
+        title=feedback_title(cycle),
+        dnro=governance.dnro(cycle),
+        earlier_handling=earlier_handling(earlier),
+        preparers=governance.preparers,
+        presenter=governance.presenter,
+        grounds=grounds,
+        proposal=proposal,
+        appeal_kind=body.appeal,
+        appeal_instructions=standard_appeal_instructions(
+            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
+        ),
+        attachments=[
+            AttachmentRef(
+                number=1,
+                title="Yhteenveto sidosryhmien lausunnoista koneluettavana (JSON): kommentit, teemat ja perustelut",
+                filename=SYNTHESIS_FILENAME,
+            )
+        ],
+    )
+
+
+def feedback_figures(synthesis: FeedbackSynthesis) -> FeedbackFigures:
+    """The figures: comments by theme, and comments by stakeholder group and theme (grouped bars).
+
+    The grouped chart has the stakeholder groups as categories and one series per theme; it is
+    split into charts of at most six themes, as the bar charts tell six series apart.
+    """
+    counts = synthesis.counts
+    names = {t.theme_id: t.name for t in synthesis.themes}
+    theme_ids = counts.theme_ids
+    totals = bar_chart_svg(
+        [names[t] for t in theme_ids],
+        {"Kommentteja": [counts.theme_totals[t] for t in theme_ids]},
+        title="Kommentit teemoittain",
+        unit="kommenttia",
+        horizontal=True,
+        decimals=0,
+    )
+    groups = [row.group for row in counts.rows]
+    chunks = [theme_ids[i : i + MAX_SERIES_PER_CHART] for i in range(0, len(theme_ids), MAX_SERIES_PER_CHART)]
+    by_group = [
+        bar_chart_svg(
+            groups,
+            {names[t]: [row.by_theme[t] for row in counts.rows] for t in chunk},
+            title="Kommentit sidosryhmittäin ja teemoittain" + (f" ({n + 1}/{len(chunks)})" if len(chunks) > 1 else ""),
+            unit="kommenttia",
+            decimals=0,
+        )
+        for n, chunk in enumerate(chunks)
+    ]
+    return FeedbackFigures(theme_totals_svg=totals, by_group_svgs=by_group)
+
+
+def render_feedback(
+    agenda: AgendaContent,
+    synthesis: FeedbackSynthesis,
+    figures: FeedbackFigures,
+    proposal_ref: VersionRef,
+    *,
+    region_code: str,
+    region_name: str,
+    cycle: int,
+    created: dt.datetime,
+) -> RenderedDocument:
+    """Render the document from the stored stage-3 proposal version (its number and hash in the footer).
+
+    ``created`` is the document's creation time (from the data or the version, never the wall
+    clock, so renders are reproducible). The synthesis is embedded as ``chains-feedback-synthesis.json``.
+    """
+    item = AgendaItem(
+        **agenda.model_dump(),
+        document_id=f"{region_code.lower()}-{cycle}-{DOCUMENT_KEY}",
+        version=proposal_ref.version,
+        sha256=proposal_ref.sha256,
+    )
+    title = feedback_title(cycle)
+    metadata = DocumentMetadata(
+        title=f"{title} – {region_name}",
+        author=region_name,
+        subject=f"{agenda.body}: yhteenveto sidosryhmien lausunnoista, {STAGE.title_fi.lower()}",
+        keywords=["sidosryhmät", "lausunnot", "yhteiskehittäminen", "hyvinvointialue", region_code, str(cycle)],
+        created=created,
+    )
+    attachments = [
+        PdfAttachment(
+            filename=SYNTHESIS_FILENAME,
+            content=canonical_json(synthesis),
+            description="Yhteenveto sidosryhmien lausunnoista (JSON)",
+        )
+    ]
+    context = {
+        "item": item,
+        "synthesis": synthesis,
+        "figures": figures,
+        "theme_names": {t.theme_id: t.name for t in synthesis.themes},
+        "other_theme_id": OTHER_THEME_ID,
+    }
+    doc = render_document(TEMPLATE, context, metadata=metadata, attachments=attachments)
+    return RenderedDocument(key=DOCUMENT_KEY, title=title, html=doc.html, pdf=doc.pdf)
