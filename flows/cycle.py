@@ -15,6 +15,7 @@ from prefect import flow
 from flows.s1_needs import needs_flow
 from flows.s2_targets import targets_flow
 from flows.s3_chains import chains_flow
+from flows.s4_comparison import comparison_flow
 from schemas.decisions import Outcome
 from schemas.results import StageResult
 from soteflow.gates import GateMode
@@ -51,6 +52,7 @@ def cycle_flow(
         (needs_flow, common),
         (targets_flow, {**common, "inputs_dir": inputs_dir}),
         (chains_flow, {**common, "inputs_dir": inputs_dir}),
+        (comparison_flow, {**common, "inputs_dir": inputs_dir}),
     ]
     for stage_flow, parameters in stage_flows:
         result = stage_flow(**parameters)

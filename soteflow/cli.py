@@ -202,14 +202,17 @@ def _precheck_later_stages(folder: Path, data: Path | None, cycle: int) -> None:
     """Check the input files of stages 2–4 against each other before a cycle starts.
 
     The catalogue's target ids are checked against the targets file the same cycle's stage 2
-    will propose; each stage also checks its inputs against the approved upstream round itself.
+    will propose, and the compared services against the catalogue stage 3 will propose; each
+    stage also checks its inputs against the approved upstream round itself.
     """
-    from tasks.chains import validate_chains_inputs
+    from tasks.chains import CATALOGUE_FILE, read_catalogue, validate_chains_inputs
+    from tasks.comparison_inputs import validate_comparison_inputs
     from tasks.feedback import morphology_version
     from tasks.targets import validate_targets_inputs
 
     targets = validate_targets_inputs(folder, cycle=cycle)
     validate_chains_inputs(folder, taxonomy_path=_taxonomy(data), target_ids={t.target_id for t in targets.targets})
+    validate_comparison_inputs(folder, service_ids=read_catalogue(folder / CATALOGUE_FILE).service_ids())
     morphology_version()  # Voikko and its Finnish dictionary are there before anything runs
 
 
@@ -291,6 +294,51 @@ def stage_chains(
     _run(
         chains_flow, region=code, cycle=cycle, data=data, out=out, gate=gate, decisions=decisions,
         inputs_dir=str(folder.resolve()), weights=weights, sensitivity_step=sensitivity_step,
+    )  # fmt: skip
+
+
+@stage_app.command("comparison")
+def stage_comparison(
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    data: DataOpt = None,
+    inputs: InputsOpt = None,
+    out: OutOpt = None,
+    gate: GateOpt = "none",
+    decisions: DecisionsOpt = None,
+    weight: WeightOpt = None,
+    vat_treatment: Annotated[
+        str | None,
+        typer.Option(help="exclusive (compare without VAT, the default) or with_unrefunded_vat."),
+    ] = None,
+) -> None:
+    """Stage 4, own vs purchased production on full comparable costs, and the organising plan.
+
+    Weights (--weight NAME=VALUE): cost, quality, availability, small_producers, continuity,
+    innovation.
+    """
+    from flows.s4_comparison import comparison_flow
+    from soteflow.upstream import approved_round
+    from tasks.comparison import catalogue_service_ids
+    from tasks.comparison_inputs import validate_comparison_inputs
+
+    code = _resolve_region(region, data).code
+    folder = _inputs_dir(inputs, data, code)
+    weights = _weights(weight)
+    validate_comparison_inputs(folder, criteria_weights=weights, vat_treatment=vat_treatment)
+    # Then against the approved stage-3 catalogue: every compared service must be one of its steps.
+    store = _store()
+    catalogue = approved_round(store, region=code, cycle=cycle, stage=Stage.CHAINS)
+    version = store.get_version(catalogue.ref("chains-catalogue").version_id)
+    validate_comparison_inputs(
+        folder,
+        service_ids=catalogue_service_ids(store.read_json(version)),
+        criteria_weights=weights,
+        vat_treatment=vat_treatment,
+    )
+    _run(
+        comparison_flow, region=code, cycle=cycle, data=data, out=out, gate=gate, decisions=decisions,
+        inputs_dir=str(folder.resolve()), criteria_weights=weights, vat_treatment=vat_treatment,
     )  # fmt: skip
 
 

@@ -34,7 +34,13 @@ def test_demo_writes_documents_artefacts_and_summary(tmp_path: Path, capsys: pyt
         (1, "needs", "approved"),
         (2, "targets", "approved"),
         (3, "chains", "approved"),
+        (4, "comparison", "approved"),
     ]
+    documents = {Path(p).name for s in stages for p in s["documents"]}
+    assert {
+        "targets-decision-pdf-v1.pdf", "chains-decision-pdf-v1.pdf", "chains-feedback-pdf-v1.pdf",
+        "comparison-decision-pdf-v1.pdf", "comparison-plan-pdf-v1.pdf", "comparison-export-xlsx-v1.xlsx",
+    } <= documents  # fmt: skip
     stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
     keys = {a["key"]: a for a in stage["artefacts"]}
@@ -224,3 +230,74 @@ def test_stage_targets_checks_its_files_before_it_runs(tmp_path: Path, capsys: p
     assert {a.stage for a in open_store().list_artefacts()} == {"needs"}
     assert run(["stage", "chains", "--region", "HVA08", "--weight", "need"]) == 2
     assert "expected NAME=NUMBER" in capsys.readouterr().err
+
+
+# Stage 4: own-production costs as .xlsx or cp1252 CSV, purchases, quality, personnel --------
+
+
+def _edit_xlsx(path: Path, sheet: str, row: int, column: str, value: object) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    if column == "DELETE SHEET":
+        del book[sheet]
+    else:
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        cell = ws.cell(row=row, column=header.index(column) + 1)
+        cell.value = value(cell.value) if callable(value) else value
+    book.save(path)
+
+
+def _edit_cp1252(path: Path, row: int, column: str, value: str) -> None:
+    lines = [line.split(";") for line in path.read_text(encoding="cp1252").splitlines()]
+    lines[row - 1][lines[0].index(column)] = value
+    path.write_text("\n".join(";".join(cells) for cells in lines) + "\n", encoding="cp1252")
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Kustannukset", 3, "suoritteet", "paljon"),
+         ["oma_tuotanto.xlsx, sheet Kustannukset, row 3, field suoritteet", "'paljon' is not a number"]),
+        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 0, "DELETE SHEET", None),
+         ["oma_tuotanto.xlsx, sheet Tukipalvelut", "missing"]),
+        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 2, "osuus %", lambda v: v + 0.5),
+         ["oma_tuotanto.xlsx, sheet Tukipalvelut", "field osuus %", "100"]),
+        (lambda d: _edit_csv(d / "ostopalvelut.csv", 2, "suoritteet", "-5"),
+         ["ostopalvelut.csv, row 2, field suoritteet"]),
+        # Without the workbook the three cp1252 CSV files are read; their errors name the row too.
+        (lambda d: ((d / "oma_tuotanto.xlsx").unlink(),
+                    _edit_cp1252(d / "oma_tuotanto_kustannukset.csv", 4, "poistot", "12,3,4")),
+         ["oma_tuotanto_kustannukset.csv, row 4, field poistot", "'12,3,4' is not a number"]),
+    ],
+)  # fmt: skip
+def test_bad_stage_4_files_stop_the_demo_before_anything_is_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: object, expected: list[str]
+) -> None:
+    inputs = _copy_inputs(tmp_path)
+    damage(inputs)  # type: ignore[operator]
+    assert run(["demo", "--out", str(tmp_path / "out"), "--inputs", str(inputs)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("soteflow: error: ") and "Traceback" not in err
+    for part in expected:
+        assert part in err
+    assert open_store().list_artefacts() == []
+
+
+def test_decide_from_the_cli_covers_every_document_of_the_round(capsys: pytest.CaptureFixture[str]) -> None:
+    for stage in ("needs", "targets"):
+        assert run(["stage", stage, "--region", "HVA08", "--gate", "scripted"]) == 0
+    assert run(["stage", "chains", "--region", "HVA08"]) == 0  # proposes and stops
+    assert "soteflow decide --stage chains" in capsys.readouterr().out
+    decide = [
+        "decide", "--stage", "chains", "--region", "HVA08", "--outcome", "approved", "--body", "Aluehallitus",
+        "--meeting-date", "2026-10-12", "--section", "201", "--recorded-by", "Pöytäkirjanpitäjä",
+    ]  # fmt: skip
+    assert run(decide) == 0
+    store = open_store()
+    for key in ("chains-proposal", "chains-decision-pdf", "chains-feedback-pdf", "chains-feedback-html"):
+        latest = store.latest("HVA08", 2026, key)
+        assert latest is not None and latest.status.value == "approved", key
+        [decision] = store.decisions_for(latest.id)
+        assert decision.sha256 == latest.sha256

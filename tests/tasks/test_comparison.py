@@ -1,0 +1,314 @@
+"""The stage-4 costing model on a small worked example, every expected figure checked by hand.
+
+The example's files are in tests/fixtures/comparison/worked_example.py. In short (year 2025):
+
+    row  palvelu_id     volume  wages    pens.   oth.soc  purch.  mater.  rents   depr.   fees    capital
+    2    IKA-KOTIHOITO  10 000  300 000  50 000  10 000   20 000  10 000  30 000   5 000  40 000  100 000
+    3    IKA-TEHPA       2 000  200 000  35 000   5 000   40 000  20 000  60 000  15 000  90 000  300 000
+    4    TUKI-ICT            –   40 000   6 000   2 000   30 000   2 000       0       0       0   40 000
+    5    HALLINTO            –   50 000   8 000   2 000        0       0       0       0       0        0
+    6    MUU                 –  100 000       0       0        0       0       0       0       0        0
+
+    keys (Tukipalvelut): TUKI-ICT  KOTIHOITO 60 % (50–70), TEHPA 30 % (25–35), MUU 10 %
+                         HALLINTO  KOTIHOITO 40 % (30–50), TEHPA 20 % (15–25), JÄRJESTÄJÄ 40 %
+    imputed interest 3 % (range 2–4 %)
+
+Pools:   TUKI-ICT  costs 40 000 + 6 000 + 2 000 + 30 000 + 2 000 = 80 000; + 3 % × 40 000 = 81 200
+         HALLINTO  costs 50 000 + 8 000 + 2 000 = 60 000 (no capital)
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from schemas.chains import ProductionMode
+from schemas.comparison import (
+    ComparisonAnalysis,
+    ComparisonParams,
+    CostGroup,
+    OrganisingPlan,
+    PlanEntry,
+    PreviousPlan,
+    RecommendedMode,
+    VatTreatment,
+)
+from schemas.results import VersionRef
+from soteflow.errors import InputError
+from tasks.comparison import (
+    analyse_comparison,
+    catalogue_service_ids,
+    compact_sources,
+    compute_own_costs,
+    compute_purchased_costs,
+    effective_price,
+    organising_plan,
+)
+from tasks.comparison_inputs import read_comparison_inputs
+from tests.conftest import DATA_DIR
+from tests.fixtures.comparison.worked_example import INCOME_CSV, PURCHASES_CSV, write_worked_example
+
+
+def _analysis(folder: Path, params: ComparisonParams | None = None, **kwargs: object) -> ComparisonAnalysis:
+    inputs = read_comparison_inputs(folder)
+    return analyse_comparison(
+        inputs, params or ComparisonParams(), region_code="HVA08", region_name="Pirkanmaan hyvinvointialue",
+        cycle=2026, inputs_dir=str(folder), **kwargs,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> ComparisonAnalysis:
+    return _analysis(write_worked_example(tmp_path / "inputs"))
+
+
+def test_full_cost_per_unit_of_own_production(example: ComparisonAnalysis) -> None:
+    home, housing = example.own.services  # sorted by id: IKA-KOTIHOITO, IKA-TEHPA
+    # IKA-KOTIHOITO (row 2), € per year:
+    #   personnel       300 000 + 50 000 + 10 000                       = 360 000
+    #   materials       20 000 + 10 000 + 0                             =  30 000
+    #   premises        30 000                                          =  30 000
+    #   capital         5 000 + 3 % × 100 000                           =   8 000
+    #   support         60 % × 81 200 (TUKI-ICT)                        =  48 720
+    #   administration  40 % × 60 000 (HALLINTO, producer share)        =  24 000
+    #   full cost                                                       = 500 720  → / 10 000 = 50,072 → 50,07 €
+    #   net             500 720 − 40 000 fees                           = 460 720  → 46,07 €/käynti
+    assert {c.code: c.amount for c in home.components} == {
+        "personnel": 360_000.0, "materials": 30_000.0, "premises": 30_000.0, "capital": 8_000.0,
+        "support": 48_720.0, "administration": 24_000.0,
+    }  # fmt: skip
+    assert (home.full_cost, home.unit_cost, home.net_cost, home.unit_cost_net) == (500_720.0, 50.07, 460_720.0, 46.07)
+    # Low: 425 000 direct + 2 % × 100 000 + 50 % × (80 000 + 2 % × 40 000) + 30 % × 60 000
+    #    = 425 000 + 2 000 + 40 400 + 18 000 = 485 400 → 48,54
+    # High: 425 000 + 4 % × 100 000 + 70 % × (80 000 + 4 % × 40 000) + 50 % × 60 000
+    #    = 425 000 + 4 000 + 57 120 + 30 000 = 516 120 → 51,612 → 51,61
+    assert (home.unit_cost_low, home.unit_cost_high) == (48.54, 51.61)
+    # IKA-TEHPA (row 3): 240 000 + 60 000 + 60 000 + (15 000 + 9 000) + 30 % × 81 200 + 20 % × 60 000
+    #   = 240 000 + 60 000 + 60 000 + 24 000 + 24 360 + 12 000 = 420 360 → / 2 000 = 210,18 €/hoitovuorokausi
+    #   net 420 360 − 90 000 = 330 360 → 165,18
+    #   low  375 000 + 6 000 + 25 % × 80 800 + 15 % × 60 000 = 410 200 → 205,10
+    #   high 375 000 + 12 000 + 35 % × 81 600 + 25 % × 60 000 = 430 560 → 215,28
+    assert (housing.full_cost, housing.unit_cost, housing.unit_cost_net) == (420_360.0, 210.18, 165.18)
+    assert (housing.unit_cost_low, housing.unit_cost_high) == (205.10, 215.28)
+    assert housing.unit == "hoitovuorokausi" and housing.volume == 2_000.0
+
+
+def test_every_component_names_its_source_rows(example: ComparisonAnalysis) -> None:
+    home = example.own.services[0]
+    sources = {c.code: c.sources for c in home.components}
+    assert sources["personnel"] == ["oma_tuotanto_kustannukset.csv / rivi 2"]
+    # The support share comes from the pool's cost row and the key row of this service.
+    assert sources["support"] == ["oma_tuotanto_kustannukset.csv / rivi 4", "oma_tuotanto_tukipalvelut.csv / rivi 2"]
+    assert sources["administration"] == [
+        "oma_tuotanto_kustannukset.csv / rivi 5", "oma_tuotanto_tukipalvelut.csv / rivi 5",
+    ]  # fmt: skip
+    assert home.cost_rows == ["oma_tuotanto_kustannukset.csv / rivi 2"]
+
+
+def test_allocation_is_complete_and_reconciles_to_the_income_statement(example: ComparisonAnalysis) -> None:
+    own = example.own
+    assert own.reconciled
+    wages = next(line for line in own.reconciliation if line.group is CostGroup.WAGES)
+    # Palkat ja palkkiot 690 000:
+    #   services  300 000 + 200 000 + 90 % × 40 000 (ICT to the two services) + 60 % × 50 000 = 566 000
+    #   organiser 40 % × 50 000                                                                =  20 000
+    #   other     100 000 (MUU row) + 10 % × 40 000 (ICT to MUU)                               = 104 000
+    assert (wages.income_statement, wages.cost_rows, wages.difference) == (690_000.0, 690_000.0, 0.0)
+    assert (wages.services, wages.organiser, wages.other, wages.allocated_total) == (566_000.0, 20_000.0, 104_000.0,
+                                                                                     690_000.0)  # fmt: skip
+    assert wages.sources[0] == "oma_tuotanto_tuloslaskelma.csv / rivi 2"
+    # The organiser's share of administration (40 % × 60 000) is outside both modes' costs;
+    # other activities: 100 000 + 10 % × 81 200 = 108 120.
+    assert (own.organiser_share, own.other_activities) == (24_000.0, 108_120.0)
+    hallinto = next(p for p in own.pools if p.pool_id == "HALLINTO")
+    assert [(r.recipient, r.amount) for r in hallinto.recipients] == [
+        ("IKA-KOTIHOITO", 24_000.0), ("IKA-TEHPA", 12_000.0), ("JÄRJESTÄJÄ", 24_000.0),
+    ]  # fmt: skip
+
+
+def test_reconciliation_failure_names_the_income_statement_row_and_the_cost_rows(tmp_path: Path) -> None:
+    # The income statement says 99 500 € of pension costs; the cost rows 2–5 sum to
+    # 50 000 + 35 000 + 6 000 + 8 000 = 99 000: a difference of −500 €, above the 1 € tolerance.
+    folder = write_worked_example(tmp_path, replace={"Tuloslaskelma": INCOME_CSV.replace(";99 000", ";99 500")})
+    with pytest.raises(InputError) as caught:
+        _analysis(folder)
+    error = caught.value
+    assert (error.row, error.field) == (3, "euroa")
+    assert error.file is not None and error.file.endswith("oma_tuotanto_tuloslaskelma.csv")
+    assert "'Eläkekulut' does not reconcile" in error.reason
+    assert "−500,00 €" in error.reason
+    assert "column 'eläkekulut': oma_tuotanto_kustannukset.csv rows 2–5" in error.reason
+
+
+def test_reconciliation_failure_in_the_workbook_names_the_sheet(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path, xlsx=True,
+                                  replace={"Tuloslaskelma": INCOME_CSV.replace(";90 000\n2025;Aineet", ";90 002\n2025;Aineet")})  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        _analysis(folder)
+    # Palvelujen ostot: 20 000 + 40 000 + 30 000 = 90 000 in rows 2–4 vs 90 002 on row 5.
+    assert (caught.value.sheet, caught.value.row, caught.value.field) == ("Tuloslaskelma", 5, "euroa")
+    assert "oma_tuotanto.xlsx / Kustannukset rows 2–4" in caught.value.reason
+    # Within the tolerance the same difference is accepted (tolerance is a parameter).
+    assert _analysis(folder, ComparisonParams(reconciliation_tolerance=5.0)).own.reconciled
+
+
+def test_purchased_unit_cost_adds_the_organisers_costs_and_treats_vat_as_the_parameter_says(
+    example: ComparisonAnalysis, tmp_path: Path
+) -> None:
+    home = next(s for s in example.purchased.services if s.service_id == "IKA-KOTIHOITO")
+    # 46,00 € exempt, less the computed refund 5 % = 43,70; × 2 000 = 87 400
+    # + procurement 2 000 + contract management 1 000 + monitoring 1 000 = 91 400 → 45,70 €/käynti
+    # low/high: organiser costs 4 000 ± 25 % → (87 400 + 3 000) / 2 000 = 45,20; (87 400 + 5 000) / 2 000 = 46,20
+    assert (home.total_cost, home.unit_cost, home.unit_cost_low, home.unit_cost_high) == (91_400.0, 45.70, 45.20, 46.20)
+    assert home.unit_cost_net == 41.70  # (91 400 − 8 000 fees) / 2 000
+    assert home.contracts[0].source == "ostopalvelut.csv / rivi 2"
+    # Voucher: 190 € × 0,95 = 180,50 × 1 000 = 180 500 + organiser 2 000 + the client's own share 20 000
+    #   = 202 500 → 202,50 €/hoitovuorokausi gross; net for the region (180 500 + 2 000) / 1 000 = 182,50
+    voucher = next(s for s in example.purchased.services if s.mode is ProductionMode.VOUCHER)
+    assert (voucher.unit_cost, voucher.unit_cost_net) == (202.50, 182.50)
+    # Without the computed refund the price counts as paid: 46,00 × 2 000 + 4 000 = 96 000 → 48,00.
+    unrefunded = ComparisonParams(vat_treatment=VatTreatment.WITH_UNREFUNDED_VAT)
+    inputs = read_comparison_inputs(write_worked_example(tmp_path / "again"))
+    assert compute_purchased_costs(inputs, unrefunded).services[0].unit_cost == 48.00
+
+
+def test_taxable_purchase_vat() -> None:
+    from schemas.comparison import VatHandling
+
+    exclusive, unrefunded = ComparisonParams(), ComparisonParams(vat_treatment=VatTreatment.WITH_UNREFUNDED_VAT)
+    # A taxable purchase's VAT is refunded (AVL 130 §): compared at its VAT-exclusive price; without the
+    # refund 100 × 1,255 = 125,50.
+    assert effective_price(100.0, VatHandling.TAXABLE, 25.5, exclusive) == 100.0
+    assert effective_price(100.0, VatHandling.TAXABLE, 25.5, unrefunded) == pytest.approx(125.5)
+    assert effective_price(100.0, VatHandling.EXEMPT, 0.0, exclusive) == pytest.approx(95.0)
+
+
+def test_decision_matrix_and_recommendations(example: ComparisonAnalysis) -> None:
+    home, housing = example.matrix.services
+    own, bought = home.options
+    # Cost score = 5 × cheapest / own: 5 × 45,70 / 50,07 = 4,5636…; weights 0,35 / 0,20 / 0,15 / 0,10 / 0,15 / 0,05
+    # own   0,35 × 4,5636 + 0,20 × 4 + 0,15 × 4 + 0,10 × 1 + 0,15 × 5 + 0,05 × 3 = 1,5973 + 2,40 = 3,9973
+    # bought 0,35 × 5 + 0,20 × 3 + 0,15 × 4 + 0,10 × 4 + 0,15 × 3 + 0,05 × 3 = 1,75 + 2,20 = 3,95
+    assert own.scores[0].score == pytest.approx(4.5636, abs=1e-4)
+    assert (own.total, bought.total) == (3.9973, 3.95)
+    # Own 48,54–51,61 and purchased 45,20–46,20 do not overlap: the difference is outside the uncertainty.
+    [difference] = home.differences
+    assert (difference.difference, difference.within_uncertainty) == (-4.37, False)
+    assert "epävarmuusvälin ulkopuolella" in difference.statement
+    # Current mode: own 10 000 of 12 000 visits (83 %) → mixed; rule 4 (best total) → own.
+    assert (home.current_mode, home.recommendation, home.rule) == (RecommendedMode.MIXED, RecommendedMode.OWN, "4")
+    # IKA-TEHPA: cheapest 194,00 (purchased). own 5 × 194 / 210,18 = 4,6151; voucher 5 × 194 / 202,50 = 4,7901
+    #   own     0,35 × 4,6151 + 0,80 + 0,45 + 0,10 + 0,75 + 0,15 = 3,8653
+    #   bought  0,35 × 5      + 0,60 + 0,60 + 0,20 + 0,45 + 0,15 = 3,75
+    #   voucher 0,35 × 4,7901 + 0,80 + 0,60 + 0,50 + 0,45 + 0,20 = 4,2265
+    assert [o.total for o in housing.options] == [3.8653, 3.75, 4.2265]
+    # Rule 3: the voucher suits the service (in use now), small producers score 5 ≥ 4, best total.
+    assert (housing.recommendation, housing.rule, housing.voucher_suitable) == (RecommendedMode.VOUCHER, "3", True)
+    assert housing.rationale[-1].startswith("Suositus: palveluseteli")
+
+
+def test_mixed_when_the_difference_is_within_the_uncertainty_and_capacity_needs_both(tmp_path: Path) -> None:
+    # Purchased home care at 52,00 €: 52 × 0,95 = 49,40 + 2,00 organiser = 51,40 (range 50,90–51,90), which
+    # overlaps own 48,54–51,61; both modes produce ≥ 15 % of the visits (83 % / 17 %) → rule 2, mixed.
+    folder = write_worked_example(tmp_path, replace={"ostopalvelut": PURCHASES_CSV.replace(";46,00;", ";52,00;")})
+    home = _analysis(folder).matrix.services[0]
+    assert home.differences[0].within_uncertainty
+    assert "ero on epävarmuusvälin sisällä" in home.differences[0].statement
+    assert (home.recommendation, home.rule) == (RecommendedMode.MIXED, "2")
+
+
+def test_net_basis_compares_after_client_fees(tmp_path: Path) -> None:
+    analysis = _analysis(write_worked_example(tmp_path), ComparisonParams(fee_basis="net"))  # type: ignore[arg-type]
+    own, bought = analysis.matrix.services[0].options
+    # Own 46,07 net (range 48,54 − 4,00 … 51,61 − 4,00); purchased 41,70 net (45,20 − 4,00 … 46,20 − 4,00).
+    assert (own.unit_cost, own.unit_cost_low, own.unit_cost_high) == (46.07, 44.54, 47.61)
+    assert (bought.unit_cost, bought.unit_cost_low, bought.unit_cost_high) == (41.70, 41.20, 42.20)
+
+
+def test_personnel_impact(example: ComparisonAnalysis) -> None:
+    home, housing = example.personnel.services
+    # Home care: mixed → own: the purchased 2 000 visits need 8 htv / 10 000 visits × 2 000 = 1,6 htv more.
+    assert (home.change, home.affected_fte, home.additional_fte_estimate) == ("external_to_own", 0.0, 1.6)
+    # Housing: mixed → voucher: all 5 own htv are affected; a transfer of undertaking is to be assessed.
+    assert (housing.change, housing.affected_fte, housing.transfer_of_undertaking) == ("own_to_external", 5.0, True)
+    assert example.personnel.by_occupation == {"lähihoitaja": 4.0, "sairaanhoitaja": 1.0}
+    text = " ".join(housing.implications)
+    assert "työsopimuslaki 1 luku 10 §" in text and "1,0 htv on virkasuhteessa" in text
+    assert "yhteistoiminnasta kunnassa ja hyvinvointialueella 449/2007" in text
+
+
+def _previous(entries: list[tuple[str, RecommendedMode]]) -> PreviousPlan:
+    plan = OrganisingPlan(
+        region_code="HVA08", cycle=2025,
+        entries=[PlanEntry(service_id=s, name=s, chosen_mode=m, current_mode=m, own_share=0.5, rationale="",
+                           previous_mode=None, changed=False) for s, m in entries],
+        previous=None, changes=[],
+    )  # fmt: skip
+    ref = VersionRef(version_id=uuid.UUID(int=7), key="comparison-organising-plan", version=3, sha256="b" * 64,
+                     status="approved", media_type="application/json")  # fmt: skip
+    return PreviousPlan(plan=plan, ref=ref, cycle=2025)
+
+
+def test_organising_plan_records_the_previous_approved_plan_and_the_changes(example: ComparisonAnalysis) -> None:
+    assert example.plan.previous is None and example.plan.changes == []
+    previous = _previous([("IKA-KOTIHOITO", RecommendedMode.OWN), ("IKA-TEHPA", RecommendedMode.MIXED),
+                          ("VAM-ASUMINEN", RecommendedMode.PURCHASED)])  # fmt: skip
+    plan = organising_plan(example.matrix, "HVA08", 2026, previous)
+    assert plan.previous is not None and (plan.previous.cycle, plan.previous.version) == (2025, 3)
+    assert [(e.service_id, e.previous_mode, e.chosen_mode, e.changed) for e in plan.entries] == [
+        ("IKA-KOTIHOITO", RecommendedMode.OWN, RecommendedMode.OWN, False),
+        ("IKA-TEHPA", RecommendedMode.MIXED, RecommendedMode.VOUCHER, True),
+    ]
+    assert [(c.service_id, c.previous, c.chosen) for c in plan.changes] == [
+        ("IKA-TEHPA", RecommendedMode.MIXED, RecommendedMode.VOUCHER),
+        ("VAM-ASUMINEN", RecommendedMode.PURCHASED, None),
+    ]
+    assert plan.changes[0].note == "Tuotantotapa muuttuu: sekamalli → palveluseteli."
+
+
+def test_a_key_within_the_tolerance_is_scaled_to_exactly_100_percent(tmp_path: Path) -> None:
+    from tests.fixtures.comparison.worked_example import KEYS_CSV
+
+    # 59,995 + 30 + 10 = 99,995 %: within 0,01 pp, scaled to exactly 100 % so the allocation stays complete;
+    # the service's share is 59,995 × 100 / 99,995 = 59,998 %.
+    keys = KEYS_CSV.replace("IKA-KOTIHOITO;60;", "IKA-KOTIHOITO;59,995;")
+    own = _analysis(write_worked_example(tmp_path, replace={"Tukipalvelut": keys})).own
+    ict = next(p for p in own.pools if p.pool_id == "TUKI-ICT")
+    assert ict.key_sum == 99.995
+    assert ict.recipients[0].share == pytest.approx(59.998, abs=1e-3)
+    assert sum(r.share for r in ict.recipients) == pytest.approx(100.0, abs=1e-3)
+    assert own.reconciled
+
+
+def test_parameters() -> None:
+    params = ComparisonParams(weight_cost=1, weight_quality=1, weight_availability=0, weight_small_producers=0,
+                              weight_continuity=0, weight_innovation=0)  # fmt: skip
+    assert params.normalised_weights() == {"cost": 0.5, "quality": 0.5, "availability": 0.0, "small_producers": 0.0,
+                                           "continuity": 0.0, "innovation": 0.0}  # fmt: skip
+    with pytest.raises(ValueError, match="within its low–high range"):
+        ComparisonParams(interest_rate=5.0)
+    with pytest.raises(ValueError, match="at least one criterion weight"):
+        ComparisonParams(**{f"weight_{c}": 0 for c in ("cost", "quality", "availability", "small_producers",
+                                                        "continuity", "innovation")})  # fmt: skip
+
+
+def test_compact_sources() -> None:
+    labels = ["a.xlsx / K / rivi 2", "a.xlsx / K / rivi 3", "a.xlsx / K / rivi 5", "b.csv / rivi 4", "b.csv / rivi 4"]
+    assert compact_sources(labels) == "a.xlsx / K / rivit 2–3, 5; b.csv / rivi 4"
+
+
+def test_own_costs_without_names_use_the_product_column(tmp_path: Path) -> None:
+    inputs = read_comparison_inputs(write_worked_example(tmp_path))
+    own = compute_own_costs(inputs, ComparisonParams())
+    assert [s.name for s in own.services] == ["Kotihoito", "Tehostettu palveluasuminen"]
+
+
+def test_the_example_services_are_steps_of_the_stage_3_example_catalogue() -> None:
+    from tasks.chains import read_catalogue
+
+    catalogue = read_catalogue(DATA_DIR / "examples" / "HVA08" / "palvelukatalogi.csv")
+    ids = catalogue_service_ids(catalogue.model_dump(mode="json"))
+    assert {"IKA-KOTIHOITO", "IKA-TEHPA", "TYO-SUUNHOITO", "LAP-SIJAISHUOLTO", "VAM-ASUMINEN"} <= ids
+    assert catalogue_service_ids(catalogue) == ids

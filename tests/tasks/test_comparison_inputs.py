@@ -1,0 +1,230 @@
+"""Stage-4 input files: both forms of the own-production costs, Finnish number formats, cp1252, and
+every kind of bad input giving an error that names the file, sheet, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.comparison import ComparisonParams
+from soteflow.errors import InputError
+from tasks.comparison import analyse_comparison
+from tasks.comparison_inputs import (
+    check_catalogue,
+    comparison_params,
+    own_costs_form,
+    read_comparison_inputs,
+    validate_comparison_inputs,
+)
+from tests.conftest import DATA_DIR
+from tests.fixtures.comparison.worked_example import (
+    COSTS_CSV,
+    INCOME_CSV,
+    KEYS_CSV,
+    PERSONNEL_CSV,
+    PURCHASES_CSV,
+    QUALITY_CSV,
+    write_worked_example,
+)
+
+EXAMPLES = DATA_DIR / "examples" / "HVA08"
+
+
+def _error(folder: Path) -> InputError:
+    with pytest.raises(InputError) as caught:
+        validate_comparison_inputs(folder)
+    return caught.value
+
+
+def _numbers(folder: Path) -> object:
+    """The computed figures without their source labels (which name the file form)."""
+    analysis = analyse_comparison(read_comparison_inputs(folder), ComparisonParams(), region_code="HVA08",
+                                  region_name="", cycle=2026)  # fmt: skip
+    return [(s.service_id, s.full_cost, s.unit_cost, s.unit_cost_low, s.unit_cost_high) for s in analysis.own.services]
+
+
+def test_workbook_and_csv_forms_give_the_same_figures(tmp_path: Path) -> None:
+    csv_folder = write_worked_example(tmp_path / "csv")
+    xlsx_folder = write_worked_example(tmp_path / "xlsx", xlsx=True)
+    assert own_costs_form(csv_folder) == "csv" and own_costs_form(xlsx_folder) == "xlsx"
+    assert _numbers(csv_folder) == _numbers(xlsx_folder)
+    inputs = read_comparison_inputs(xlsx_folder)
+    assert inputs.own_costs[0].source == "oma_tuotanto.xlsx / Kustannukset / rivi 2"
+    assert inputs.files[0].sheets == ["Kustannukset", "Tukipalvelut", "Tuloslaskelma"]
+
+
+def test_the_workbook_is_used_when_both_forms_are_there(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path, xlsx=True)
+    write_worked_example(folder)  # the CSV files beside the workbook
+    assert read_comparison_inputs(folder).own_costs_form == "xlsx"
+
+
+def test_cp1252_csv_with_decimal_commas_is_read(tmp_path: Path) -> None:
+    costs = COSTS_CSV.replace(";300 000;", ";300 000,50;")  # a decimal comma in a euro amount
+    folder = write_worked_example(tmp_path, encoding="cp1252", replace={"Kustannukset": costs,
+                                  "Tuloslaskelma": INCOME_CSV.replace(";690 000", ";690 000,50")})  # fmt: skip
+    assert "ä".encode("cp1252") in (folder / "oma_tuotanto_kustannukset.csv").read_bytes()
+    inputs = read_comparison_inputs(folder)
+    assert [line.data.cost_centre_name for line in inputs.own_costs[:2]] == [
+        "Kotihoito, Härmälä", "Palvelukoti Kööpenhamina",
+    ]  # fmt: skip
+    assert inputs.own_costs[0].data.wages == 300_000.5
+    assert inputs.allocation_keys[0].data.kind.label_fi == "tukipalvelu"
+    assert inputs.purchases[0].data.price == 46.0  # "46,00"
+    assert inputs.quality[0].data.quality_value == 4.3  # "4,3"
+    assert {f.file: f.encoding for f in inputs.files}["oma_tuotanto_kustannukset.csv"] == "cp1252"
+    assert {f.file: f.encoding for f in inputs.files}["ostopalvelut.csv"] == "cp1252"
+
+
+def test_text_in_a_number_column_csv(tmp_path: Path) -> None:
+    costs = COSTS_CSV.replace(";300 000;", ";kolmesataatuhatta;")
+    error = _error(write_worked_example(tmp_path, replace={"Kustannukset": costs}))
+    assert error.file is not None and error.file.endswith("oma_tuotanto_kustannukset.csv")
+    assert (error.sheet, error.row, error.field) == (None, 2, "palkat ja palkkiot")
+    assert "'kolmesataatuhatta' is not a number" in error.reason
+
+
+def test_text_in_a_number_column_xlsx(tmp_path: Path) -> None:
+    costs = COSTS_CSV.replace(";2 000;hoitovuorokausi;", ";noin kaksituhatta;hoitovuorokausi;")
+    error = _error(write_worked_example(tmp_path, xlsx=True, replace={"Kustannukset": costs}))
+    assert error.file is not None and error.file.endswith("oma_tuotanto.xlsx")
+    assert (error.sheet, error.row, error.field) == ("Kustannukset", 3, "suoritteet")
+    assert "not a number" in error.reason
+    assert str(error) == f"{error.file}, sheet Kustannukset, row 3, field suoritteet: {error.reason}"
+
+
+def test_missing_sheet(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path, xlsx=True)
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(folder / "oma_tuotanto.xlsx")
+    del workbook["Tuloslaskelma"]
+    workbook.save(folder / "oma_tuotanto.xlsx")
+    error = _error(folder)
+    assert error.sheet == "Tuloslaskelma"
+    assert "sheet 'Tuloslaskelma' is missing; the workbook has Kustannukset, Tukipalvelut" in error.reason
+
+
+@pytest.mark.parametrize("xlsx", [False, True])
+def test_allocation_key_not_summing_to_100_percent(tmp_path: Path, xlsx: bool) -> None:
+    # TUKI-ICT: 60 + 30 + 9,5 = 99,5 % (rows 2–4), outside the 0,01 pp tolerance.
+    keys = KEYS_CSV.replace("käyttäjät;MUU;10;0;25", "käyttäjät;MUU;9,5;0;25")
+    error = _error(write_worked_example(tmp_path, xlsx=xlsx, replace={"Tukipalvelut": keys}))
+    assert error.file is not None
+    assert error.file.endswith("oma_tuotanto.xlsx" if xlsx else "oma_tuotanto_tukipalvelut.csv")
+    assert (error.sheet, error.row, error.field) == ("Tukipalvelut" if xlsx else None, 2, "osuus %")
+    assert "pool TUKI-ICT (ICT-palvelut) sums to 99,5000 %, not 100 %" in error.reason
+    assert "rows 2–4" in error.reason
+
+
+@pytest.mark.parametrize("xlsx", [False, True])
+def test_negative_volume(tmp_path: Path, xlsx: bool) -> None:
+    costs = COSTS_CSV.replace(";10 000;käynti;", ";-10 000;käynti;")
+    error = _error(write_worked_example(tmp_path, xlsx=xlsx, replace={"Kustannukset": costs}))
+    assert (error.row, error.field) == (2, "suoritteet")
+    assert error.sheet == ("Kustannukset" if xlsx else None)
+    assert "greater than or equal to 0" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new", "file", "row", "field", "reason"),
+    [
+        ("Tukipalvelut", "IKA-TEHPA;30;25;35", "IKA-TEHPA;30;32;35", "oma_tuotanto_tukipalvelut.csv", 3,
+         "alaraja %", "the low share 32.0 % is above the share 30.0 %"),
+        ("Tukipalvelut", "käyttäjät;MUU;", "käyttäjät;VAM-ASUMINEN;", "oma_tuotanto_tukipalvelut.csv", 4, "kohde",
+         "unknown recipient 'VAM-ASUMINEN'"),
+        ("Tukipalvelut", "HALLINTO;Palvelualueen hallinto;hallinto;henkilötyövuodet;IKA-TEHPA",
+         "HALLINTO;Palvelualueen hallinto;tukipalvelu;henkilötyövuodet;IKA-TEHPA", "oma_tuotanto_tukipalvelut.csv",
+         6, "laji", "the pool columns must agree"),
+        ("Kustannukset", "2025;200;", "2024;200;", "oma_tuotanto_kustannukset.csv", 3, "vuosi",
+         "one accounting year"),
+        ("Kustannukset", "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;0;0", "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;5;0",
+         "oma_tuotanto_kustannukset.csv", 5, "asiakasmaksut", "client fees belong to a service product"),
+        ("Tuloslaskelma", "2025;Maksutuotot;3200–3299;130 000\n", "", "oma_tuotanto_tuloslaskelma.csv", None,
+         "tiliryhmä", "account groups missing from the income statement: Maksutuotot"),
+        ("Tuloslaskelma", "2025;Vuokrat;", "2025;Vuokrat ja leasing;", "oma_tuotanto_tuloslaskelma.csv", 7,
+         "tiliryhmä", "unknown account group 'Vuokrat ja leasing'"),
+        ("ostopalvelut", ";2 000;käynti;", ";2 000;tunti;", "ostopalvelut.csv", 2, "suoriteyksikkö",
+         "the unit costs would not be comparable"),
+        ("ostopalvelut", "pk-yritys;IKA-KOTIHOITO;ostopalvelu", "pienyritys;IKA-KOTIHOITO;ostopalvelu",
+         "ostopalvelut.csv", 2, "tuottajatyyppi", "unknown producer type 'pienyritys'"),
+        ("ostopalvelut", ";veroton;;8 000", ";verollinen;;8 000", "ostopalvelut.csv", 2, None,
+         "a taxable purchase (verollinen) needs its VAT rate"),
+        ("laatu", "IKA-TEHPA;palveluseteli;", "IKA-TEHPA;oma;", "laatu_saatavuus.csv", 6, "tuotantotapa",
+         "duplicate service and mode"),
+        ("laatu", "IKA-KOTIHOITO;ostopalvelu;asiakastyytyväisyys 1–5;4,0;aloitus vrk;3;3;4;4;3;3;\n", "",
+         "laatu_saatavuus.csv", None, "palvelu_id", "scores missing for: IKA-KOTIHOITO / ostopalvelu"),
+        ("laatu", ";4;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu", ";6;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu",
+         "laatu_saatavuus.csv", 2, "laatu", "less than or equal to 5"),
+        ("henkilosto", "IKA-TEHPA;lähihoitaja", "VAM-ASUMINEN;lähihoitaja", "henkilosto.csv", 4, "palvelu_id",
+         "service VAM-ASUMINEN has no own production"),
+    ],
+)  # fmt: skip
+def test_bad_input_names_file_row_and_field(
+    tmp_path: Path, table: str, old: str, new: str, file: str, row: int | None, field: str | None, reason: str
+) -> None:
+    texts = {"Kustannukset": COSTS_CSV, "Tukipalvelut": KEYS_CSV, "Tuloslaskelma": INCOME_CSV,
+             "ostopalvelut": PURCHASES_CSV, "laatu": QUALITY_CSV, "henkilosto": PERSONNEL_CSV}  # fmt: skip
+    assert old in texts[table]
+    error = _error(write_worked_example(tmp_path, replace={table: texts[table].replace(old, new, 1)}))
+    assert error.file is not None and Path(error.file).name == file
+    assert (error.row, error.field) == (row, field)
+    assert reason in error.reason
+
+
+def test_neither_form_of_the_own_costs(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path)
+    (folder / "oma_tuotanto_tuloslaskelma.csv").unlink()
+    error = _error(folder)
+    assert "missing: oma_tuotanto_tuloslaskelma.csv" in error.reason
+
+
+def test_a_missing_file(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path)
+    (folder / "henkilosto.csv").unlink()
+    error = _error(folder)
+    assert error.file is not None and error.file.endswith("henkilosto.csv") and error.reason == "file not found"
+
+
+def test_catalogue_check_names_the_row_of_an_unknown_service(tmp_path: Path) -> None:
+    folder = write_worked_example(tmp_path)
+    inputs = read_comparison_inputs(folder)
+    check_catalogue(inputs, {"IKA-KOTIHOITO", "IKA-TEHPA"}, inputs_dir=folder)
+    with pytest.raises(InputError) as caught:
+        check_catalogue(inputs, {"IKA-KOTIHOITO"}, inputs_dir=folder)
+    error = caught.value
+    assert error.file is not None and error.file.endswith("oma_tuotanto_kustannukset.csv")
+    assert (error.row, error.field) == (3, "palvelu_id")
+    assert "'IKA-TEHPA' is not in the approved stage-3 service catalogue" in error.reason
+    with pytest.raises(InputError, match="not in the approved stage-3"):
+        validate_comparison_inputs(folder, service_ids={"IKA-KOTIHOITO"})
+
+
+def test_parameters_from_the_flow_arguments() -> None:
+    params = comparison_params({"cost": 0.5, "quality": 0.5}, "with_unrefunded_vat")
+    assert params.weight_cost == 0.5 and params.vat_treatment.value == "with_unrefunded_vat"
+    with pytest.raises(InputError, match="unknown criterion 'price'"):
+        comparison_params({"price": 1.0})
+    with pytest.raises(InputError, match="unknown VAT treatment 'gross'"):
+        comparison_params(None, "gross")
+    with pytest.raises(InputError, match="greater than or equal to 0"):
+        comparison_params({"cost": -1.0})
+
+
+def test_the_shipped_example_files_validate_in_both_forms(tmp_path: Path) -> None:
+    from tasks.chains import read_catalogue
+
+    catalogue = read_catalogue(EXAMPLES / "palvelukatalogi.csv")
+    validate_comparison_inputs(EXAMPLES, service_ids=catalogue.service_ids())
+    assert read_comparison_inputs(EXAMPLES).own_costs_form == "xlsx"
+    # The CSV files beside the workbook hold the same tables, exported from Excel as cp1252.
+    csv_only = tmp_path / "csv"
+    csv_only.mkdir()
+    for name in ("oma_tuotanto_kustannukset.csv", "oma_tuotanto_tukipalvelut.csv", "oma_tuotanto_tuloslaskelma.csv",
+                 "ostopalvelut.csv", "laatu_saatavuus.csv", "henkilosto.csv"):  # fmt: skip
+        (csv_only / name).write_bytes((EXAMPLES / name).read_bytes())
+    assert _numbers(csv_only) == _numbers(EXAMPLES)
+    assert {f.file: f.encoding for f in read_comparison_inputs(csv_only).files}["oma_tuotanto_kustannukset.csv"] == (
+        "cp1252"
+    )
