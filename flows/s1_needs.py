@@ -8,11 +8,10 @@ from __future__ import annotations
 from prefect import flow
 
 from schemas.decisions import Outcome
-from schemas.results import Proposal, StageResult
+from schemas.results import StageResult
 from schemas.stages import Stage
 from soteflow.decide import document_key, proposal_key
-from soteflow.gates import GateMode, await_decision, load_scripted
-from soteflow.stagekit import existing_decision, open_store
+from soteflow.gates import GateMode, load_scripted
 from tasks.needs_proposal import (
     assess_needs_task,
     build_needs_proposal_task,
@@ -21,7 +20,7 @@ from tasks.needs_proposal import (
     needs_renderer,
     needs_round_outputs,
 )
-from tasks.stage import earlier_decisions_task, export_round_task, persist_round_task, record_decision_task
+from tasks.stage import decide_round, earlier_decisions_task, persist_round_task, stage_result
 
 STAGE = Stage.NEEDS
 
@@ -52,7 +51,6 @@ def needs_flow(
     region = assessment.region_code  # a name such as "Pirkanmaa" is stored under its code, HVA08
     figures = needs_figures_task(assessment=assessment, data_dir=data_dir)
     governance = needs_governance_task(region=region, region_name=assessment.region_name, data_dir=data_dir)
-    store = open_store()
 
     persisted = None
     decision = None
@@ -81,41 +79,21 @@ def needs_flow(
             document_title=payload.agenda.title,
             tables=outputs.tables,
         )
-        decision = existing_decision(store, persisted.proposal)
-        if decision is None:
-            decision = await_decision(
-                Proposal(
-                    stage=STAGE,
-                    region=region,
-                    cycle=cycle,
-                    proposal=persisted.proposal,
-                    body=payload.agenda.body,
-                    meeting_date=payload.agenda.meeting_date.isoformat(),
-                    title=payload.agenda.title,
-                    summary_markdown=payload.summary_markdown,
-                ),
-                mode=mode,
-                round_no=rounds,
-                scripted=scripted,
-            )
-            if decision is None:
-                break
-            persisted = record_decision_task(persisted, decision, region, cycle)
-        if decision.outcome is not Outcome.RETURNED:
+        persisted, decision = decide_round(
+            stage=STAGE,
+            region=region,
+            cycle=cycle,
+            persisted=persisted,
+            agenda=payload.agenda,
+            summary_markdown=payload.summary_markdown,
+            mode=mode,
+            round_no=rounds,
+            scripted=scripted,
+        )
+        if decision is None or decision.outcome is not Outcome.RETURNED:
             break
 
     assert persisted is not None  # max_rounds >= 1
-    documents: list[str] = []
-    if out_dir:
-        documents = export_round_task(persisted.outputs(), f"{out_dir}/{STAGE.slug}")
-    return StageResult(
-        stage=STAGE,
-        number=STAGE.number,
-        name_fi=STAGE.title_fi,
-        region=region,
-        cycle=cycle,
-        rounds=rounds,
-        artefacts=list(persisted.versions.values()),
-        decision=decision,
-        documents=documents,
+    return stage_result(
+        stage=STAGE, region=region, cycle=cycle, rounds=rounds, persisted=persisted, decision=decision, out_dir=out_dir
     )

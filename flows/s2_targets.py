@@ -8,13 +8,12 @@ from __future__ import annotations
 from prefect import flow
 
 from schemas.decisions import Outcome
-from schemas.results import Proposal, StageResult
+from schemas.results import StageResult
 from schemas.stages import Stage
 from soteflow.decide import document_key, proposal_key
-from soteflow.gates import GateMode, await_decision, load_scripted
-from soteflow.stagekit import existing_decision, open_store
+from soteflow.gates import GateMode, load_scripted
 from tasks.inputs import inputs_dir_or_default
-from tasks.stage import earlier_decisions_task, export_round_task, persist_round_task, record_decision_task
+from tasks.stage import decide_round, earlier_decisions_task, persist_round_task, stage_result
 from tasks.targets_proposal import (
     assess_targets_task,
     build_targets_proposal_task,
@@ -65,7 +64,6 @@ def targets_flow(
     assessment = assess_targets_task(inputs=inputs, basis=basis, cycle=cycle)
     figures = targets_figures_task(assessment=assessment)
     governance = targets_governance_task(region=code, region_name=assessment.region_name, data_dir=data_dir)
-    store = open_store()
 
     persisted = None
     decision = None
@@ -97,41 +95,21 @@ def targets_flow(
             document_title=payload.agenda.title,
             tables=outputs.tables,
         )
-        decision = existing_decision(store, persisted.proposal)
-        if decision is None:
-            decision = await_decision(
-                Proposal(
-                    stage=STAGE,
-                    region=code,
-                    cycle=cycle,
-                    proposal=persisted.proposal,
-                    body=payload.agenda.body,
-                    meeting_date=payload.agenda.meeting_date.isoformat(),
-                    title=payload.agenda.title,
-                    summary_markdown=payload.summary_markdown,
-                ),
-                mode=mode,
-                round_no=rounds,
-                scripted=scripted,
-            )
-            if decision is None:
-                break
-            persisted = record_decision_task(persisted, decision, code, cycle)
-        if decision.outcome is not Outcome.RETURNED:
+        persisted, decision = decide_round(
+            stage=STAGE,
+            region=code,
+            cycle=cycle,
+            persisted=persisted,
+            agenda=payload.agenda,
+            summary_markdown=payload.summary_markdown,
+            mode=mode,
+            round_no=rounds,
+            scripted=scripted,
+        )
+        if decision is None or decision.outcome is not Outcome.RETURNED:
             break
 
     assert persisted is not None  # max_rounds >= 1
-    documents: list[str] = []
-    if out_dir:
-        documents = export_round_task(persisted.outputs(), f"{out_dir}/{STAGE.slug}")
-    return StageResult(
-        stage=STAGE,
-        number=STAGE.number,
-        name_fi=STAGE.title_fi,
-        region=code,
-        cycle=cycle,
-        rounds=rounds,
-        artefacts=list(persisted.versions.values()),
-        decision=decision,
-        documents=documents,
+    return stage_result(
+        stage=STAGE, region=code, cycle=cycle, rounds=rounds, persisted=persisted, decision=decision, out_dir=out_dir
     )

@@ -14,9 +14,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from schemas.decisions import DecisionRecord
-from schemas.results import VersionRef
+from schemas.decisions import DecisionRecord, ScriptedDecisions
+from schemas.documents import AgendaContent
+from schemas.results import Proposal, StageResult, VersionRef
 from schemas.stages import Stage
+from soteflow.gates import GateMode, await_decision
 from soteflow.stagekit import (
     FileOutput,
     JsonOutput,
@@ -24,6 +26,7 @@ from soteflow.stagekit import (
     RenderedDocument,
     RenderedFiles,
     earlier_decisions,
+    existing_decision,
     export_round,
     mirror_to_prefect,
     open_store,
@@ -109,3 +112,64 @@ def earlier_decisions_task(region: str, cycle: int, proposal_key: str) -> list[d
 def export_round_task(versions: Iterable[VersionRef], dest: str) -> list[str]:
     """Export the final versions of a stage under ``dest`` (documents, JSON, figures)."""
     return [str(p) for p in export_round(store=open_store(), versions=versions, dest=Path(dest))]
+
+
+def decide_round(
+    *,
+    stage: Stage,
+    region: str,
+    cycle: int,
+    persisted: PersistedRound,
+    agenda: AgendaContent,
+    summary_markdown: str,
+    mode: GateMode,
+    round_no: int,
+    scripted: ScriptedDecisions | None,
+) -> tuple[PersistedRound, DecisionRecord | None]:
+    """The body's decision on a round's proposal, recorded in the store.
+
+    A decision already recorded on this proposal version (a resumed or repeated run) is used as it
+    is; otherwise the gate waits for it. ``None`` when the gate does not wait (``none`` mode).
+    Called from a flow: the gate may pause or suspend the flow run.
+    """
+    decision = existing_decision(open_store(), persisted.proposal)
+    if decision is None:
+        proposal = Proposal(
+            stage=stage,
+            region=region,
+            cycle=cycle,
+            proposal=persisted.proposal,
+            body=agenda.body,
+            meeting_date=agenda.meeting_date.isoformat(),
+            title=agenda.title,
+            summary_markdown=summary_markdown,
+        )
+        decision = await_decision(proposal, mode=mode, round_no=round_no, scripted=scripted)
+        if decision is not None:
+            persisted = record_decision_task(persisted, decision, region, cycle)
+    return persisted, decision
+
+
+def stage_result(
+    *,
+    stage: Stage,
+    region: str,
+    cycle: int,
+    rounds: int,
+    persisted: PersistedRound,
+    decision: DecisionRecord | None,
+    out_dir: str | None,
+) -> StageResult:
+    """What a stage run returns; its final versions are exported under ``out_dir/<slug>`` if given."""
+    documents = export_round_task(persisted.outputs(), f"{out_dir}/{stage.slug}") if out_dir else []
+    return StageResult(
+        stage=stage,
+        number=stage.number,
+        name_fi=stage.title_fi,
+        region=region,
+        cycle=cycle,
+        rounds=rounds,
+        artefacts=list(persisted.versions.values()),
+        decision=decision,
+        documents=documents,
+    )
