@@ -41,7 +41,6 @@ from schemas.documents import (
     DocumentMetadata,
     PdfAttachment,
     TextSection,
-    standard_appeal_instructions,
 )
 from schemas.feedback import FeedbackFigures, FeedbackSynthesis
 from schemas.governance import StageGovernance
@@ -57,6 +56,7 @@ from soteflow.stagekit import FileOutput, JsonOutput, RenderedDocument, open_sto
 from soteflow.store import Store
 from soteflow.store.canonical import canonical_json
 from soteflow.upstream import approved_round
+from tasks.agenda import earlier_handling, genitive, governance_fields, meeting_after, returned_section
 from tasks.chains import (
     CATALOGUE_FILE,
     FEEDBACK_FILE,
@@ -70,14 +70,7 @@ from tasks.chains import (
 from tasks.feedback import load_taxonomy, read_feedback, synthesise_feedback
 from tasks.feedback_document import build_feedback_agenda, feedback_figures, render_feedback
 from tasks.inputs import data_dir_or_default, inputs_dir_or_default
-from tasks.needs_proposal import (
-    HELSINKI,
-    PREPARATION_DAYS,
-    RoundOutputs,
-    earlier_handling,
-    genitive,
-    meeting_after,
-)
+from tasks.needs_proposal import HELSINKI, PREPARATION_DAYS, RoundOutputs
 
 STAGE = Stage.CHAINS
 TEMPLATE = "s3_chains.html"
@@ -353,19 +346,10 @@ def build_chains_proposal(
         ),
     ]
     returned = [e for e in earlier if e["outcome"] == Outcome.RETURNED.value]
-    if returned:
-        grounds.append(
-            TextSection(
-                heading="Palautuksen johdosta tehty valmistelu",
-                paragraphs=[
-                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
-                    f"{_date(dt.date.fromisoformat(e['meeting_date']))}. Kommentit: ”{e['comments']}” "
-                    "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta; kommentteihin vastataan tässä "
-                    "esityksessä ja sen liitteissä."
-                    for e in returned
-                ],
-            )
-        )
+    grounds += returned_section(
+        earlier,
+        "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta; kommentteihin vastataan tässä esityksessä ja sen liitteissä.",
+    )
     body = governance.body
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} palvelukokonaisuuksien priorisoinnin sekä "
@@ -375,21 +359,12 @@ def build_chains_proposal(
     meeting = meeting_date or meeting_after(earlier, default_meeting_date(basis, synthesis, cycle))
     agenda = AgendaContent(
         region_name=region,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting,
-        section=None,
         title=f"Palvelukokonaisuudet ja palveluketjut {cycle}",
-        dnro=governance.dnro(cycle),
         earlier_handling=earlier_handling(earlier),
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=grounds,
         proposal=proposal,
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
-        ),
         attachments=[
             AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="chains-proposal.json"),
             AttachmentRef(

@@ -50,7 +50,6 @@ from schemas.documents import (
     DocumentMetadata,
     PdfAttachment,
     TextSection,
-    standard_appeal_instructions,
 )
 from schemas.governance import StageGovernance
 from schemas.results import VersionRef
@@ -65,6 +64,7 @@ from soteflow.stagekit import FileOutput, JsonOutput, RenderedDocument, open_sto
 from soteflow.store import Store
 from soteflow.store.canonical import canonical_json
 from soteflow.upstream import approved_round
+from tasks.agenda import earlier_handling, genitive, governance_fields, meeting_after, returned_section
 from tasks.comparison import analyse_comparison, compact_sources
 from tasks.comparison_inputs import (
     COST_SHEET,
@@ -81,7 +81,7 @@ from tasks.comparison_inputs import (
 )
 from tasks.inputs import inputs_dir_or_default
 from tasks.needs import MAP_FILE
-from tasks.needs_proposal import data_dir_or_default, earlier_handling, genitive, meeting_after
+from tasks.needs_proposal import data_dir_or_default
 
 STAGE = Stage.COMPARISON
 TEMPLATE = "s4_comparison.html"
@@ -255,19 +255,10 @@ def build_comparison_proposal(
             paragraphs=[_plan_sentence(analysis.plan, previous)],
         ),
     ]
-    if returned:
-        grounds.append(
-            TextSection(
-                heading="Palautuksen johdosta tehty valmistelu",
-                paragraphs=[
-                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
-                    f"{dt.date.fromisoformat(e['meeting_date']).strftime('%-d.%-m.%Y')}. Kommentit: ”{e['comments']}” "
-                    "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta; kommentteihin vastataan tässä "
-                    "esityksessä ja sen liitteissä."
-                    for e in returned
-                ],
-            )
-        )
+    grounds += returned_section(
+        earlier,
+        "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta; kommentteihin vastataan tässä esityksessä ja sen liitteissä.",
+    )
     proposal = (
         f"{body.decides_verb}\n\n"
         f"1) hyväksyä oman tuotannon ja ostopalvelujen vertailun täyskustannusperiaatteella sekä palveluittain "
@@ -289,21 +280,12 @@ def build_comparison_proposal(
     ]  # fmt: skip
     agenda = AgendaContent(
         region_name=governance.region_name,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting,
-        section=None,
         title=f"Tuotantotapojen vertailu ja valinta {cycle}",
-        dnro=governance.dnro(cycle),
         earlier_handling=handled,
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=grounds,
         proposal=proposal,
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
-        ),
         attachments=attachments,
     )
     plan_agenda = _plan_agenda(analysis, governance, handled, meeting, cycle, previous)
@@ -380,15 +362,10 @@ def _plan_agenda(
         ]
     return AgendaContent(
         region_name=governance.region_name,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting,
-        section=None,
         title=f"Palvelujen järjestämissuunnitelma {cycle}: tuotantotavat",
-        dnro=governance.dnro(cycle),
         earlier_handling=handled,
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=[
             TextSection(
                 heading="Suunnitelman tarkoitus",
@@ -407,10 +384,6 @@ def _plan_agenda(
             f"{body.decides_verb} hyväksyä {genitive(analysis.region_name)} palvelujen järjestämissuunnitelman "
             f"tuotantotapoja koskevan osan suunnittelukierrokselle {cycle} (käsitellään asian "
             f"”Tuotantotapojen vertailu ja valinta {cycle}” yhteydessä)."
-        ),
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
         ),
         attachments=[
             AttachmentRef(number=1, title="Järjestämissuunnitelman tuotantotavat (JSON)",

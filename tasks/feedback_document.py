@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from schemas.decisions import Outcome
 from schemas.documents import (
     AgendaContent,
     AgendaItem,
@@ -20,7 +19,6 @@ from schemas.documents import (
     DocumentMetadata,
     PdfAttachment,
     TextSection,
-    standard_appeal_instructions,
 )
 from schemas.feedback import OTHER_THEME_ID, FeedbackFigures, FeedbackSynthesis
 from schemas.governance import StageGovernance
@@ -30,7 +28,7 @@ from soteflow.charts.bars import bar_chart_svg
 from soteflow.documents import render_document
 from soteflow.stagekit import RenderedDocument
 from soteflow.store.canonical import canonical_json
-from tasks.needs_proposal import earlier_handling
+from tasks.agenda import earlier_handling, governance_fields, returned_section
 
 STAGE = Stage.CHAINS
 TEMPLATE = "s3_feedback.html"
@@ -104,19 +102,10 @@ def build_feedback_agenda(
         TextSection(heading="Keskeiset havainnot", paragraphs=list(s.findings)),
         TextSection(heading="Palautteen huomioiminen", paragraphs=taken_into_account),
     ]
-    returned = [e for e in earlier if e["outcome"] == Outcome.RETURNED.value]
-    if returned:
-        grounds.append(
-            TextSection(
-                heading="Palautuksen johdosta tehty valmistelu",
-                paragraphs=[
-                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
-                    f"{_fi_date(dt.date.fromisoformat(e['meeting_date']))}. Kommentit: ”{e['comments']}” "
-                    "Yhteenveto on valmisteltu uudelleen kommenttien pohjalta."
-                    for e in returned
-                ],
-            )
-        )
+    grounds += returned_section(
+        earlier,
+        "Yhteenveto on valmisteltu uudelleen kommenttien pohjalta.",
+    )
     body = governance.body
     proposal = (
         f"{body.decides_verb} merkitä tiedoksi yhteenvedon sidosryhmien lausunnoista ({_comments(s.comments)} "
@@ -126,21 +115,12 @@ def build_feedback_agenda(
     )
     return AgendaContent(
         region_name=region,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting_date,
-        section=None,
         title=feedback_title(cycle),
-        dnro=governance.dnro(cycle),
         earlier_handling=earlier_handling(earlier),
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=grounds,
         proposal=proposal,
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
-        ),
         attachments=[
             AttachmentRef(
                 number=1,

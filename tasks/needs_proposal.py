@@ -25,10 +25,8 @@ from schemas.documents import (
     AgendaItem,
     AttachmentRef,
     DocumentMetadata,
-    EarlierHandling,
     PdfAttachment,
     TextSection,
-    standard_appeal_instructions,
 )
 from schemas.governance import StageGovernance
 from schemas.needs import NeedIndexParams, NeedsAssessment, NeedsFigures, NeedsProposal
@@ -40,6 +38,7 @@ from soteflow.documents import load_governance, render_document
 from soteflow.settings import get_settings
 from soteflow.stagekit import FileOutput, JsonOutput, RenderedFiles
 from soteflow.store.canonical import canonical_json
+from tasks.agenda import earlier_handling, genitive, governance_fields, meeting_after, returned_section
 from tasks.inputs import data_dir_or_default as data_dir_or_default  # re-exported for the stage modules
 from tasks.needs import COMPONENT_LABELS, INDEX_METHOD, MAP_FILE, SOURCE_FILES, assess_needs, needs_map_svg
 
@@ -61,49 +60,6 @@ def default_meeting_date(assessment: NeedsAssessment) -> dt.date:
     base = max(updated).astimezone(HELSINKI).date() if updated else dt.date(2026, 1, 1)
     day = base + dt.timedelta(days=PREPARATION_DAYS)
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
-
-
-def genitive(name: str) -> str:
-    """The genitive of a region's name for the proposal sentence ("… hyvinvointialueen …")."""
-    if name.endswith("alue"):
-        return name + "en"  # hyvinvointialue → hyvinvointialueen
-    if name.endswith("kaupunki"):
-        return name[: -len("kaupunki")] + "kaupungin"  # Helsingin kaupunki → Helsingin kaupungin
-    return name
-
-
-def meeting_after(earlier: list[dict[str, Any]], base: dt.date) -> dt.date:
-    """The proposed meeting: not before ``base``, and after the last handling (a returned item
-    comes back at the earliest two weeks later), on a Monday."""
-    day = base
-    if earlier:
-        last = max(dt.date.fromisoformat(e["meeting_date"]) for e in earlier)
-        day = max(day, last + dt.timedelta(days=14))
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
-
-
-def _section_number(section: str) -> int | None:
-    digits = section.strip().removesuffix("§").strip()
-    return int(digits) if digits.isdigit() else None
-
-
-def earlier_handling(earlier: list[dict[str, Any]]) -> list[EarlierHandling]:
-    """Earlier decisions on this proposal as the agenda item's *aiempi käsittely*."""
-    out = []
-    for item in earlier:
-        outcome = Outcome(item["outcome"])
-        summary = f"{outcome.label_fi} (ehdotuksen versio {item['version']})."
-        if item.get("comments"):
-            summary += f" Toimielimen kommentit: ”{item['comments']}”"
-        out.append(
-            EarlierHandling(
-                date=dt.date.fromisoformat(item["meeting_date"]),
-                body=item["body"],
-                section=_section_number(item["section"]),
-                summary=summary,
-            )
-        )
-    return out
 
 
 def build_needs_proposal(
@@ -150,19 +106,10 @@ def build_needs_proposal(
     ]
     handled = earlier_handling(earlier)
     returned = [e for e in earlier if e["outcome"] == Outcome.RETURNED.value]
-    if returned:
-        grounds.append(
-            TextSection(
-                heading="Palautuksen johdosta tehty valmistelu",
-                paragraphs=[
-                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
-                    f"{dt.date.fromisoformat(e['meeting_date']).strftime('%-d.%-m.%Y')}. Kommentit: ”{e['comments']}” "
-                    "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta ajantasaisilla tiedoilla; "
-                    "kommentteihin vastataan tässä esityksessä ja sen liitteissä."
-                    for e in returned
-                ],
-            )
-        )
+    grounds += returned_section(
+        earlier,
+        "Tämä ehdotus on valmisteltu uudelleen kommenttien pohjalta ajantasaisilla tiedoilla; kommentteihin vastataan tässä esityksessä ja sen liitteissä.",
+    )
     body = governance.body
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} strategisen palvelutarvearvion suunnittelukierroksen "
@@ -172,21 +119,12 @@ def build_needs_proposal(
     meeting = meeting_date or meeting_after(earlier, default_meeting_date(assessment))
     agenda = AgendaContent(
         region_name=governance.region_name,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting,
-        section=None,
         title=f"Palvelutarvearvio {cycle}",
-        dnro=governance.dnro(cycle),
         earlier_handling=handled,
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=grounds,
         proposal=proposal,
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
-        ),
         attachments=[
             AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="needs-proposal.json"),
             AttachmentRef(number=2, title="Palvelutarvearvion aineisto (JSON)", filename="needs-assessment.json"),

@@ -29,7 +29,6 @@ from schemas.documents import (
     DocumentMetadata,
     PdfAttachment,
     TextSection,
-    standard_appeal_instructions,
 )
 from schemas.governance import StageGovernance
 from schemas.needs import ChangeAnalysis, NeedIndex, NeedProfileTable
@@ -55,8 +54,9 @@ from soteflow.stagekit import FileOutput, JsonOutput, RenderedFiles
 from soteflow.store import Store
 from soteflow.store.canonical import canonical_json
 from soteflow.upstream import approved_round
+from tasks.agenda import earlier_handling, genitive, governance_fields, meeting_after, returned_section
 from tasks.needs import MAP_FILE, SOURCE_FILES
-from tasks.needs_proposal import PREPARATION_DAYS, data_dir_or_default, earlier_handling, genitive, meeting_after
+from tasks.needs_proposal import PREPARATION_DAYS, data_dir_or_default
 from tasks.targets import (
     METHOD_NAMES,
     assess_targets,
@@ -214,19 +214,10 @@ def build_targets_proposal(
     ]
     handled = earlier_handling(earlier)
     returned = [e for e in earlier if e["outcome"] == Outcome.RETURNED.value]
-    if returned:
-        grounds.append(
-            TextSection(
-                heading="Palautuksen johdosta tehty valmistelu",
-                paragraphs=[
-                    f"{e['body']} palautti asian uudelleen valmisteltavaksi "
-                    f"{dt.date.fromisoformat(e['meeting_date']).strftime('%-d.%-m.%Y')}. Kommentit: ”{e['comments']}” "
-                    "Tavoitteet, talouden kehys ja kehysennuste on valmisteltu uudelleen kommenttien pohjalta "
-                    "ajantasaisilla tiedoilla; kommentteihin vastataan tässä esityksessä ja sen liitteissä."
-                    for e in returned
-                ],
-            )
-        )
+    grounds += returned_section(
+        earlier,
+        "Tavoitteet, talouden kehys ja kehysennuste on valmisteltu uudelleen kommenttien pohjalta ajantasaisilla tiedoilla; kommentteihin vastataan tässä esityksessä ja sen liitteissä.",
+    )
     body = governance.body
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} tuloksellisuustavoitteet ja talouden kehyksen "
@@ -238,21 +229,12 @@ def build_targets_proposal(
     meeting = meeting_date or meeting_after(earlier, default_meeting_date(basis))
     agenda = AgendaContent(
         region_name=governance.region_name,
-        body=body.name,
-        body_decides_verb=body.decides_verb,
+        **governance_fields(governance, cycle),
         meeting_date=meeting,
-        section=None,
         title=f"Tuloksellisuustavoitteet ja talouden kehys {cycle}",
-        dnro=governance.dnro(cycle),
         earlier_handling=handled,
-        preparers=governance.preparers,
-        presenter=governance.presenter,
         grounds=grounds,
         proposal=proposal,
-        appeal_kind=body.appeal,
-        appeal_instructions=standard_appeal_instructions(
-            body.appeal, authority=body.name, address=governance.appeal.address, court=governance.appeal.court
-        ),
         attachments=[
             AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="targets-proposal.json"),
             AttachmentRef(

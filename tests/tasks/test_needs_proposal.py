@@ -10,14 +10,9 @@ import pytest
 from schemas.needs import NeedsAssessment
 from schemas.stages import Stage
 from soteflow.documents import load_governance
+from tasks.agenda import genitive, meeting_after
 from tasks.needs import assess_needs
-from tasks.needs_proposal import (
-    build_needs_proposal,
-    default_meeting_date,
-    genitive,
-    meeting_after,
-    needs_round_outputs,
-)
+from tasks.needs_proposal import build_needs_proposal, default_meeting_date, needs_round_outputs
 from tests.conftest import DATA_DIR
 
 
