@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
+
+from pydantic import Field
+
+#: The first planning cycle: the welfare regions took over on 1.1.2023 (laki 616/2021).
+FIRST_CYCLE = 2023
+#: A guard against typos such as 20226 or 0; no plan reaches this far.
+LAST_CYCLE = 2100
+
+#: A planning cycle (the year whose budget and plan a cycle prepares).
+Cycle = Annotated[
+    int,
+    Field(ge=FIRST_CYCLE, le=LAST_CYCLE, description=f"Planning cycle (year, {FIRST_CYCLE}–{LAST_CYCLE})."),
+]
 
 
 class Stage(str, Enum):

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from soteflow.documents.formatting import MISSING, fi_number
+from soteflow.numbers import MISSING, fi_number
 
 #: Matches the @font-face family of templates/print.css; the fallbacks are for standalone viewing.
 FONT_FAMILY = "DejaVu Sans Doc, DejaVu Sans, sans-serif"

@@ -18,7 +18,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape
 
-from soteflow.data.numbers import fmt_fi
+from soteflow.numbers import fi_number
 
 Ring = Sequence[tuple[float, float]]
 MultiPolygon = Sequence[Sequence[Ring]]
@@ -183,7 +183,7 @@ def choropleth_svg(
         label = names.get(code, code)
         if code in known:
             fill = palette[classify(known[code], edges)]
-            text = f"{label}: {fmt_fi(known[code], decimals)}"
+            text = f"{label}: {fi_number(known[code], decimals)}"
         else:
             fill = MISSING_FILL
             text = f"{label}: {MISSING_LABEL}"
@@ -222,9 +222,9 @@ def _legend(
     y = 12.0
     rows: list[tuple[str, str]] = []
     if len(edges) == 1:
-        rows.append((palette[0], fmt_fi(edges[0], decimals)))
+        rows.append((palette[0], fi_number(edges[0], decimals)))
     for i in range(len(edges) - 1):
-        lo, hi = fmt_fi(edges[i], decimals), fmt_fi(edges[i + 1], decimals)
+        lo, hi = fi_number(edges[i], decimals), fi_number(edges[i + 1], decimals)
         rows.append((palette[i], f"{lo}–{hi}"))
     # Highest class on top: the reading order matches "more need" first.
     rows.reverse()
@@ -247,8 +247,8 @@ def _describe(known: Mapping[str, float], coloured: Sequence[str], names: Mappin
     hi = max(sorted(known), key=lambda c: known[c])
     lo = min(sorted(known), key=lambda c: known[c])
     text = (
-        f"Kartta {len(coloured)} alueesta. Suurin arvo: {names.get(hi, hi)} {fmt_fi(known[hi], decimals)}; "
-        f"pienin arvo: {names.get(lo, lo)} {fmt_fi(known[lo], decimals)}."
+        f"Kartta {len(coloured)} alueesta. Suurin arvo: {names.get(hi, hi)} {fi_number(known[hi], decimals)}; "
+        f"pienin arvo: {names.get(lo, lo)} {fi_number(known[lo], decimals)}."
     )
     missing = len(coloured) - len(known)
     if missing:

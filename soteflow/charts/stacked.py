@@ -28,7 +28,7 @@ from soteflow.charts.bars import (
     _tick_decimals,
     nice_ticks,
 )
-from soteflow.documents.formatting import fi_number
+from soteflow.numbers import fi_number
 
 Values = Sequence[float | int | None]
 Interval = tuple[float, float, float]
@@ -248,9 +248,17 @@ def range_chart_svg(
     lo, hi = ticks[0], ticks[-1]
     names = list(series)
     chart_id = _chart_id(
-        "range", [list(categories), {k: [list(v) if v else None for v in vs] for k, vs in series.items()}, title, unit,
-                  reference_line, reference_label, decimals]
-    )  # fmt: skip
+        "range",
+        [
+            list(categories),
+            {k: [list(v) if v else None for v in vs] for k, vs in series.items()},
+            title,
+            unit,
+            reference_line,
+            reference_label,
+            decimals,
+        ],
+    )
     desc = " ".join(
         f"{category}: "
         + "; ".join(

@@ -31,9 +31,28 @@ from soteflow.errors import InputError, UnknownRegionError
 
 #: Two-letter ids of the map in the order of Statistics Finland's code list: index 0 = HVA01.
 HVA_ORDER: tuple[str, ...] = (
-    "IU", "KU", "LU", "VK", "VS", "SA", "KH", "PI", "PH", "KY", "EK",
-    "ES", "PS", "PK", "KS", "EP", "PO", "KP", "PP", "KA", "LA",
-)  # fmt: skip
+    "IU",
+    "KU",
+    "LU",
+    "VK",
+    "VS",
+    "SA",
+    "KH",
+    "PI",
+    "PH",
+    "KY",
+    "EK",
+    "ES",
+    "PS",
+    "PK",
+    "KS",
+    "EP",
+    "PO",
+    "KP",
+    "PP",
+    "KA",
+    "LA",
+)
 
 HELSINKI_MUNICIPALITY = "091"
 HELSINKI_REGION = "HVA90"

@@ -33,11 +33,12 @@ from soteflow.store.models import (
     LineageRef,
     VersionStatus,
 )
-from soteflow.store.repo import ALLOWED_TRANSITIONS, Store, StoreTransaction, chain_hash_of
+from soteflow.store.repo import ALLOWED_TRANSITIONS, FINAL_STATUSES, Store, StoreTransaction, chain_hash_of
 from soteflow.store.verify import Problem, VerificationReport, verify
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "FINAL_STATUSES",
     "Artefact",
     "ArtefactMismatchError",
     "ArtefactVersion",

@@ -31,13 +31,15 @@ __all__ = [
 
 
 class VersionStatus(StrEnum):
-    """Life cycle of a version: draft → proposed → approved | returned | rejected; superseded."""
+    """Life cycle of a version: draft → proposed → approved | returned | rejected | noted; superseded."""
 
     DRAFT = "draft"
     PROPOSED = "proposed"
     APPROVED = "approved"
     RETURNED = "returned"
     REJECTED = "rejected"
+    #: The body took note of a report (merkittiin tiedoksi): final, like an approval.
+    NOTED = "noted"
     SUPERSEDED = "superseded"
 
 
@@ -47,6 +49,7 @@ class DecisionOutcome(StrEnum):
     APPROVED = "approved"
     RETURNED = "returned"
     REJECTED = "rejected"
+    NOTED = "noted"
 
 
 def _status_type() -> sa.Enum:

@@ -56,6 +56,7 @@ from soteflow.store.models import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "FINAL_STATUSES",
     "JSON_MEDIA_TYPE",
     "Store",
     "StoreTransaction",
@@ -77,16 +78,23 @@ __all__ = [
 
 JSON_MEDIA_TYPE = "application/json"
 
-#: The version life cycle. Outcomes (approved/returned/rejected) are reached only through
+#: The version life cycle. Outcomes (approved/returned/rejected/noted) are reached only through
 #: :func:`record_decision`, so every such status has a decision bound to the version's hash.
 ALLOWED_TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
     VersionStatus.DRAFT: frozenset({VersionStatus.PROPOSED, VersionStatus.SUPERSEDED}),
-    VersionStatus.PROPOSED: frozenset({VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED}),
+    VersionStatus.PROPOSED: frozenset(
+        {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED, VersionStatus.NOTED}
+    ),
     VersionStatus.APPROVED: frozenset({VersionStatus.SUPERSEDED}),
+    VersionStatus.NOTED: frozenset({VersionStatus.SUPERSEDED}),
     VersionStatus.RETURNED: frozenset(),
     VersionStatus.REJECTED: frozenset(),
     VersionStatus.SUPERSEDED: frozenset(),
 }
+
+#: Outcomes that end a case for good: the version stands (an approval, or a report noted) and
+#: every earlier standing version of the artefact becomes superseded.
+FINAL_STATUSES = frozenset({VersionStatus.APPROVED, VersionStatus.NOTED})
 
 #: Statuses a version may be saved with; the others need a decision or a later version.
 _INITIAL_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.PROPOSED})
@@ -476,14 +484,14 @@ def set_version_status(
     """
     new = VersionStatus(status)
     current = _reload_for_update(session, version)
-    if new in {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED}:
+    if new in {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED, VersionStatus.NOTED}:
         raise InvalidTransitionError(f"{new.value} is a decision outcome: use record_decision()")
-    if current.status is VersionStatus.APPROVED and new is VersionStatus.SUPERSEDED:
+    if current.status in FINAL_STATUSES and new is VersionStatus.SUPERSEDED:
         later = session.exec(
             select(ArtefactVersion.id).where(
                 ArtefactVersion.artefact_id == current.artefact_id,
                 ArtefactVersion.version > current.version,
-                ArtefactVersion.status == VersionStatus.APPROVED,
+                col(ArtefactVersion.status).in_(list(FINAL_STATUSES)),
             )
         ).first()
         if later is None:
@@ -559,12 +567,12 @@ def record_decision(
         },
     )
     _change_status(session, current, VersionStatus(result.value), actor=actor, reason=f"decision {decision.id}")
-    if result is DecisionOutcome.APPROVED:
+    if VersionStatus(result.value) in FINAL_STATUSES:
         earlier = session.exec(
             select(ArtefactVersion).where(
                 ArtefactVersion.artefact_id == current.artefact_id,
                 ArtefactVersion.version < current.version,
-                ArtefactVersion.status == VersionStatus.APPROVED,
+                col(ArtefactVersion.status).in_(list(FINAL_STATUSES)),
             )
         ).all()
         for old in earlier:

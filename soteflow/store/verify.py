@@ -26,7 +26,7 @@ __all__ = ["Problem", "VerificationReport", "verify"]
 #: Records one problem: (artefact, version or None, code, message).
 _AddProblem = Callable[[Artefact, ArtefactVersion | None, str, str], None]
 
-_DECIDED = {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED}
+_DECIDED = {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED, VersionStatus.NOTED}
 
 
 class Problem(BaseModel):
