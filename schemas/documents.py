@@ -49,14 +49,18 @@ class AttachmentRef(_Model):
 
 
 class AppealKind(StrEnum):
-    """Which appeal route applies to the body's decision (hyvinvointialuelaki 611/2021, 16 luku)."""
+    """Which appeal route applies to a decision; the texts are in ``templates/legal/appeal.toml``."""
 
-    #: Decisions of the aluehallitus, a lautakunta or a jaosto: written request for rectification first.
+    #: Decisions of the aluehallitus, a lautakunta, a jaosto or an office holder: a written request
+    #: for rectification first, then an aluevalitus (hyvinvointialuelaki 611/2021, 16 luku).
     OIKAISUVAATIMUS = "oikaisuvaatimus"
-    #: Decisions of the aluevaltuusto: appeal directly to the administrative court.
+    #: Decisions of the aluevaltuusto: aluevalitus to the administrative court directly.
     ALUEVALITUS = "aluevalitus"
-    #: A decision that only prepares a matter for another body may not be appealed.
+    #: A decision that only prepares or executes a matter (e.g. a proposal to the council, a report
+    #: taken note of) may not be appealed.
     VALMISTELU = "valmistelu"
+    #: Procurement decisions: hankintaoikaisu and valitus markkinaoikeuteen (hankintalaki 1397/2016).
+    HANKINTA = "hankinta"
 
 
 class AgendaContent(_Model):
@@ -126,85 +130,3 @@ class PdfAttachment(_Model):
     content: bytes = Field(description="The file's bytes, e.g. the artefact's canonical JSON.")
     description: str = Field(default="", description="Description shown in the PDF reader.")
     media_type: str = Field(default="application/json", description="MIME type of the content.")
-
-
-# -- standard appeal wording ------------------------------------------------------------------------
-# Wording follows the established model texts used by welfare regions and municipalities for the
-# rules of hyvinvointialuelaki (611/2021) 16 luku (oikaisuvaatimus 14 päivää, aluevalitus 30 päivää,
-# tiedoksisaanti: kirje 7. päivä, tavallinen sähköinen tiedoksianto 3. päivä, jäsenet 7 päivää
-# pöytäkirjan verkkojulkaisusta) and hallintolaki (434/2003) 7 a luku.
-
-_SUBMIT_DEADLINE = (
-    "Oikaisuvaatimusajan viimeisenä päivänä oikaisuvaatimuksen on oltava perillä ennen viraston "
-    "aukioloajan päättymistä. Jos määräajan viimeinen päivä on pyhäpäivä, itsenäisyyspäivä, vapunpäivä, "
-    "joulu- tai juhannusaatto tai arkilauantai, oikaisuvaatimuksen saa tehdä ensimmäisenä arkipäivänä "
-    "sen jälkeen."
-)
-_NOTICE = (
-    "Asianosaisen katsotaan saaneen päätöksestä tiedon, jollei muuta näytetä, seitsemän päivän kuluttua "
-    "kirjeen lähettämisestä tai tavallista sähköistä tiedoksiantoa käytettäessä kolmantena päivänä viestin "
-    "lähettämisestä. Hyvinvointialueen jäsenen katsotaan saaneen päätöksestä tiedon seitsemän päivän "
-    "kuluttua siitä, kun pöytäkirja on asetettu nähtäväksi yleiseen tietoverkkoon. Tiedoksisaantipäivää "
-    "ei lueta määräaikaan."
-)
-
-
-def standard_appeal_instructions(
-    kind: AppealKind, *, authority: str, address: str, court: str = "hallinto-oikeus"
-) -> list[TextSection]:
-    """The standard Finnish appeal instructions for ``kind``.
-
-    ``authority`` is the body that handles a request for rectification (the deciding body),
-    ``address`` its postal and e-mail address, ``court`` the competent administrative court.
-    """
-    if kind is AppealKind.VALMISTELU:
-        return [
-            TextSection(
-                heading="Muutoksenhakukielto",
-                paragraphs=[
-                    "Tähän päätökseen ei saa hakea muutosta oikaisuvaatimuksella eikä aluevalituksella, "
-                    "koska "
-                    "päätös koskee vain asian valmistelua tai täytäntöönpanoa (hyvinvointialuelaki 611/2021, "
-                    "16 luku)."
-                ],
-            )
-        ]
-    if kind is AppealKind.ALUEVALITUS:
-        return [
-            TextSection(
-                heading="Valitusosoitus",
-                paragraphs=[
-                    "Tähän päätökseen haetaan muutosta aluevalituksella hallinto-oikeudelta. Valituksen saa "
-                    "tehdä se, johon päätös on kohdistettu tai jonka oikeuteen, velvollisuuteen tai etuun "
-                    "päätös välittömästi vaikuttaa (asianosainen), sekä hyvinvointialueen jäsen.",
-                    "Aluevalituksen saa tehdä sillä perusteella, että päätös on syntynyt virheellisessä "
-                    "järjestyksessä, päätöksen tehnyt viranomainen on ylittänyt toimivaltansa tai päätös on "
-                    "muuten lainvastainen.",
-                    "Valitus on tehtävä 30 päivän kuluessa päätöksen tiedoksisaannista. " + _NOTICE,
-                    f"Valitusviranomainen: {court}.",
-                    "Valitus tehdään kirjallisesti; myös sähköinen asiakirja täyttää kirjallisen muodon "
-                    "vaatimuksen. Valituksessa on ilmoitettava päätös, johon haetaan muutosta, miltä osin "
-                    "päätökseen haetaan muutosta ja mitä muutoksia siihen vaaditaan tehtäväksi, vaatimusten "
-                    "perustelut sekä valittajan nimi ja yhteystiedot. Tuomioistuinmaksuista säädetään "
-                    "tuomioistuinmaksulaissa (1455/2015).",
-                ],
-            )
-        ]
-    return [
-        TextSection(
-            heading="Oikaisuvaatimusohje",
-            paragraphs=[
-                "Tähän päätökseen tyytymätön voi tehdä kirjallisen oikaisuvaatimuksen. Päätökseen ei saa "
-                "hakea muutosta valittamalla tuomioistuimeen (hyvinvointialuelaki 611/2021, 142 §).",
-                "Oikaisuvaatimuksen saa tehdä se, johon päätös on kohdistettu tai jonka oikeuteen, "
-                "velvollisuuteen tai etuun päätös välittömästi vaikuttaa (asianosainen), sekä "
-                "hyvinvointialueen jäsen.",
-                "Oikaisuvaatimus on tehtävä 14 päivän kuluessa päätöksen tiedoksisaannista. " + _NOTICE,
-                _SUBMIT_DEADLINE,
-                f"Oikaisuvaatimus tehdään viranomaiselle: {authority}, {address}.",
-                "Oikaisuvaatimuksessa on ilmoitettava päätös, johon oikaisuvaatimus kohdistuu, miten "
-                "päätöstä halutaan oikaistavaksi ja millä perusteella, sekä oikaisuvaatimuksen tekijän nimi, "
-                "kotikunta ja yhteystiedot. Myös sähköinen asiakirja täyttää kirjallisen muodon vaatimuksen.",
-            ],
-        )
-    ]

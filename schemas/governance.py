@@ -37,15 +37,32 @@ class AppealConfig(_Config):
 
     address: str = Field(description="Postal and e-mail address of the region's registry (kirjaamo).")
     court: str = Field(description="Competent administrative court, e.g. 'Hämeenlinnan hallinto-oikeus'.")
+    market_court: str = Field(
+        default="markkinaoikeus",
+        description="The Market Court and its address, for appeals against procurement decisions.",
+    )
+
+
+class CaseConfig(_Config):
+    """Overrides for one case (asia) of a stage, e.g. an award decision taken by another body."""
+
+    body: str | None = Field(default=None, description="Key of the deciding body in [bodies].")
+    presenter: str | None = Field(default=None, description="Key of the presenter in [people].")
+    preparers: list[str] | None = Field(default=None, description="Keys of the preparers in [people].")
+    dnro: str | None = Field(default=None, description="Case-number pattern (as in the stage).")
+    appeal: AppealKind | None = Field(default=None, description="Appeal route of this case's decision.")
 
 
 class StageConfig(_Config):
-    """Who decides and who prepares and presents a stage's decision document."""
+    """Who decides and who prepares and presents a stage's decision documents."""
 
     body: str = Field(description="Key of the deciding body in [bodies].")
     presenter: str = Field(description="Key of the presenter (esittelijä) in [people].")
     preparers: list[str] = Field(min_length=1, description="Keys of the preparers (valmistelijat) in [people].")
     dnro: str = Field(description="Case-number pattern; placeholders {region_code}, {cycle}, {stage_number}, {stage}.")
+    cases: dict[str, CaseConfig] = Field(
+        default_factory=dict, description="Per-case overrides, by case key (e.g. [stages.procurement.cases.award])."
+    )
 
 
 class RegionConfig(_Config):
@@ -60,11 +77,12 @@ class RegionConfig(_Config):
 
 
 class StageGovernance(_Config):
-    """The resolved governance of one stage in one region: what a stage's document needs."""
+    """The resolved governance of one case of a stage in one region: what its document needs."""
 
     region_code: str = Field(description="Region code, e.g. 'HVA08'.")
     region_name: str = Field(description="Region name as printed, e.g. 'Pirkanmaan hyvinvointialue'.")
     stage: Stage = Field(description="The stage.")
+    case: str | None = Field(default=None, description="The case whose overrides apply, if any.")
     body_key: str = Field(description="Key of the deciding body in the configuration.")
     body: BodyConfig = Field(description="The deciding body.")
     presenter: Person = Field(description="Presenter (esittelijä).")
@@ -72,6 +90,14 @@ class StageGovernance(_Config):
     dnro_pattern: str = Field(description="Case-number pattern before the cycle is filled in.")
     meeting: MeetingConfig = Field(description="Meeting defaults.")
     appeal: AppealConfig = Field(description="Appeal addresses.")
+    appeal_override: AppealKind | None = Field(
+        default=None, description="The appeal route the configuration sets for this case, if it sets one."
+    )
+
+    def appeal_route(self, case_default: AppealKind | None = None) -> AppealKind:
+        """The case's appeal route: the configuration's, else the case's own (e.g. a procurement
+        decision), else the deciding body's."""
+        return self.appeal_override or case_default or self.body.appeal
 
     def dnro(self, cycle: int) -> str:
         """The case number for ``cycle`` (the planning year), e.g. ``PIRHA/2025/00.01.00/1``."""

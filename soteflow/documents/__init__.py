@@ -6,14 +6,17 @@ Public surface::
     render_html(template_name, context) -> str
     html_to_pdf(html, *, metadata, attachments) -> bytes
     get_environment() -> jinja2.Environment
-    load_governance(region_code, stage, config_dir) -> StageGovernance
+    load_governance(region_code, stage, config_dir, case=None) -> StageGovernance
+    appeal_instructions(kind, authority=, address=, court=) -> list[TextSection]
     fi_number, fi_percent, fi_date, fi_datetime
 """
 
+from soteflow.documents.appeal import appeal_instructions
 from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
 from soteflow.documents.governance import load_governance
 from soteflow.documents.render import (
     DocumentRenderError,
+    DocumentSpec,
     ForbiddenResourceError,
     RenderedDocument,
     TemplatesOnlyFetcher,
@@ -26,9 +29,11 @@ from soteflow.documents.render import (
 
 __all__ = [
     "DocumentRenderError",
+    "DocumentSpec",
     "ForbiddenResourceError",
     "RenderedDocument",
     "TemplatesOnlyFetcher",
+    "appeal_instructions",
     "fi_date",
     "fi_datetime",
     "fi_number",

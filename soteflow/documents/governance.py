@@ -108,27 +108,36 @@ def load_region_config(region_code: str, config_dir: Path, *, region_name: str |
             file=_file_for(dotted, origin, region_path if region_path.exists() else default_path),
             field=dotted,
         ) from exc
-    # Cross-references: every stage must point at a configured body and people.
+    # Cross-references: every stage (and case) must point at a configured body and people.
+    bodies, people = set(config.bodies), set(config.people)
     for stage, stage_config in config.stages.items():
-        base = f"stages.{stage.value}"
-        bodies, people = set(config.bodies), set(config.people)
-        checks = [("body", stage_config.body, bodies), ("presenter", stage_config.presenter, people)]
-        checks += [(f"preparers[{i}]", key, people) for i, key in enumerate(stage_config.preparers)]
-        for field, key, table in checks:
-            if key not in table:
-                what = "body" if field == "body" else "person"
-                raise InputError(
-                    f"unknown {what} {key!r}; known: {', '.join(sorted(table))}",
-                    file=_file_for(f"{base}.{field.split('[')[0]}", origin, default_path),
-                    field=f"{base}.{field}",
-                )
+        entries: list[tuple[str, Any]] = [(f"stages.{stage.value}", stage_config)]
+        entries += [(f"stages.{stage.value}.cases.{key}", case) for key, case in stage_config.cases.items()]
+        for base, entry in entries:
+            checks = [("body", entry.body, bodies), ("presenter", entry.presenter, people)]
+            checks += [(f"preparers[{i}]", key, people) for i, key in enumerate(entry.preparers or [])]
+            for field, key, table in checks:
+                if key is not None and key not in table:
+                    what = "body" if field == "body" else "person"
+                    raise InputError(
+                        f"unknown {what} {key!r}; known: {', '.join(sorted(table))}",
+                        file=_file_for(f"{base}.{field.split('[')[0]}", origin, default_path),
+                        field=f"{base}.{field}",
+                    )
     return config
 
 
 def load_governance(
-    region_code: str, stage: Stage | str, config_dir: Path, *, region_name: str | None = None
+    region_code: str,
+    stage: Stage | str,
+    config_dir: Path,
+    *,
+    case: str | None = None,
+    region_name: str | None = None,
 ) -> StageGovernance:
-    """The governance of ``stage`` in ``region_code``: body, presenter, preparers, dnro pattern.
+    """The governance of ``stage`` (and its ``case``) in ``region_code``: body, presenter,
+    preparers, dnro pattern and appeal route; a case's entry under ``[stages.<stage>.cases.<case>]``
+    overrides the stage's.
 
     Raises :class:`~soteflow.errors.InputError` (file, field, reason) for a TOML syntax error, a
     missing or unknown key, an unknown stage or a reference to an unconfigured body or person.
@@ -143,15 +152,21 @@ def load_governance(
     if stage not in config.stages:
         raise InputError("stage is not configured", file=config_dir / DEFAULT_FILE, field=f"stages.{stage.value}")
     stage_config = config.stages[stage]
+    override = stage_config.cases.get(case) if case is not None else None
+    body = (override.body if override else None) or stage_config.body
+    presenter = (override.presenter if override else None) or stage_config.presenter
+    preparers = (override.preparers if override else None) or stage_config.preparers
     return StageGovernance(
         region_code=region_code,
         region_name=config.region_name,
         stage=stage,
-        body_key=stage_config.body,
-        body=config.bodies[stage_config.body],
-        presenter=config.people[stage_config.presenter],
-        preparers=[config.people[key] for key in stage_config.preparers],
-        dnro_pattern=stage_config.dnro,
+        case=case,
+        body_key=body,
+        body=config.bodies[body],
+        presenter=config.people[presenter],
+        preparers=[config.people[key] for key in preparers],
+        dnro_pattern=(override.dnro if override else None) or stage_config.dnro,
         meeting=config.meeting,
         appeal=config.appeal,
+        appeal_override=override.appeal if override else None,
     )

@@ -74,6 +74,32 @@ class RenderedDocument:
     pdf: bytes
 
 
+@dataclass(frozen=True)
+class DocumentSpec:
+    """A document to render: the stage says what, the engine renders and stores it.
+
+    ``key`` is the document's key stem: the PDF is stored as ``<key>-pdf``, the HTML as
+    ``<key>-html``. The template sees ``context`` plus ``meta`` (the metadata) and ``t`` (labels).
+    """
+
+    key: str
+    title: str
+    template: str
+    context: Mapping[str, Any]
+    metadata: DocumentMetadata
+    attachments: Sequence[PdfAttachment] = ()
+
+    def render(self, *, templates_dir: Path | None = None) -> RenderedDocument:
+        """Render to HTML and PDF/A-3a (byte-reproducible)."""
+        return render_document(
+            self.template,
+            self.context,
+            metadata=self.metadata,
+            attachments=self.attachments,
+            templates_dir=templates_dir,
+        )
+
+
 def _templates_dir(templates_dir: Path | None) -> Path:
     return (templates_dir or get_settings().templates_dir).resolve()
 
