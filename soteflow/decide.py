@@ -1,4 +1,4 @@
-"""Recording a body's decision from outside a flow run (``soteflow decide``).
+"""Recording a body's decision on a case from outside a flow run (``soteflow decide``).
 
 If a stage run waits for the decision (paused, or suspended from a deployment), the run is resumed
 with the decision as its run input, and the run itself records it and goes on. Otherwise the stage
@@ -8,26 +8,27 @@ was run with ``--gate none`` and the decision goes into the store directly.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from schemas.decisions import DecisionRecord
 from schemas.stages import Stage
 from soteflow.errors import InputError
-from soteflow.stagekit import PersistedRound, open_store, record_decision, ref
+from soteflow.gates import DecisionInput
+from soteflow.stagekit import PersistedCase, open_store, proposal_key, record_decision, ref, status_of
+
+__all__ = ["decide_case", "record_in_store", "waiting_flow_runs"]
 
 
-def proposal_key(stage: Stage) -> str:
-    """The key of a stage's proposal artefact: the version a body decides on."""
-    return f"{stage.value}-proposal"
+def _api_url() -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    value = PREFECT_API_URL.value()
+    return str(value) if value else None
 
 
-def document_key(stage: Stage) -> str:
-    """The key stem of a stage's decision document (``-pdf`` and ``-html`` artefacts)."""
-    return f"{stage.value}-decision"
-
-
-async def _waiting_runs(region: str, cycle: int, stage: Stage) -> list[Any]:
+async def _waiting_runs(stage: Stage, matches: Callable[[dict[str, Any]], bool], key_prefix: str) -> list[Any]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
@@ -42,59 +43,82 @@ async def _waiting_runs(region: str, cycle: int, stage: Stage) -> list[Any]:
             limit=200,
         )
         flow_names = {run.flow_id: (await client.read_flow(run.flow_id)).name for run in runs}
-    return [
-        run
-        for run in runs
-        if flow_names[run.flow_id] == stage.slug
-        and run.parameters.get("region") == region
-        and int(run.parameters.get("cycle", 0)) == cycle
-    ]
+    waiting = []
+    for run in runs:
+        if flow_names[run.flow_id] != stage.slug or not matches(run.parameters):
+            continue
+        pause = getattr(run.state.state_details, "pause_key", None) if run.state else None
+        if pause is None or str(pause).startswith(key_prefix):
+            waiting.append(run)
+    return waiting
 
 
-def waiting_flow_runs(region: str, cycle: int, stage: Stage) -> list[Any]:
-    """Paused or suspended runs of ``stage`` for ``region`` and ``cycle`` (needs a Prefect API)."""
-    return asyncio.run(_waiting_runs(region, cycle, stage))
+def waiting_flow_runs(stage: Stage, case: str, matches: Callable[[dict[str, Any]], bool]) -> list[Any]:
+    """Paused or suspended runs of ``stage`` waiting for ``case``'s decision whose parameters ``matches``."""
+    return asyncio.run(_waiting_runs(stage, matches, f"decision-{stage.value}-{proposal_key(case)}-v"))
 
 
 def _resume(flow_run_id: UUID, decision: DecisionRecord) -> None:
     from prefect.flow_runs import resume_flow_run
 
-    resume_flow_run(flow_run_id, run_input=decision.model_dump(mode="json"))
+    resume_flow_run(flow_run_id, run_input=DecisionInput.payload(decision))
 
 
-def decide_proposal(
-    *, region: str, cycle: int, stage: Stage, decision: DecisionRecord, flow_run_id: str | None = None
+def decide_case(
+    *,
+    region: str,
+    cycle: int,
+    stage: Stage,
+    case: str,
+    decision: DecisionRecord,
+    flow_run_id: str | None = None,
+    region_matches: Callable[[str], bool] | None = None,
 ) -> str:
-    """Record ``decision`` on the latest proposal of ``stage``; returns a line for the user."""
-    import os
+    """Record ``decision`` on the latest proposal of ``case``; returns a line for the user.
 
+    ``region_matches`` tells whether a run's ``region`` parameter (a code or a name) is this
+    region; by default only the code itself matches.
+    """
     if flow_run_id is not None:
-        _resume(UUID(flow_run_id), decision)
+        try:
+            run_id = UUID(flow_run_id)
+        except ValueError:
+            raise InputError(f"not a flow run id: {flow_run_id!r}", field="--flow-run") from None
+        _resume(run_id, decision)
         return f"resumed flow run {flow_run_id} with the decision ({decision.outcome.value})"
-    if os.environ.get("PREFECT_API_URL"):
-        runs = waiting_flow_runs(region, cycle, stage)
+    if _api_url():
+        same_region = region_matches or (lambda text: text == region)
+
+        def matches(parameters: dict[str, Any]) -> bool:
+            try:
+                run_cycle = int(parameters.get("cycle", 0))
+            except (TypeError, ValueError):
+                return False
+            return run_cycle == cycle and same_region(str(parameters.get("region", "")))
+
+        runs = waiting_flow_runs(stage, case, matches)
         if len(runs) > 1:
             ids = ", ".join(str(r.id) for r in runs)
             raise InputError(f"several runs wait for a decision ({ids}); name one with --flow-run")
         if runs:
             _resume(runs[0].id, decision)
             return f"resumed flow run {runs[0].id} ({runs[0].name}) with the decision ({decision.outcome.value})"
-    return record_in_store(region=region, cycle=cycle, stage=stage, decision=decision)
+    return record_in_store(region=region, cycle=cycle, stage=stage, case=case, decision=decision)
 
 
-def record_in_store(*, region: str, cycle: int, stage: Stage, decision: DecisionRecord) -> str:
-    """Record the decision on the latest proposed version of the stage's proposal in the store."""
+def record_in_store(*, region: str, cycle: int, stage: Stage, case: str, decision: DecisionRecord) -> str:
+    """Record the decision on the latest proposed version of the case's proposal in the store."""
     store = open_store()
-    pkey = proposal_key(stage)
+    pkey = proposal_key(case)
     history = store.history(region, cycle, pkey)
     if not history:
-        raise InputError(f"no {stage.value} proposal for {region} {cycle}: run the stage first")
+        raise InputError(f"no {pkey} for {region} {cycle}: run the stage first")
     latest = history[-1]
-    status = str(getattr(latest.status, "value", latest.status))
+    status = status_of(latest)
     if status != "proposed":
-        raise InputError(f"the latest {stage.value} proposal (v{latest.version}) is {status}, not awaiting a decision")
+        raise InputError(f"the latest {pkey} (v{latest.version}) is {status}, not awaiting a decision")
     round_versions = {pkey: ref(latest, pkey)}
-    # The round's other versions: every document rendered from this proposal (a stage may have
+    # The case's other versions: every document rendered from this proposal (a case may have
     # several, e.g. the decision and the stakeholder summary), and the proposal's inputs.
     document_keys: list[str] = []
     for artefact in store.list_artefacts(region=region, cycle=cycle, stage=stage):
@@ -107,7 +131,9 @@ def record_in_store(*, region: str, cycle: int, stage: Stage, decision: Decision
     for item in latest.inputs or []:
         version = store.get_version(UUID(str(item["version_id"])))
         round_versions[item["key"]] = ref(version, item["key"])
-    persisted = PersistedRound(versions=round_versions, proposal_key=pkey, document_keys=tuple(sorted(document_keys)))
+    persisted = PersistedCase(
+        case=case, versions=round_versions, proposal_key=pkey, document_keys=tuple(sorted(document_keys))
+    )
     record_decision(store=store, persisted=persisted, decision=decision)
     return (
         f"recorded: {decision.body} {decision.meeting_date.isoformat()} {decision.section} § — "

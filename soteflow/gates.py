@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
@@ -43,7 +43,8 @@ class DecisionInput(RunInput):
 
     outcome: Outcome = Field(
         title="Päätös",
-        description="approved = hyväksytty, returned = palautettu uudelleen valmisteltavaksi, rejected = hylätty",
+        description="approved = hyväksytty, returned = palautettu uudelleen valmisteltavaksi, rejected = hylätty, "
+        "noted = merkitty tiedoksi",
     )
     body: str = Field(title="Toimielin", description="The body that decided, e.g. Aluehallitus.")
     meeting_date: dt.date = Field(title="Kokouspäivä", description="Date of the meeting.")
@@ -60,12 +61,25 @@ class DecisionInput(RunInput):
     def to_record(self) -> DecisionRecord:
         """The decision as a plain schema model, ready to be stored."""
         data = self.model_dump(include=set(DecisionRecord.model_fields))
+        data["outcome"] = Outcome(data["outcome"])
         data["decision_number"] = data["decision_number"] or None
         return DecisionRecord.model_validate(data)
 
+    @classmethod
+    def payload(cls, decision: DecisionRecord) -> dict[str, Any]:
+        """``decision`` as the run input this form accepts (what ``soteflow decide`` sends).
+
+        The form's optional text fields are strings (``""`` for none): the server validates the
+        input against the form's schema, and would refuse a ``null``.
+        """
+        data = decision.model_dump(mode="json")
+        data["decision_number"] = data["decision_number"] or ""
+        return data
+
 
 def decision_form(proposal: Proposal) -> type[DecisionInput]:
-    """A DecisionInput subclass with the proposal's body and date filled in and its summary shown.
+    """A DecisionInput subclass for one proposal: its body and date filled in, only the case's
+    outcomes offered, and its summary shown above the form.
 
     Prefect's ``with_initial_data`` would drop the field titles and descriptions that label the
     form, so the defaults are set on copies of the original fields.
@@ -81,6 +95,12 @@ def decision_form(proposal: Proposal) -> type[DecisionInput]:
             original.annotation,
             Field(default=value, title=original.title, description=original.description),
         )
+    allowed = tuple(o.value for o in proposal.outcomes)
+    outcome = DecisionInput.model_fields["outcome"]
+    fields["outcome"] = (
+        Literal[allowed],  # built from the case's outcomes
+        Field(title=outcome.title, description=", ".join(f"{o.value} = {o.form_label_fi}" for o in proposal.outcomes)),
+    )
     model: type[DecisionInput] = pydantic.create_model("DecisionInput", __base__=DecisionInput, **fields)
     model._description = proposal.summary_markdown  # shown above the form
     return model
@@ -106,15 +126,26 @@ def load_scripted(path: str | Path | None) -> ScriptedDecisions:
         return ScriptedDecisions.model_validate({"stages": raw})
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"][1:])
+        # A union's errors name its members ("list[ScriptedDecision]"): not part of the file's path.
+        loc = ".".join(str(p) for p in first["loc"][1:] if "[" not in str(p))
         raise InputError(first["msg"], file=file, field=loc or None) from None
 
 
 def scripted_decision(proposal: Proposal, decisions: ScriptedDecisions, round_no: int) -> DecisionRecord:
-    """The scripted decision on the ``round_no``-th proposal, completed from the proposal."""
-    script = decisions.for_round(proposal.stage, round_no)
+    """The scripted decision on the ``round_no``-th proposal of a case, completed from the proposal.
+
+    Without a scripted outcome the case gets its standing one (approved, or noted for a report).
+    """
+    script = decisions.for_round(proposal.stage, proposal.case, round_no)
+    outcome = script.outcome or proposal.outcomes[0]
+    if outcome not in proposal.outcomes:
+        allowed = ", ".join(o.value for o in proposal.outcomes)
+        raise InputError(
+            f"{outcome.value} is not a decision on this case; the body may decide: {allowed}",
+            field=f"{proposal.stage.value}.{proposal.case}",
+        )
     return DecisionRecord(
-        outcome=script.outcome,
+        outcome=outcome,
         body=script.body or proposal.body,
         meeting_date=script.meeting_date or dt.date.fromisoformat(proposal.meeting_date),
         section=script.section or f"{proposal.stage.number * 10 + round_no}",
@@ -130,7 +161,7 @@ def await_decision(
     round_no: int,
     scripted: ScriptedDecisions | None = None,
     pause_timeout: int = 7 * 24 * 3600,
-    poll_interval: int = 10,
+    poll_interval: int | None = None,
 ) -> DecisionRecord | None:
     """Wait for the body's decision on ``proposal`` the way ``mode`` says; ``None`` in mode none.
 
@@ -143,8 +174,13 @@ def await_decision(
         return scripted_decision(proposal, scripted or ScriptedDecisions(), round_no)
     form = decision_form(proposal)
     if mode is GateMode.PAUSE:
+        from soteflow.settings import get_settings
+
         answer = pause_flow_run(
-            wait_for_input=form, timeout=pause_timeout, poll_interval=poll_interval, key=pause_key(proposal)
+            wait_for_input=form,
+            timeout=pause_timeout,
+            poll_interval=poll_interval or get_settings().pause_poll_seconds,
+            key=pause_key(proposal),
         )
     else:
         # No timeout: a body meets on its own calendar, and a suspended run holds no process.

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "templates",
         description="Jinja2 templates, print CSS and fonts of the decision documents.",
     )
+    pause_poll_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=3600,
+        description="How often a paused stage run (gate `pause`) asks the Prefect API whether the decision came.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,8 +1,9 @@
-"""What every stage does around its own computation: persist, mirror, decide, export.
+"""What the engine does around a stage's computation: persist a case, record its decision, export, mirror.
 
-A stage computes its payloads (pure functions in ``tasks/``), then hands them here. Everything a
-stage round writes goes into one store transaction, so a failure leaves no partial version and
-no orphan file; after the commit each version is mirrored as a keyed Prefect artifact.
+A stage computes payloads (pure functions in ``tasks/``) and declares them as outputs with their
+lineage; here they are stored. Everything one case writes goes into one store transaction, so a
+failure leaves no partial version and no orphan file; after the commit each version is mirrored
+as a keyed Prefect artifact. Nothing here knows a stage.
 """
 
 from __future__ import annotations
@@ -16,68 +17,81 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from schemas.decisions import DecisionRecord, Outcome
-from schemas.results import StageResult, VersionRef
+from schemas.decisions import DecisionRecord, EarlierDecision, Outcome
+from schemas.results import VersionRef
 from schemas.stages import Stage
-from soteflow import __version__
+from soteflow.documents.render import DocumentSpec
+from soteflow.provenance import schema_version
 from soteflow.store import ArtefactVersion, LineageRef, Store
 from soteflow.store import repo as store_repo
 
 _KEY_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
+__all__ = [
+    "FileOutput",
+    "JsonOutput",
+    "Output",
+    "PersistedCase",
+    "Provenance",
+    "earlier_decisions",
+    "existing_decision",
+    "export_versions",
+    "mirror_to_prefect",
+    "open_store",
+    "persist_case",
+    "prefect_key",
+    "proposal_key",
+    "record_decision",
+    "ref",
+    "status_of",
+]
+
 
 @dataclass(frozen=True)
 class JsonOutput:
-    """A JSON artefact of a stage round: a validated pydantic payload."""
+    """A JSON artefact: a validated pydantic payload, the outputs it was computed from, and
+    optionally the rows the Prefect UI shows as a table."""
 
     key: str
     kind: str
     title: str
     payload: BaseModel
-    inputs: Sequence[str] = ()  # keys of outputs of the same round (or earlier stages' refs)
-    external_inputs: Sequence[VersionRef] = ()
+    derived_from: Sequence[Output | VersionRef] = ()
+    table: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
 class FileOutput:
-    """A file artefact (source snapshot, SVG figure) of a stage round."""
+    """A file artefact (input snapshot, SVG figure, export) and the outputs it was computed from."""
 
     key: str
     kind: str
     title: str
     content: bytes
     media_type: str
-    inputs: Sequence[str] = ()
     schema_name: str = "file"  # e.g. "pxweb-json", "svg"; files have no pydantic schema
     schema_version: str = "1"
+    derived_from: Sequence[Output | VersionRef] = ()
+
+
+Output = JsonOutput | FileOutput
 
 
 @dataclass(frozen=True)
-class RenderedFiles:
-    """The decision document as rendered from the stored proposal version."""
+class Provenance:
+    """Who and what wrote a case: the code version and the Prefect run ids."""
 
-    html: str
-    pdf: bytes
-
-
-@dataclass(frozen=True)
-class RenderedDocument:
-    """One of several documents of a round (e.g. the decision and a summary attached to it).
-
-    ``key`` is the document's key stem: the PDF is stored as ``<key>-pdf`` and the HTML as
-    ``<key>-html``.
-    """
-
-    key: str
-    title: str
-    html: str
-    pdf: bytes
+    code_version: str
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    actor: str = "soteflow"
 
 
 @dataclass
-class PersistedRound:
-    """The versions one stage round wrote (or found identical in the store)."""
+class PersistedCase:
+    """The versions one case's round wrote (or found identical in the store), by key."""
 
+    case: str
     versions: dict[str, VersionRef] = field(default_factory=dict)
     proposal_key: str = ""
     document_keys: tuple[str, ...] = ()
@@ -92,6 +106,16 @@ class PersistedRound:
         """The proposal payload version the body decides on."""
         return self.versions[self.proposal_key]
 
+    @property
+    def documents(self) -> list[VersionRef]:
+        """The documents rendered from the proposal (PDF and HTML)."""
+        return [self.versions[k] for k in self.document_keys]
+
+
+def status_of(version: ArtefactVersion) -> str:
+    """A version's status as a plain string."""
+    return str(getattr(version.status, "value", version.status))
+
 
 def ref(version: ArtefactVersion, key: str) -> VersionRef:
     """A :class:`VersionRef` for a stored version."""
@@ -100,9 +124,14 @@ def ref(version: ArtefactVersion, key: str) -> VersionRef:
         key=key,
         version=version.version,
         sha256=version.sha256,
-        status=str(getattr(version.status, "value", version.status)),
+        status=status_of(version),
         media_type=version.media_type,
     )
+
+
+def proposal_key(case: str) -> str:
+    """The key of a case's proposal artefact (the version a body decides on), e.g. ``needs-proposal``."""
+    return f"{case}-proposal"
 
 
 def prefect_key(region: str, cycle: int, key: str) -> str:
@@ -113,108 +142,135 @@ def prefect_key(region: str, cycle: int, key: str) -> str:
     return candidate
 
 
-def persist_round(
+def _in_lineage_order(outputs: Sequence[Output]) -> list[Output]:
+    """``outputs`` ordered so that each comes after the outputs it was derived from (stable)."""
+    by_key = {o.key: o for o in outputs}
+    if len(by_key) != len(outputs):
+        keys = [o.key for o in outputs]
+        raise ValueError(f"output keys repeat: {sorted({k for k in keys if keys.count(k) > 1})}")
+    ordered: list[Output] = []
+    state: dict[str, int] = {}
+
+    def visit(output: Output) -> None:
+        mark = state.get(output.key)
+        if mark == 2:
+            return
+        if mark == 1:
+            raise ValueError(f"lineage cycle through {output.key!r}")
+        state[output.key] = 1
+        for parent in output.derived_from:
+            if isinstance(parent, JsonOutput | FileOutput):
+                if parent.key not in by_key:
+                    raise ValueError(f"{output.key!r} is derived from {parent.key!r}, which the round does not store")
+                visit(by_key[parent.key])
+        state[output.key] = 2
+        ordered.append(output)
+
+    for output in outputs:
+        visit(output)
+    return ordered
+
+
+def persist_case(
     *,
     store: Store,
     region: str,
     cycle: int,
     stage: Stage,
-    sources: Iterable[FileOutput],
-    data: Iterable[JsonOutput],
-    figures: Iterable[FileOutput],
+    case: str,
+    outputs: Sequence[Output],
     proposal: JsonOutput,
-    render: Callable[[VersionRef], RenderedFiles | list[RenderedDocument]],
-    document_key: str,
-    document_title: str,
-    flow_run_id: str | None = None,
-    task_run_id: str | None = None,
-    actor: str = "soteflow",
-) -> PersistedRound:
-    """Save one stage round in a single transaction: sources, data, proposal, PDF and HTML.
+    documents: Callable[[VersionRef], Sequence[DocumentSpec]],
+    provenance: Provenance,
+) -> PersistedCase:
+    """Save one case's round in a single transaction: the outputs it rests on, its proposal, its documents.
 
-    The documents are rendered from the proposal version inside the transaction because their
-    footers print that version's number and hash. ``render`` returns the decision document
-    (stored under ``document_key``) or a list of documents, each under its own key. Saving is idempotent: a round whose content is already
-    stored returns the existing versions, so a resumed flow run writes nothing new.
+    The documents are rendered from the stored proposal version inside the transaction, because
+    their footers print that version's number and hash. Saving is idempotent on content: a round
+    whose content is already stored returns the existing versions (a resumed run writes nothing
+    new), and outputs shared by several cases of a stage are stored once.
     """
-    result = PersistedRound(proposal_key=proposal.key)
     meta: dict[str, Any] = {
         "region": region,
         "cycle": cycle,
         "stage": stage.value,
-        "code_version": __version__,
-        "flow_run_id": flow_run_id,
-        "task_run_id": task_run_id,
+        "code_version": provenance.code_version,
+        "flow_run_id": provenance.flow_run_id,
+        "task_run_id": provenance.task_run_id,
     }
     stored: dict[str, ArtefactVersion] = {}
 
-    def inputs_of(keys: Sequence[str], external: Sequence[VersionRef] = ()) -> list[Any]:
-        refs = [LineageRef(version_id=e.version_id, key=e.key, version=e.version, sha256=e.sha256) for e in external]
-        return [stored[k] for k in keys] + refs
+    def lineage(parents: Sequence[Output | VersionRef]) -> list[Any]:
+        out: list[Any] = []
+        for parent in parents:
+            if isinstance(parent, VersionRef):
+                out.append(
+                    LineageRef(
+                        version_id=parent.version_id, key=parent.key, version=parent.version, sha256=parent.sha256
+                    )
+                )
+            else:
+                out.append(stored[parent.key])
+        return out
 
-    sources = list(sources)
-    source_keys = {s.key for s in sources}
-    with store.transaction(actor=actor) as tx:
-
-        def save_file(item: FileOutput) -> None:
-            stored[item.key] = tx.save_file(
-                key=item.key,
-                kind=item.kind,
-                title=item.title,
-                content=item.content,
-                media_type=item.media_type,
-                schema_name=item.schema_name,
-                schema_version=item.schema_version,
-                inputs=inputs_of(item.inputs),
-                **meta,
-            )
-
-        def save_json(item: JsonOutput) -> None:
-            stored[item.key] = tx.save_json(
-                key=item.key,
-                kind=item.kind,
-                title=item.title,
-                payload=item.payload,
-                schema_name=type(item.payload).__name__,
-                schema_version="1",
-                inputs=inputs_of(item.inputs, item.external_inputs),
-                **meta,
-            )
-
-        # Lineage order: each output is saved after the outputs it was computed from.
-        for source in sources:
-            save_file(source)
-        for item in data:
-            save_json(item)
-        for figure in figures:
-            save_file(figure)
-        save_json(proposal)
-        rendered = render(ref(stored[proposal.key], proposal.key))
-        documents = (
-            [RenderedDocument(document_key, document_title, rendered.html, rendered.pdf)]
-            if isinstance(rendered, RenderedFiles)
-            else rendered
-        )
+    ordered = _in_lineage_order([*outputs, proposal])
+    source_keys = tuple(sorted(o.key for o in outputs if o.kind == "source"))
+    with store.transaction(actor=provenance.actor) as tx:
+        for item in ordered:
+            if isinstance(item, JsonOutput):
+                stored[item.key] = tx.save_json(
+                    key=item.key,
+                    kind=item.kind,
+                    title=item.title,
+                    payload=item.payload,
+                    schema_name=type(item.payload).__name__,
+                    schema_version=schema_version(type(item.payload)),
+                    inputs=lineage(item.derived_from),
+                    **meta,
+                )
+            else:
+                stored[item.key] = tx.save_file(
+                    key=item.key,
+                    kind=item.kind,
+                    title=item.title,
+                    content=item.content,
+                    media_type=item.media_type,
+                    schema_name=item.schema_name,
+                    schema_version=item.schema_version,
+                    inputs=lineage(item.derived_from),
+                    **meta,
+                )
         document_keys: list[str] = []
-        for doc in documents:
-            pdf_key, html_key = f"{doc.key}-pdf", f"{doc.key}-html"
-            for key, title, content, media_type, schema in (
-                (pdf_key, doc.title, doc.pdf, "application/pdf", "pdf/a-3a"),
-                (html_key, f"{doc.title} (HTML)", doc.html.encode("utf-8"), "text/html", "html"),
+        for spec in documents(ref(stored[proposal.key], proposal.key)):
+            rendered = spec.render()
+            for suffix, title, content, media_type, schema in (
+                ("pdf", spec.title, rendered.pdf, "application/pdf", "pdf/a-3a"),
+                ("html", f"{spec.title} (HTML)", rendered.html.encode("utf-8"), "text/html", "html"),
             ):
-                save_file(FileOutput(key, "document", title, content, media_type, (proposal.key,), schema_name=schema))
-            document_keys += [pdf_key, html_key]
-        result.document_keys = tuple(document_keys)
-        result.source_keys = tuple(sorted(source_keys))
-        for key, version in stored.items():
-            if key not in source_keys and _status(version) == "draft":
+                key = f"{spec.key}-{suffix}"
+                stored[key] = tx.save_file(
+                    key=key,
+                    kind="document",
+                    title=title,
+                    content=content,
+                    media_type=media_type,
+                    schema_name=schema,
+                    schema_version="1",
+                    inputs=[stored[proposal.key]],
+                    **meta,
+                )
+                document_keys.append(key)
+        for version in stored.values():
+            if status_of(version) == "draft":
                 tx.set_status(version, "proposed")
-        result.versions = {key: ref(version, key) for key, version in stored.items()}
-    return result
-
-
-def _status(version: ArtefactVersion) -> str:
-    return str(getattr(version.status, "value", version.status))
+        versions = {key: ref(version, key) for key, version in stored.items()}
+    return PersistedCase(
+        case=case,
+        versions=versions,
+        proposal_key=proposal.key,
+        document_keys=tuple(document_keys),
+        source_keys=source_keys,
+    )
 
 
 def open_store() -> Store:
@@ -230,47 +286,49 @@ def _open_store(url: str, blob_dir: str) -> Store:
     return Store(url, Path(blob_dir))
 
 
+def _record(decision: Any) -> DecisionRecord:
+    return DecisionRecord(
+        outcome=Outcome(str(getattr(decision.outcome, "value", decision.outcome))),
+        body=decision.body,
+        meeting_date=decision.meeting_date,
+        section=decision.section,
+        decision_number=decision.decision_number,
+        comments=decision.comments,
+        recorded_by=decision.recorded_by,
+    )
+
+
 def existing_decision(store: Store, proposal: VersionRef) -> DecisionRecord | None:
     """The decision already recorded on this proposal version (a resumed or repeated run)."""
     decisions = store.decisions_for(proposal.version_id)
-    if not decisions:
-        return None
-    last = decisions[-1]
-    return DecisionRecord(
-        outcome=Outcome(str(getattr(last.outcome, "value", last.outcome))),
-        body=last.body,
-        meeting_date=last.meeting_date,
-        section=last.section,
-        decision_number=last.decision_number,
-        comments=last.comments,
-        recorded_by=last.recorded_by,
-    )
+    return _record(decisions[-1]) if decisions else None
 
 
 def record_decision(
     *,
     store: Store,
-    persisted: PersistedRound,
+    persisted: PersistedCase,
     decision: DecisionRecord,
     flow_run_id: str | None = None,
-) -> PersistedRound:
-    """Record the body's decision on the proposal and on the round's versions that follow it.
+) -> PersistedCase:
+    """Record the body's decision on a case's proposal and on the versions of its round.
 
-    Every decided version carries a decision bound to its own sha256. Approval decides the whole
-    round (data, proposal, documents); a return or rejection decides the proposal and its
-    documents, while the data versions stay proposed: an unchanged table is part of the next
-    proposal too. Idempotent: a proposal that already has a decision is left as it is.
+    Every decided version carries a decision bound to its own sha256. A standing outcome
+    (approved, noted) decides the whole round (data, proposal, documents); a return or rejection
+    decides the proposal and its documents, while the data versions stay proposed: an unchanged
+    table is part of the next proposal too. Data already decided by another case of the stage is
+    left as it is. Idempotent: a proposal that already has a decision is left as it is.
     """
     if existing_decision(store, persisted.proposal) is not None:
         return persisted
     decided = {persisted.proposal_key, *persisted.document_keys}
-    if decision.outcome is Outcome.APPROVED:
+    if decision.outcome.final:
         decided |= set(persisted.versions)
     updated: dict[str, VersionRef] = {}
     with store.transaction(actor=decision.recorded_by) as tx:
         for key, vref in persisted.versions.items():
             version = store_repo.get_version(session=tx.session, version_id=vref.version_id)
-            if key in decided and _status(version) == "proposed":
+            if key in decided and status_of(version) == "proposed":
                 tx.record_decision(
                     version,
                     body=decision.body,
@@ -283,7 +341,8 @@ def record_decision(
                     flow_run_id=flow_run_id,
                 )
             updated[key] = ref(version, key)
-    return PersistedRound(
+    return PersistedCase(
+        case=persisted.case,
         versions=updated,
         proposal_key=persisted.proposal_key,
         document_keys=persisted.document_keys,
@@ -291,27 +350,28 @@ def record_decision(
     )
 
 
-def earlier_decisions(store: Store, *, region: str, cycle: int, proposal_key: str) -> list[dict[str, Any]]:
-    """Decisions already taken on earlier versions of a stage's proposal: its *aiempi käsittely*."""
-    out: list[dict[str, Any]] = []
+def earlier_decisions(store: Store, *, region: str, cycle: int, proposal_key: str) -> list[EarlierDecision]:
+    """Decisions already taken on earlier versions of a case's proposal: its *aiempi käsittely*."""
+    out: list[EarlierDecision] = []
     for version in store.history(region, cycle, proposal_key):
         for d in store.decisions_for(version.id):
+            record = _record(d)
             out.append(
-                {
-                    "version": version.version,
-                    "sha256": version.sha256,
-                    "body": d.body,
-                    "meeting_date": d.meeting_date.isoformat(),
-                    "section": d.section,
-                    "outcome": str(getattr(d.outcome, "value", d.outcome)),
-                    "comments": d.comments,
-                }
+                EarlierDecision(
+                    version=version.version,
+                    sha256=version.sha256,
+                    body=record.body,
+                    meeting_date=record.meeting_date,
+                    section=record.section,
+                    outcome=record.outcome,
+                    comments=record.comments,
+                )
             )
     return out
 
 
-def export_round(*, store: Store, versions: Iterable[VersionRef], dest: Path) -> list[Path]:
-    """Write the round's versions under ``dest`` with readable names; returns the paths."""
+def export_versions(*, store: Store, versions: Iterable[VersionRef], dest: Path) -> list[Path]:
+    """Write versions under ``dest`` with readable names (``<key>-v<n>.<ext>``); returns the paths."""
     dest.mkdir(parents=True, exist_ok=True)
     return [store.export_version(store.get_version(vref.version_id), dest) for vref in versions]
 
@@ -321,7 +381,7 @@ def mirror_to_prefect(
     store: Store,
     region: str,
     cycle: int,
-    persisted: PersistedRound,
+    versions: dict[str, VersionRef],
     tables: dict[str, list[dict[str, Any]]],
 ) -> None:
     """Mirror each version as a keyed Prefect artifact so the UI shows its history.
@@ -331,7 +391,7 @@ def mirror_to_prefect(
     """
     from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-    for key, vref in persisted.versions.items():
+    for key, vref in versions.items():
         pkey = prefect_key(region, cycle, key)
         card = f"v{vref.version} · {vref.status} · sha256 `{vref.sha256}`"
         if key in tables:
@@ -349,25 +409,3 @@ def mirror_to_prefect(
             create_markdown_artifact(
                 f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`", key=pkey, description=card
             )
-
-
-def build_summary(*, region: str, cycle: int, results: list[StageResult]) -> dict[str, Any]:
-    """The demo summary: per stage its number, name, artefact versions, documents and decision."""
-    return {
-        "region": region,
-        "cycle": cycle,
-        "stages": [
-            {
-                "stage": r.stage.value,
-                "number": r.number,
-                "name_fi": r.name_fi,
-                "rounds": r.rounds,
-                "artefacts": [
-                    {"key": a.key, "version": a.version, "sha256": a.sha256, "status": a.status} for a in r.artefacts
-                ],
-                "documents": r.documents,
-                "decision": r.decision.outcome.value if r.decision else None,
-            }
-            for r in results
-        ],
-    }

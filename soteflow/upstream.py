@@ -1,70 +1,86 @@
-"""What a stage starts from: the approved versions of an earlier stage.
+"""What a stage starts from: the cases of earlier stages as their bodies decided them for good.
 
-Stage N+1 reads stage N's data only through the proposal the body approved and the versions that
-proposal was computed from (its lineage). A later, unapproved or returned proposal is never used,
-and a stage whose predecessor has no approved proposal does not start.
+A later stage reads an earlier one only through the proposal the body approved (or noted) and the
+versions that proposal was computed from (its lineage). A later, unapproved or returned proposal
+is never used, and a stage whose basis has no standing proposal does not start. Each stage's
+``basis`` module turns an :class:`~schemas.results.ApprovedCase` into its typed basis.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from schemas.results import VersionRef
+from schemas.results import ApprovedCase, VersionRef
 from schemas.stages import Stage
-from soteflow.decide import proposal_key
 from soteflow.errors import InputError
-from soteflow.stagekit import ref
-from soteflow.store import Store
+from soteflow.stagekit import existing_decision, proposal_key, ref, status_of
+from soteflow.store import FINAL_STATUSES, Store
 
 M = TypeVar("M", bound=BaseModel)
+
+__all__ = ["StageNotApprovedError", "approved_case", "input_ref", "load_payload"]
 
 
 class StageNotApprovedError(InputError):
     """The stage a run depends on has no approved proposal for the region and cycle."""
 
 
-@dataclass(frozen=True)
-class ApprovedRound:
-    """An approved proposal of an earlier stage and every version it was computed from, by key."""
-
-    stage: Stage
-    region: str
-    cycle: int
-    proposal: VersionRef
-    inputs: dict[str, VersionRef]
-
-    def ref(self, key: str) -> VersionRef:
-        """The approved round's version of ``key`` (the proposal itself or one of its inputs)."""
-        if key == self.proposal.key:
-            return self.proposal
-        try:
-            return self.inputs[key]
-        except KeyError:
-            raise InputError(
-                f"the approved {self.stage.value} proposal v{self.proposal.version} was not computed from {key!r}"
-            ) from None
-
-    def load(self, store: Store, key: str, model: type[M]) -> M:
-        """The payload of ``key`` in the approved round, hash-checked and validated as ``model``."""
-        version = store.get_version(self.ref(key).version_id)
-        return model.model_validate(store.read_json(version))
+_STANDING = {s.value for s in FINAL_STATUSES}
 
 
-def approved_round(store: Store, *, region: str, cycle: int, stage: Stage) -> ApprovedRound:
-    """The latest approved proposal of ``stage`` and its lineage, or :class:`StageNotApprovedError`."""
-    key = proposal_key(stage)
-    approved = [v for v in store.history(region, cycle, key) if str(getattr(v.status, "value", v.status)) == "approved"]
-    if not approved:
+def approved_case(
+    store: Store, *, region: str, cycle: int, stage: Stage, case: str | None = None, required: bool = True
+) -> ApprovedCase | None:
+    """The latest standing (approved or noted) proposal of ``case`` (default: the stage's own case,
+    keyed by the stage's name) with its decision and lineage.
+
+    Raises :class:`StageNotApprovedError` when there is none and ``required``; else returns None.
+    """
+    case_key = case or stage.value
+    key = proposal_key(case_key)
+    standing = [v for v in store.history(region, cycle, key) if status_of(v) in _STANDING]
+    if not standing:
+        if not required:
+            return None
         raise StageNotApprovedError(
             f"stage {stage.number} ({stage.value}) has no approved proposal for {region}, cycle {cycle}; "
             f"run `soteflow stage {stage.value} --region {region} --cycle {cycle}` and record the body's approval"
         )
-    proposal = approved[-1]
+    proposal = standing[-1]
+    proposal_ref = ref(proposal, key)
+    decision = existing_decision(store, proposal_ref)
+    if decision is None:  # pragma: no cover - an approved version always carries its decision
+        raise InputError(f"the approved {key} v{proposal.version} has no recorded decision")
     inputs: dict[str, VersionRef] = {}
     for lineage_ref in store.lineage(proposal.id):
         if lineage_ref.key not in inputs:  # nearest first: the direct input wins over older ones
             inputs[lineage_ref.key] = ref(store.get_version(lineage_ref.version_id), lineage_ref.key)
-    return ApprovedRound(stage=stage, region=region, cycle=cycle, proposal=ref(proposal, key), inputs=inputs)
+    return ApprovedCase(
+        stage=stage,
+        case=case_key,
+        region=region,
+        cycle=cycle,
+        proposal=proposal_ref,
+        decision=decision,
+        inputs=inputs,
+    )
+
+
+def input_ref(approved: ApprovedCase, key: str) -> VersionRef:
+    """The approved case's version of ``key`` (the proposal itself or one of its inputs)."""
+    if key == approved.proposal.key:
+        return approved.proposal
+    try:
+        return approved.inputs[key]
+    except KeyError:
+        raise InputError(
+            f"the approved {approved.stage.value} proposal v{approved.proposal.version} was not computed from {key!r}"
+        ) from None
+
+
+def load_payload(store: Store, approved: ApprovedCase, key: str, model: type[M]) -> M:
+    """The payload of ``key`` in the approved case, hash-checked and validated as ``model``."""
+    version = store.get_version(input_ref(approved, key).version_id)
+    return model.model_validate(store.read_json(version))
