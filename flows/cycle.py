@@ -1,25 +1,29 @@
-"""The whole cycle: the stages that exist, in order, each starting from the previous approval.
+"""The whole cycle: the built stages in order, each starting from the previous stage's approval.
 
 Stages not yet built are not run and not faked; the summary lists the stages that ran.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from prefect import flow
+from prefect import Flow, flow
 
-from flows.s1_needs import needs_flow
-from flows.s2_targets import targets_flow
-from flows.s3_chains import chains_flow
-from flows.s4_comparison import comparison_flow
-from schemas.decisions import Outcome
 from schemas.results import StageResult
-from soteflow.gates import GateMode
-from soteflow.stagekit import build_summary
+from tasks.registry import STAGES, Definition
+from tasks.summary import build_summary
+
+
+def stage_flow(definition: Definition) -> Flow[..., StageResult]:
+    """The flow of a registered stage, from its entrypoint (``flows/s1_needs.py:needs_flow``)."""
+    path, _, name = definition.flow.partition(":")
+    module = importlib.import_module("flows." + Path(path).stem)
+    found: Flow[..., StageResult] = getattr(module, name)
+    return found
 
 
 @flow(name="cycle", flow_run_name="cycle-{region}-{cycle}")
@@ -30,36 +34,43 @@ def cycle_flow(
     decisions_file: str | None = None,
     data_dir: str | None = None,
     inputs_dir: str | None = None,
-    gate: str = GateMode.SCRIPTED.value,
+    gate: Literal["scripted", "none"] = "scripted",
 ) -> dict[str, Any]:
-    """Run the cycle's stages in order; a stage runs only if the one before it was approved.
+    """Run the built stages in order; a stage runs only if every case of the one before it stands.
 
     Each stage reads the previous stage's approved versions from the store. Stage 1 reads the
     public data under ``data_dir``; the later stages read the region's files from ``inputs_dir``
     (default ``<data_dir>/examples/<region>``). Writes one folder per stage under ``out_dir`` and
-    ``out_dir/summary.json``.
+    ``out_dir/summary.json``. Deployed stages wait for their bodies one flow run each (a subflow
+    cannot be suspended), so the cycle runs with scripted decisions or none.
+
+    Args:
+        region: Welfare region: a code (HVA08), the map's id (PI) or a name (Pirkanmaa).
+        cycle: Planning cycle, the year (2023–2100).
+        out_dir: Folder for every stage's exported versions and summary.json.
+        decisions_file: Scripted decisions (JSON); default: the body approves every case.
+        data_dir: Folder of the public data and configuration; default: the shipped data.
+        inputs_dir: Folder of the region's own files; default: <data>/examples/<REGION>.
+        gate: scripted (decisions from the file) or none (stage 1 proposes and the cycle stops).
     """
-    results: list[StageResult] = []
-    common = {
+    common: dict[str, Any] = {
         "region": region,
         "cycle": cycle,
         "data_dir": data_dir,
+        "inputs_dir": inputs_dir,
         "out_dir": out_dir,
         "gate": gate,
         "decisions_file": decisions_file,
     }
-    stage_flows: list[tuple[Callable[..., StageResult], dict[str, Any]]] = [
-        (needs_flow, common),
-        (targets_flow, {**common, "inputs_dir": inputs_dir}),
-        (chains_flow, {**common, "inputs_dir": inputs_dir}),
-        (comparison_flow, {**common, "inputs_dir": inputs_dir}),
-    ]
-    for stage_flow, parameters in stage_flows:
-        result = stage_flow(**parameters)
+    results: list[StageResult] = []
+    for definition in STAGES:
+        run = stage_flow(definition)
+        accepted = set(inspect.signature(run.fn).parameters)
+        result = run(**{k: v for k, v in common.items() if k in accepted})
         results.append(result)
-        if result.decision is None or result.decision.outcome is not Outcome.APPROVED:
-            break  # approval of stage N is what starts stage N+1
-    summary = build_summary(region=region, cycle=cycle, results=results)
+        if not result.accepted:
+            break  # the approval of stage N is what starts stage N+1
+    summary = build_summary(region=results[0].region if results else region, cycle=cycle, results=results)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / "summary.json.tmp"

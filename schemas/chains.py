@@ -12,6 +12,7 @@ ids (``palvelu_id``) name the services, e.g. ``IKA-KOTIHOITO`` (:meth:`ServiceCa
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,9 +20,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from schemas.documents import AgendaContent
-from schemas.results import VersionRef
+from schemas.feedback import FeedbackFigures, FeedbackSynthesis
+from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiFloat, FiInt, Text
-from schemas.targets import ClientGroup, Direction, FrameAllocation, ImpactTargets
+from schemas.targets import ClientGroup, Direction
 
 SCHEMA_VERSION = 1
 
@@ -133,20 +135,6 @@ class CatalogueRow(_Model):
     @classmethod
     def _ids(cls, value: str) -> str:
         return _check_id(value)
-
-
-class SourceRef(_Model):
-    """A stored version referred to inside a payload: key, version number and hash (no store id, so
-    the payload's hash is the same in every store holding the same content)."""
-
-    key: str = Field(description="Artefaktin avain")
-    version: int = Field(description="Versio")
-    sha256: str = Field(description="Version SHA-256")
-
-    @classmethod
-    def of(cls, ref: VersionRef) -> SourceRef:
-        """The payload form of a :class:`VersionRef`."""
-        return cls(key=ref.key, version=ref.version, sha256=ref.sha256)
 
 
 class ServiceDescription(_Model):
@@ -452,18 +440,6 @@ class ServiceChains(_Model):
 # -- flow passing and the proposal -------------------------------------------------------------
 
 
-class TargetsBasis(_Model):
-    """What stage 3 starts from: the approved stage-2 targets and frame, and their versions."""
-
-    impact: ImpactTargets = Field(description="Hyväksytyt vaikuttavuustavoitteet")
-    frame: FrameAllocation = Field(description="Hyväksytty kehyksen kohdennus")
-    impact_ref: VersionRef = Field(description="targets-impact-versio")
-    frame_ref: VersionRef = Field(description="targets-frame-versio")
-    proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 2 päätösehdotus")
-    approved_on: dt.date | None = Field(description="Vaiheen 2 hyväksymispäätöksen kokouspäivä")
-    approved_by: str | None = Field(description="Vaiheen 2 hyväksynyt toimielin")
-
-
 class ChainFigure(_Model):
     """One chain diagram as SVG and the artefact key it is stored under."""
 
@@ -501,3 +477,84 @@ class ChainsProposal(_Model):
     top_stable: bool = Field(description="Pysyykö kärki herkkyystarkastelussa")
     stage2: list[SourceRef] = Field(description="Vaiheen 2 versiot, joista vaihe 3 on laskettu")
     summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")
+
+
+class ChainsInputs(_Model):
+    """Stage 3's input files read and checked: the catalogue and the feedback synthesis."""
+
+    catalogue: ServiceCatalogue = Field(description="Palveluluettelo")
+    synthesis: FeedbackSynthesis = Field(description="Sidosryhmäpalautteen yhteenveto")
+    catalogue_path: str = Field(description="Palveluluettelon polku")
+    feedback_path: str = Field(description="Palautetiedoston polku")
+    taxonomy_path: str = Field(description="Teemaluokituksen polku")
+
+
+class ChainsAnalysis(_Model):
+    """The prioritisation and the chains, computed from the catalogue and the approved stage 2."""
+
+    priorities: PackagePriorities = Field(description="Priorisointi")
+    services: ServiceChains = Field(description="Palveluketjut ja palvelukuvaukset")
+
+
+class CatalogueService(_Model):
+    """A service (a chain step) of the approved stage-3 catalogue, as later stages read it."""
+
+    service_id: str = Field(description="Palvelun tunnus")
+    name: str = Field(description="Palvelu")
+    package_id: str = Field(description="Palvelukokonaisuus")
+    mode: ProductionMode = Field(description="Tuotantotapa katalogissa")
+    unit: str = Field(description="Yksikkö")
+
+
+class ChainsBasis(_Model):
+    """The approved stage-3 round as later stages read it: the catalogue's services, its versions, the decision."""
+
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    services: list[CatalogueService] = Field(description="Katalogin palvelut")
+    catalogue_ref: VersionRef = Field(description="chains-catalogue-versio")
+    proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 3 päätösehdotus")
+    approved_on: dt.date | None = Field(description="Vaiheen 3 hyväksymispäätöksen kokouspäivä")
+
+    def service_ids(self) -> set[str]:
+        """The catalogue's step ids."""
+        return {s.service_id for s in self.services}
+
+    def service(self, service_id: str) -> CatalogueService | None:
+        """A catalogue service by id, or None."""
+        return next((s for s in self.services if s.service_id == service_id), None)
+
+
+class ChainsRoundFigures(_Model):
+    """Stage 3's figures: the chain diagrams and the stakeholder summary's charts."""
+
+    chains: ChainsFigures = Field(description="Ketjukaaviot")
+    feedback: FeedbackFigures = Field(description="Palauteyhteenvedon kuviot")
+
+
+class ChainsParams(BaseModel):
+    """Stage 3's own parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weights: dict[str, float] | None = Field(
+        default=None,
+        description="Priorisoinnin kriteerien painot (suhteellisia): alignment, need, cost, feasibility. "
+        "Antamatta jäävät pitävät oletuksensa.",
+        json_schema_extra={"cli": "--weight"},
+    )
+    sensitivity_step: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Herkkyystarkastelun painojen suhteellinen muutos, esim. 0.2 (oletus 0,2).",
+        json_schema_extra={"cli": "--sensitivity-step"},
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _known_finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for name, weight in (value or {}).items():
+            if name not in CRITERIA:
+                raise ValueError(f"unknown criterion {name!r}; the criteria are {', '.join(CRITERIA)}")
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight {name} must be a finite number ≥ 0, not {weight}")
+        return value

@@ -19,15 +19,15 @@ capital costs, and reconciliation to the income statement.
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from schemas.chains import ProductionMode, SourceRef
+from schemas.chains import ChainsBasis, ProductionMode
 from schemas.documents import AgendaContent
-from schemas.results import VersionRef
+from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiFloat, FiInt, Text
 
 SCHEMA_VERSION = 1
@@ -947,34 +947,6 @@ class OrganisingPlan(_Model):
 # -- upstream, analysis, figures, proposal ------------------------------------------------------
 
 
-class CatalogueService(_Model):
-    """A service of the approved stage-3 catalogue as stage 4 needs it."""
-
-    service_id: str = Field(description="Palvelun tunnus")
-    name: str = Field(description="Palvelu")
-    package_id: str = Field(description="Palvelukokonaisuus")
-    mode: ProductionMode = Field(description="Tuotantotapa katalogissa")
-    unit: str = Field(description="Yksikkö")
-
-
-class ChainsBasis(_Model):
-    """What stage 4 starts from: the approved stage-3 catalogue and its versions."""
-
-    region_name: str = Field(description="Hyvinvointialueen nimi")
-    services: list[CatalogueService] = Field(description="Katalogin palvelut")
-    catalogue_ref: VersionRef = Field(description="chains-catalogue-versio")
-    proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 3 päätösehdotus")
-    approved_on: dt.date | None = Field(description="Vaiheen 3 hyväksymispäätöksen kokouspäivä")
-
-    def service_ids(self) -> set[str]:
-        """The catalogue's step ids."""
-        return {s.service_id for s in self.services}
-
-    def service(self, service_id: str) -> CatalogueService | None:
-        """A catalogue service by id, or None."""
-        return next((s for s in self.services if s.service_id == service_id), None)
-
-
 class PreviousPlan(_Model):
     """The previous cycle's approved organising plan and its stored version."""
 
@@ -1038,3 +1010,38 @@ class ComparisonProposal(_Model):
     stage3: list[SourceRef] = Field(description="Vaiheen 3 versiot, joista vaihe 4 on laskettu")
     previous_plan: PreviousPlanRef | None = Field(description="Edellisen kierroksen hyväksytty suunnitelma")
     summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")
+
+
+class ComparisonBasis(_Model):
+    """What stage 4 starts from: the approved stage-3 catalogue, and the previous cycle's approved plan."""
+
+    chains: ChainsBasis = Field(description="Hyväksytty vaiheen 3 palvelukatalogi")
+    previous: PreviousPlan | None = Field(default=None, description="Edellisen kierroksen hyväksytty suunnitelma")
+
+
+class ComparisonRunParams(BaseModel):
+    """Stage 4's own parameters, as a run gives them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    criteria_weights: dict[str, float] | None = Field(
+        default=None,
+        description="Päätösmatriisin kriteerien painot (suhteellisia): cost, quality, availability, "
+        "small_producers, continuity, innovation. Antamatta jäävät pitävät oletuksensa.",
+        json_schema_extra={"cli": "--weight"},
+    )
+    vat_treatment: VatTreatment | None = Field(
+        default=None,
+        description="Arvonlisäveron käsittely: exclusive (oletus) tai with_unrefunded_vat.",
+        json_schema_extra={"cli": "--vat-treatment"},
+    )
+
+    @field_validator("criteria_weights")
+    @classmethod
+    def _known_finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for name, weight in (value or {}).items():
+            if name not in CRITERIA:
+                raise ValueError(f"unknown criterion {name!r}; the criteria are {', '.join(CRITERIA)}")
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight {name} must be a finite number ≥ 0, not {weight}")
+        return value

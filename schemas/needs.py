@@ -8,13 +8,16 @@ stable. Field descriptions are the labels users see (Prefect UI forms, JSON Sche
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.documents import AgendaContent
+from schemas.results import VersionRef
 
 SCHEMA_VERSION = 1
 
@@ -323,3 +326,68 @@ class NeedsProposal(_Model):
     region_index: float = Field(description="Alueen tarveindeksi (koko maa = 100)")
     highest_need: list[str] = Field(description="Suurimman tarveindeksin kunnat")
     summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")
+
+
+#: ``index_weights`` names (as the flow and ``--weight`` take them) → :class:`NeedIndexParams` fields.
+INDEX_WEIGHT_NAMES = (
+    "share_65_plus",
+    "low_income_rate",
+    "basic_security_dependence",
+    "unemployment_rate",
+    "long_term_unemployment",
+    "no_post_basic_education",
+)
+
+
+class NeedsParams(_Model):
+    """Stage 1's own parameters."""
+
+    index_weights: dict[str, float] | None = Field(
+        default=None,
+        description="Tarveindeksin painot (suhteellisia, ≥ 0): share_65_plus, low_income_rate, "
+        "basic_security_dependence, unemployment_rate, long_term_unemployment, no_post_basic_education. "
+        "Antamatta jäävät pitävät oletuksensa.",
+        json_schema_extra={"cli": "--weight"},
+    )
+
+    @field_validator("index_weights")
+    @classmethod
+    def _known_finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for name, weight in (value or {}).items():
+            if name not in INDEX_WEIGHT_NAMES:
+                raise ValueError(f"unknown need-index weight {name!r}; known: {', '.join(INDEX_WEIGHT_NAMES)}")
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"weight {name} must be a finite number ≥ 0, not {weight}")
+        if value is not None:
+            weights = {n: NeedIndexParams.model_fields[f"weight_{n}"].default for n in INDEX_WEIGHT_NAMES}
+            weights.update(value)
+            if sum(weights.values()) <= 0:
+                raise ValueError("at least one need-index weight must be positive")
+        return value
+
+    def index_params(self) -> NeedIndexParams:
+        """The weights as :class:`NeedIndexParams` (unnamed weights keep their defaults)."""
+        return NeedIndexParams(**{f"weight_{k}": v for k, v in (self.index_weights or {}).items()})
+
+
+class NeedsInputs(_Model):
+    """Stage 1's input files as read and checked: the region and each export's provenance and hash."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    sources: list[SourceProvenance] = Field(description="Lähteet ja niiden SHA-256-tiivisteet")
+
+
+class NeedsBasis(_Model):
+    """The approved stage-1 round as later stages read it: its tables, their versions and the decision."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    profiles: NeedProfileTable = Field(description="Hyväksytyt palvelutarveprofiilit (needs-profile)")
+    need_index: NeedIndex = Field(description="Hyväksytty tarveindeksi (needs-index)")
+    change: ChangeAnalysis = Field(description="Hyväksytty muutosanalyysi (needs-change)")
+    refs: dict[str, VersionRef] = Field(
+        description="Hyväksytyt versiot avaimittain: needs-proposal, needs-profile, needs-index, needs-change"
+    )
+    periods: dict[str, str] = Field(description="Profiilikenttien tilastokausi (kenttä → kausi)")
+    decision_date: dt.date = Field(description="Vaiheen 1 hyväksymispäätöksen kokouspäivä")
+    decision_body: str = Field(description="Vaiheen 1 hyväksynyt toimielin")

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from schemas.documents import AgendaContent
-from schemas.needs import AreaProfile, ChangeAnalysis, NeedIndex, NeedProfileTable
-from schemas.results import VersionRef
+from schemas.needs import AreaProfile
+from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiFloat, FiInt, Text
 
 
@@ -75,7 +75,7 @@ class NeedFinding(_Model):
     """The stage-1 finding a target answers, traceable to the approved stage-1 artefact version."""
 
     text: str = Field(description="The finding in Finnish, e.g. '65 vuotta täyttäneiden osuus 22,9 % (maa 23,6 %)'.")
-    artefact: VersionRef = Field(description="The approved stage-1 version the finding and baseline come from.")
+    artefact: SourceRef = Field(description="The approved stage-1 version the finding and baseline come from.")
     pointer: str = Field(description="Where in that artefact, e.g. 'region.share_65_plus'.")
 
 
@@ -379,22 +379,6 @@ class TargetsInputs(_Model):
         return sorted(f.year for f in self.funding if f.kind == "ennuste")
 
 
-class NeedsBasis(_Model):
-    """What stage 2 takes from the approved stage-1 round: its tables and their version refs."""
-
-    region_code: str = Field(description="Hyvinvointialueen koodi")
-    region_name: str = Field(description="Hyvinvointialueen nimi")
-    profiles: NeedProfileTable = Field(description="Hyväksytyt palvelutarveprofiilit (needs-profile)")
-    need_index: NeedIndex = Field(description="Hyväksytty tarveindeksi (needs-index)")
-    change: ChangeAnalysis = Field(description="Hyväksytty muutosanalyysi (needs-change)")
-    refs: dict[str, VersionRef] = Field(
-        description="Hyväksytyt versiot avaimittain: needs-proposal, needs-profile, needs-index, needs-change"
-    )
-    periods: dict[str, str] = Field(description="Profiilikenttien tilastokausi (kenttä → kausi)")
-    decision_date: dt.date = Field(description="Vaiheen 1 hyväksymispäätöksen kokouspäivä")
-    decision_body: str = Field(description="Vaiheen 1 hyväksynyt toimielin")
-
-
 class ActualYear(_Model):
     """The financial outturn of one actual year."""
 
@@ -513,5 +497,37 @@ class TargetsProposal(_Model):
     method: AllocationMethod = Field(description="Jakotapa")
     need_weight: float = Field(description="Tarveosuuden paino")
     deficit_covered: dict[str, bool] = Field(description="Alijäämä katettu määräaikaan mennessä, skenaarioittain")
-    needs_basis: VersionRef = Field(description="Hyväksytty vaiheen 1 päätösehdotus, jolle vaihe 2 perustuu")
+    needs_basis: SourceRef = Field(description="Hyväksytty vaiheen 1 päätösehdotus, jolle vaihe 2 perustuu")
     summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")
+
+
+class TargetsBasis(_Model):
+    """The approved stage-2 round as later stages read it: the targets and frame, their versions, the decision."""
+
+    impact: ImpactTargets = Field(description="Hyväksytyt vaikuttavuustavoitteet")
+    frame: FrameAllocation = Field(description="Hyväksytty kehyksen kohdennus")
+    impact_ref: VersionRef = Field(description="targets-impact-versio")
+    frame_ref: VersionRef = Field(description="targets-frame-versio")
+    proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 2 päätösehdotus")
+    approved_on: dt.date | None = Field(description="Vaiheen 2 hyväksymispäätöksen kokouspäivä")
+    approved_by: str | None = Field(description="Vaiheen 2 hyväksynyt toimielin")
+
+
+class TargetsParams(BaseModel):
+    """Stage 2's own parameters (each overrides the assumptions file when given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allocation_method: AllocationMethod | None = Field(
+        default=None,
+        description="Kehyksen jakotapa: need_share, current_spend tai blend (oletus: oletustiedosto).",
+        json_schema_extra={"cli": "--allocation-method"},
+    )
+    need_weight: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Tarveosuuden paino yhdistelmässä 0–1 (oletus: oletustiedosto).",
+        json_schema_extra={"cli": "--need-weight"},
+    )

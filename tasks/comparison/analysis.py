@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from schemas.chains import ProductionMode
+from schemas.chains import ChainsBasis, ProductionMode
 from schemas.comparison import COST_GROUPS as _COST_GROUPS
 from schemas.comparison import (
     CRITERIA,
@@ -42,7 +42,6 @@ from schemas.comparison import (
     OWN_COMPONENTS,
     PURCHASED_COMPONENTS,
     AllocatedShare,
-    ChainsBasis,
     ComparisonAnalysis,
     ComparisonInputs,
     ComparisonMatrix,
@@ -78,9 +77,9 @@ from schemas.comparison import (
     VatHandling,
     VatTreatment,
 )
-from soteflow.data.numbers import fmt_fi
 from soteflow.errors import InputError
-from tasks.comparison_inputs import GROUP_COLUMNS, row_ranges
+from soteflow.numbers import fi_number, round_half_up
+from tasks.comparison.inputs import GROUP_COLUMNS, row_ranges
 
 #: Which account groups make up each own-cost component (the rest come from allocations).
 COMPONENT_GROUPS: dict[str, tuple[CostGroup, ...]] = {
@@ -125,15 +124,15 @@ _MODE_ORDER = (ProductionMode.OWN, ProductionMode.PURCHASED, ProductionMode.VOUC
 
 
 def _r2(value: float) -> float:
-    return round(value + 0.0, 2)
+    return round_half_up(value, 2)
 
 
 def _r4(value: float) -> float:
-    return round(value + 0.0, 4)
+    return round_half_up(value, 4)
 
 
 def _fi(value: float, decimals: int = 2) -> str:
-    return fmt_fi(value, decimals)
+    return fi_number(value, decimals)
 
 
 # -- own production ----------------------------------------------------------------------------
@@ -486,17 +485,17 @@ def own_method(params: ComparisonParams) -> list[str]:
         "JHS 204 (Maakuntien kustannuslaskenta) -suositusten yhteisten periaatteiden mukaisesti: kustannukset "
         "kohdistetaan aiheuttamisperiaatteella kustannuspaikoilta palvelutuotteille, ja tukipalvelujen sekä "
         "hallinnon kustannukset jaetaan jakoperusteiden mukaan. Jakoperusteen osuudet on skaalattu tarkalleen "
-        f"100 %:iin, kun niiden summa poikkeaa siitä enintään {fmt_fi(params.key_tolerance_pp, 2)} "
+        f"100 %:iin, kun niiden summa poikkeaa siitä enintään {fi_number(params.key_tolerance_pp, 2)} "
         "prosenttiyksikköä.",
         "Henkilöstökuluihin sisältyvät palkkojen lisäksi eläkekulut ja muut henkilösivukulut.",
-        f"Pääomakulut ovat poistot ja laskennallinen korko ({fmt_fi(params.interest_rate, 1)} %) sitoutuneelle "
+        f"Pääomakulut ovat poistot ja laskennallinen korko ({fi_number(params.interest_rate, 1)} %) sitoutuneelle "
         "pääomalle. Laskennallinen korko ei sisälly tuloslaskelmaan, joten se on täsmäytyksen ulkopuolella.",
         "Hallinnon kustannukset jaetaan järjestäjän ja tuottajan osuuteen. Järjestäjän osuus (palvelujen "
         "järjestämisen suunnittelu, hankinnat, kaikkien tuottajien ohjaus ja valvonta) ei ole "
         "tuotantokustannus: se syntyy tuotantotavasta riippumatta, joten sitä ei lisätä kumpaankaan "
         "vertailtavaan kustannukseen. Tuottajan osuus sisältyy oman tuotannon täyskustannukseen.",
         "Kustannusrivit on täsmäytetty tuloslaskelmaan tiliryhmittäin (sallittu ero "
-        f"{fmt_fi(params.reconciliation_tolerance, 2)} €), ja kohdistus on täydellinen: vertailtaville "
+        f"{fi_number(params.reconciliation_tolerance, 2)} €), ja kohdistus on täydellinen: vertailtaville "
         "palveluille kohdistettu + järjestäjän osuus + muu toiminta = tuloslaskelma.",
     ]
 
@@ -559,20 +558,27 @@ def compute_purchased_costs(
         volume = sum(line.data.volume for line in lines)
         fees = sum(line.data.fees for line in lines)
         amounts = {
-            "price": sum(effective_price(line.data.price, line.data.vat, line.data.vat_rate, params) * line.data.volume
-                         for line in lines),
+            "price": sum(
+                effective_price(line.data.price, line.data.vat, line.data.vat_rate, params) * line.data.volume
+                for line in lines
+            ),
             "procurement": sum(line.data.procurement for line in lines),
             "contract_management": sum(line.data.contract_management for line in lines),
             "monitoring": sum(line.data.monitoring for line in lines),
             # A voucher's client pays the producer the difference (omavastuuosuus): part of the
             # service's gross cost, though not the region's, so gross bases are comparable.
             "client_share": fees if mode is ProductionMode.VOUCHER else 0.0,
-        }  # fmt: skip
+        }
         organiser = amounts["procurement"] + amounts["contract_management"] + amounts["monitoring"]
         total = sum(amounts.values())
         small = sum(line.data.volume for line in lines if line.data.producer_type.small_or_ngo)
-        column = {"price": None, "procurement": "procurement", "contract_management": "contract_management",
-                  "monitoring": "monitoring", "client_share": "fees"}  # fmt: skip
+        column = {
+            "price": None,
+            "procurement": "procurement",
+            "contract_management": "contract_management",
+            "monitoring": "monitoring",
+            "client_share": "fees",
+        }
         unit = own_units.get(service_id) or next((line.data.unit for line in lines if line.data.unit), "")
         services.append(
             PurchasedServiceCost(
@@ -623,7 +629,7 @@ def purchased_method(params: ComparisonParams) -> list[str]:
         vat = (
             "Vertailu tehdään arvonlisäverottomin kustannuksin: verollisten ostojen hinta on veroton hinta, ja "
             f"verottomien sosiaali- ja terveyspalvelujen hinnasta on vähennetty laskennallinen palautus "
-            f"({fmt_fi(params.computed_refund_rate, 1)} %)."
+            f"({fi_number(params.computed_refund_rate, 1)} %)."
         )
     else:
         vat = (
@@ -637,7 +643,7 @@ def purchased_method(params: ComparisonParams) -> list[str]:
         "aiheutuvat ostamisesta.",
         vat,
         f"Järjestäjän hankinta-, sopimus- ja valvontakulut ovat arvioita; niiden epävarmuudeksi on oletettu "
-        f"±{fmt_fi(params.organiser_cost_uncertainty, 0)} %.",
+        f"±{fi_number(params.organiser_cost_uncertainty, 0)} %.",
         "Palvelusetelin bruttokustannukseen luetaan hyvinvointialueen maksama setelin arvo ja asiakkaan "
         "tuottajalle maksama omavastuuosuus, jotta se on vertailukelpoinen oman tuotannon bruttokustannuksen "
         "kanssa; nettokustannus on hyvinvointialueen maksama osuus.",
@@ -756,7 +762,7 @@ def build_matrix(
 def _indicator(name: str | None, value: float | None, note: str | None) -> str:
     text = name or "pisteytys laatu- ja saatavuustiedostossa"
     if value is not None:
-        text += f": {fmt_fi(value, 2).rstrip('0').rstrip(',')}"
+        text += f": {fi_number(value, 2).rstrip('0').rstrip(',')}"
     if note:
         text += f" ({note})"
     return text
@@ -767,9 +773,9 @@ def sensitivity_method(params: ComparisonParams) -> list[str]:
     return [
         "Oman tuotannon yksikkökustannuksen vaihteluväli saadaan, kun jokaisen tukipalvelun ja hallinnon "
         "jakoperusteen osuus vaihtelee tiedostossa annettujen ala- ja ylärajojen välillä ja laskennallinen korko "
-        f"välillä {fmt_fi(params.interest_rate_low, 1)}–{fmt_fi(params.interest_rate_high, 1)} %.",
+        f"välillä {fi_number(params.interest_rate_low, 1)}–{fi_number(params.interest_rate_high, 1)} %.",
         "Ulkoisen tuotannon vaihteluväli saadaan, kun järjestäjän hankinta-, sopimus- ja valvontakulut "
-        f"vaihtelevat ±{fmt_fi(params.organiser_cost_uncertainty, 0)} %.",
+        f"vaihtelevat ±{fi_number(params.organiser_cost_uncertainty, 0)} %.",
         "Kun oman ja ulkoisen tuotannon vaihteluvälit ovat päällekkäiset, ero on epävarmuusvälin sisällä: "
         "kustannusten perusteella tuotantotavat ovat yhtä edullisia.",
     ]
@@ -782,7 +788,7 @@ def _difference(own: ModeOption, other: ModeOption, unit: str) -> CostDifference
     label = "Ostopalvelun" if other.mode is ProductionMode.PURCHASED else "Palvelusetelin"
     direction = "suurempi" if diff > 0 else "pienempi"
     statement = (
-        f"{label} vertailukelpoinen yksikkökustannus on {_fi(abs(diff))} € ({fmt_fi(abs(pct), 1)} %) "
+        f"{label} vertailukelpoinen yksikkökustannus on {_fi(abs(diff))} € ({fi_number(abs(pct), 1)} %) "
         f"{direction} kuin oman tuotannon"
         if round(diff, 2) != 0
         else f"{label} vertailukelpoinen yksikkökustannus on sama kuin oman tuotannon"
@@ -841,8 +847,11 @@ def _recommend(
     basis_word = "nettokustannus" if params.fee_basis is FeeBasis.NET else "täyskustannus"
     cost_parts = []
     for option in options:
-        label = {"own": f"Oman tuotannon {basis_word}", "purchased": "ostopalvelun vertailukelpoinen kustannus",
-                 "voucher": "palvelusetelin vertailukelpoinen kustannus"}[option.mode.value]  # fmt: skip
+        label = {
+            "own": f"Oman tuotannon {basis_word}",
+            "purchased": "ostopalvelun vertailukelpoinen kustannus",
+            "voucher": "palvelusetelin vertailukelpoinen kustannus",
+        }[option.mode.value]
         cost_parts.append(
             f"{label} on {_unit_text(option.unit_cost, unit)} (vaihteluväli {_fi(option.unit_cost_low)}–"
             f"{_fi(option.unit_cost_high)} €)"
@@ -850,12 +859,12 @@ def _recommend(
     rationale.append(_sentence(" ja ".join(cost_parts)))
     rationale += [d.statement for d in differences]
     rationale.append(
-        f"Nykyisin oman tuotannon osuus suoritteista on {fmt_fi(100 * own_share, 0)} % "
+        f"Nykyisin oman tuotannon osuus suoritteista on {fi_number(100 * own_share, 0)} % "
         f"(nykyinen tuotantotapa: {current.label_fi})."
     )
     rationale.append(
         "Painotettu kokonaispistemäärä: "
-        + ", ".join(f"{RecommendedMode.of(o.mode).label_fi} {fmt_fi(o.total, 2)}" for o in options)
+        + ", ".join(f"{RecommendedMode.of(o.mode).label_fi} {fi_number(o.total, 2)}" for o in options)
         + "."
     )
     small_ok = (
@@ -875,21 +884,21 @@ def _recommend(
         rationale.append(
             "Suositus: sekamalli, koska kustannusero on epävarmuusvälin sisällä ja nykyinen kapasiteetti "
             f"edellyttää molempia tuotantotapoja (kummankin osuus suoritteista vähintään "
-            f"{fmt_fi(100 * params.mixed_min_share, 0)} %)."
+            f"{fi_number(100 * params.mixed_min_share, 0)} %)."
         )
     elif voucher_suitable and voucher is not None and small_ok and best is voucher:
         recommendation, rule = RecommendedMode.VOUCHER, "3"
         rationale.append(
             f"Suositus: palveluseteli, koska palveluseteli soveltuu palveluun ({voucher_basis}), pienten "
             f"tuottajien ja järjestöjen mahdollisuudet ovat hyvät (pisteet "
-            f"{fmt_fi(voucher.scores[CRITERIA.index('small_producers')].score, 1)}) ja setelin painotettu "
+            f"{fi_number(voucher.scores[CRITERIA.index('small_producers')].score, 1)}) ja setelin painotettu "
             "kokonaispistemäärä on suurin."
         )
     else:
         recommendation, rule = RecommendedMode.of(best.mode), "4"
         rationale.append(
             f"Suositus: {recommendation.label_fi}, koska sen painotettu kokonaispistemäärä "
-            f"({fmt_fi(best.total, 2)}) on vaihtoehdoista suurin."
+            f"({fi_number(best.total, 2)}) on vaihtoehdoista suurin."
         )
     return ServiceComparison(
         service_id=service_id,
@@ -960,7 +969,7 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
             for o in occupations:
                 by_occupation[o.occupation] += o.fte
             implications += [
-                f"Oman tuotannon {fmt_fi(own_fte, 1)} henkilötyövuotta siirtyy tai sijoittuu uudelleen, jos "
+                f"Oman tuotannon {fi_number(own_fte, 1)} henkilötyövuotta siirtyy tai sijoittuu uudelleen, jos "
                 f"palvelu järjestetään jatkossa tuotantotavalla {rec.label_fi}.",
                 "Jos toiminta siirtyy tuottajalle kokonaisuutena ja säilyy samana tai samankaltaisena, kyse on "
                 "liikkeen luovutuksesta: työntekijät siirtyvät luovutuksensaajan palvelukseen vanhoina "
@@ -968,7 +977,7 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
             ]
             if offices:
                 implications.append(
-                    f"Henkilöstöstä {fmt_fi(offices, 1)} htv on virkasuhteessa; virkasuhde muuttuu liikkeen "
+                    f"Henkilöstöstä {fi_number(offices, 1)} htv on virkasuhteessa; virkasuhde muuttuu liikkeen "
                     "luovutuksessa työsuhteeksi (laki kunnan ja hyvinvointialueen viranhaltijasta 25 §)."
                 )
             implications.append(
@@ -982,9 +991,9 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
             if service is not None and service.volume and own_fte:
                 additional = _r2(own_fte / service.volume * external)
                 implications.append(
-                    f"Oman tuotannon laajentaminen ulkoisen tuotannon {fmt_fi(external, 0)} suoritteen verran "
-                    f"edellyttää arviolta {fmt_fi(additional, 1)} henkilötyövuotta lisää (nykyinen oma "
-                    f"henkilöstö {fmt_fi(own_fte, 1)} htv / {fmt_fi(service.volume, 0)} suoritetta)."
+                    f"Oman tuotannon laajentaminen ulkoisen tuotannon {fi_number(external, 0)} suoritteen verran "
+                    f"edellyttää arviolta {fi_number(additional, 1)} henkilötyövuotta lisää (nykyinen oma "
+                    f"henkilöstö {fi_number(own_fte, 1)} htv / {fi_number(service.volume, 0)} suoritetta)."
                 )
             else:
                 implications.append("Oman tuotannon henkilöstötarve arvioidaan erikseen.")
@@ -1124,8 +1133,8 @@ def findings(
     statement_costs = sum(line.income_statement for line in own.reconciliation if not line.group.is_income)
     out.append(
         f"Oman tuotannon kustannukset täsmäävät tuloslaskelmaan kaikissa {len(own.reconciliation)} tiliryhmässä "
-        f"(toimintakulut ja poistot {fmt_fi(statement_costs / 1e6, 1)} milj. €). Järjestäjän hallinto-osuutta "
-        f"{fmt_fi(own.organiser_share / 1e6, 2)} milj. € ei ole lisätty kummankaan tuotantotavan kustannukseen."
+        f"(toimintakulut ja poistot {fi_number(statement_costs / 1e6, 1)} milj. €). Järjestäjän hallinto-osuutta "
+        f"{fi_number(own.organiser_share / 1e6, 2)} milj. € ei ole lisätty kummankaan tuotantotavan kustannukseen."
     )
     counts: dict[RecommendedMode, list[str]] = defaultdict(list)
     for item in matrix.services:
@@ -1152,7 +1161,7 @@ def findings(
         )
     if personnel.total_affected_fte:
         out.append(
-            f"Suositukset koskevat {fmt_fi(personnel.total_affected_fte, 1)} oman tuotannon henkilötyövuotta; "
+            f"Suositukset koskevat {fi_number(personnel.total_affected_fte, 1)} oman tuotannon henkilötyövuotta; "
             "liikkeen luovutuksen edellytykset arvioidaan ja asia käsitellään yhteistoimintamenettelyssä ennen "
             "päätöstä."
         )

@@ -174,7 +174,7 @@ def read_comparison_inputs(inputs_dir: str | Path) -> ComparisonInputs:
     ``MUU``; every pool has cost rows and no client fees; every service has a unit and a volume;
     purchased units match own units; quality scores exist for exactly the modes with cost data;
     own-production services have personnel rows. The numeric checks (keys summing to 100 %,
-    reconciliation to the income statement) are in :mod:`tasks.comparison`, which has the
+    reconciliation to the income statement) are in :mod:`tasks.comparison.analysis`, which has the
     tolerances.
     """
     root = Path(inputs_dir)
@@ -199,8 +199,11 @@ def read_comparison_inputs(inputs_dir: str | Path) -> ComparisonInputs:
         return [cls(file=table.file.name, sheet=table.sheet, row=r.number, data=r.value) for r in rows]
 
     if form == "xlsx":
-        own_files = [_source_file(paths[COST_SHEET], "Oman tuotannon kustannukset, jakoperusteet ja tuloslaskelma",
-                                  None, list(OWN_CSV))]  # fmt: skip
+        own_files = [
+            _source_file(
+                paths[COST_SHEET], "Oman tuotannon kustannukset, jakoperusteet ja tuloslaskelma", None, list(OWN_CSV)
+            )
+        ]
     else:
         own_files = [
             _source_file(paths[sheet], _ROLES[sheet], table)
@@ -246,11 +249,13 @@ def _check_keys(table: RawTable, rows: Sequence[Row[AllocationKeyRow]]) -> dict[
         low = value.low if value.low is not None else value.share
         high = value.high if value.high is not None else value.share
         if low > value.share:
-            raise _error(table, f"the low share {low} % is above the share {value.share} %", row=row.number,
-                         field="alaraja %")  # fmt: skip
+            raise _error(
+                table, f"the low share {low} % is above the share {value.share} %", row=row.number, field="alaraja %"
+            )
         if high < value.share:
-            raise _error(table, f"the high share {high} % is below the share {value.share} %", row=row.number,
-                         field="yläraja %")  # fmt: skip
+            raise _error(
+                table, f"the high share {high} % is below the share {value.share} %", row=row.number, field="yläraja %"
+            )
         pools[value.pool_id].append(row)
     _unique(table, rows, lambda v: (v.pool_id, v.recipient), "pool and recipient", "kohde")
     return dict(pools)
@@ -271,20 +276,36 @@ def _check_costs(
     for row in rows:
         value = row.value
         if value.year != year:
-            raise _error(table, f"year {value.year} differs from the first row's year {year}: one accounting "
-                         "year per comparison", row=row.number, field="vuosi")  # fmt: skip
+            raise _error(
+                table,
+                f"year {value.year} differs from the first row's year {year}: one accounting year per comparison",
+                row=row.number,
+                field="vuosi",
+            )
         if value.service_id == ORGANISER:
-            raise _error(table, f"{ORGANISER} is an allocation-key recipient, not a cost row's service",
-                         row=row.number, field="palvelu_id")  # fmt: skip
+            raise _error(
+                table,
+                f"{ORGANISER} is an allocation-key recipient, not a cost row's service",
+                row=row.number,
+                field="palvelu_id",
+            )
         if value.service_id in pools:
             if value.fees > 0:
-                raise _error(table, f"client fees belong to a service product, not to pool {value.service_id}",
-                             row=row.number, field=GROUP_COLUMNS[CostGroup.FEES])  # fmt: skip
+                raise _error(
+                    table,
+                    f"client fees belong to a service product, not to pool {value.service_id}",
+                    row=row.number,
+                    field=GROUP_COLUMNS[CostGroup.FEES],
+                )
             pool_rows[value.service_id].append(row)
         elif value.service_id != OTHER:
             if not value.unit:
-                raise _error(table, "a service product row needs its unit (suoriteyksikkö)", row=row.number,
-                             field="suoriteyksikkö")  # fmt: skip
+                raise _error(
+                    table,
+                    "a service product row needs its unit (suoriteyksikkö)",
+                    row=row.number,
+                    field="suoriteyksikkö",
+                )
             first = services[value.service_id][0].value if services[value.service_id] else None
             if first is not None and first.unit != value.unit:
                 raise _error(
@@ -320,14 +341,16 @@ def _check_income_statement(table: RawTable, rows: Sequence[Row[IncomeStatementR
     """The income statement is for the cost year and has every account group exactly once."""
     for row in rows:
         if row.value.year != year:
-            raise _error(table, f"year {row.value.year} differs from the cost rows' year {year}", row=row.number,
-                         field="vuosi")  # fmt: skip
+            raise _error(
+                table, f"year {row.value.year} differs from the cost rows' year {year}", row=row.number, field="vuosi"
+            )
     _unique(table, rows, lambda v: v.group.label_fi, "account group", "tiliryhmä")
     present = {row.value.group for row in rows}
     missing = [g.label_fi for g in CostGroup if g not in present]
     if missing:
-        raise _error(table, f"account groups missing from the income statement: {', '.join(missing)}",
-                     field="tiliryhmä")  # fmt: skip
+        raise _error(
+            table, f"account groups missing from the income statement: {', '.join(missing)}", field="tiliryhmä"
+        )
 
 
 def _check_recipients(
@@ -374,18 +397,30 @@ def _check_purchases(
                     field="suoriteyksikkö",
                 )
             if value.service_id in units and units[value.service_id][0] != value.unit:
-                raise _error(table, f"service {value.service_id} is counted in {value.unit!r} here but in "
-                             f"{units[value.service_id][0]!r} on row {units[value.service_id][1]}",
-                             row=row.number, field="suoriteyksikkö")  # fmt: skip
+                raise _error(
+                    table,
+                    f"service {value.service_id} is counted in {value.unit!r} here but in "
+                    f"{units[value.service_id][0]!r} on row {units[value.service_id][1]}",
+                    row=row.number,
+                    field="suoriteyksikkö",
+                )
             units.setdefault(value.service_id, (value.unit, row.number))
         elif not own:
-            raise _error(table, f"service {value.service_id} has no own production: give its unit (suoriteyksikkö)",
-                         row=row.number, field="suoriteyksikkö")  # fmt: skip
+            raise _error(
+                table,
+                f"service {value.service_id} has no own production: give its unit (suoriteyksikkö)",
+                row=row.number,
+                field="suoriteyksikkö",
+            )
         groups[(value.service_id, value.mode)].append(row)
     for (service_id, mode), group_rows in groups.items():
         if sum(r.value.volume for r in group_rows) <= 0:
-            raise _error(table, f"{service_id} / {mode.file_label} has no volume (suoritteet) on any row: a unit "
-                         "cost needs a volume", row=group_rows[0].number, field="suoritteet")  # fmt: skip
+            raise _error(
+                table,
+                f"{service_id} / {mode.file_label} has no volume (suoritteet) on any row: a unit cost needs a volume",
+                row=group_rows[0].number,
+                field="suoritteet",
+            )
     return dict(groups)
 
 
@@ -419,17 +454,27 @@ def _check_personnel(
 ) -> None:
     """Personnel rows name own-production services, once per occupation and employment; every
     own-production service has personnel."""
-    _unique(table, rows, lambda v: (v.service_id, v.occupation, v.employment.value), "service, occupation and "
-            "employment", "ammattiryhmä")  # fmt: skip
+    _unique(
+        table,
+        rows,
+        lambda v: (v.service_id, v.occupation, v.employment.value),
+        "service, occupation and employment",
+        "ammattiryhmä",
+    )
     for row in rows:
         if row.value.service_id not in services:
-            raise _error(table, f"service {row.value.service_id} has no own production in the cost sheet",
-                         row=row.number, field="palvelu_id")  # fmt: skip
+            raise _error(
+                table,
+                f"service {row.value.service_id} has no own production in the cost sheet",
+                row=row.number,
+                field="palvelu_id",
+            )
     staffed = {row.value.service_id for row in rows}
     missing = sorted(set(services) - staffed)
     if missing:
-        raise _error(table, f"no personnel rows for the own-production services {', '.join(missing)}",
-                     field="palvelu_id")  # fmt: skip
+        raise _error(
+            table, f"no personnel rows for the own-production services {', '.join(missing)}", field="palvelu_id"
+        )
 
 
 # -- the stage-3 catalogue -----------------------------------------------------------------------
@@ -463,8 +508,11 @@ def check_catalogue(inputs: ComparisonInputs, service_ids: Collection[str], *, i
         sid = key.data.recipient
         if sid not in (OTHER, ORGANISER) and sid not in known:
             raise fail(paths[KEY_SHEET], key.sheet, key.row, "kohde", sid)
-    for lines, name in ((inputs.purchases, PURCHASES_CSV), (inputs.quality, QUALITY_CSV),
-                        (inputs.personnel, PERSONNEL_CSV)):  # fmt: skip
+    for lines, name in (
+        (inputs.purchases, PURCHASES_CSV),
+        (inputs.quality, QUALITY_CSV),
+        (inputs.personnel, PERSONNEL_CSV),
+    ):
         for line in lines:
             if line.data.service_id not in known:
                 raise fail(root / name, None, line.row, "palvelu_id", line.data.service_id)
@@ -481,42 +529,19 @@ def comparison_params(
     values: dict[str, Any] = {}
     for name, weight in (criteria_weights or {}).items():
         if name not in CRITERIA:
-            raise InputError(f"unknown criterion {name!r}; the criteria are {', '.join(CRITERIA)}",
-                             field="criteria_weights")  # fmt: skip
+            raise InputError(
+                f"unknown criterion {name!r}; the criteria are {', '.join(CRITERIA)}", field="criteria_weights"
+            )
         values[f"weight_{name}"] = weight
     if vat_treatment:
         try:
             values["vat_treatment"] = VatTreatment(vat_treatment)
         except ValueError:
             known = ", ".join(v.value for v in VatTreatment)
-            raise InputError(f"unknown VAT treatment {vat_treatment!r}; use one of: {known}",
-                             field="vat_treatment") from None  # fmt: skip
+            raise InputError(
+                f"unknown VAT treatment {vat_treatment!r}; use one of: {known}", field="vat_treatment"
+            ) from None
     try:
         return ComparisonParams(**values)
     except ValidationError as exc:
-        raise InputError(f"invalid comparison parameters: {exc.errors()[0]['msg']}",
-                         field="criteria_weights") from None  # fmt: skip
-
-
-def validate_comparison_inputs(
-    inputs_dir: str | Path,
-    *,
-    service_ids: Collection[str] | None = None,
-    criteria_weights: dict[str, float] | None = None,
-    vat_treatment: str | None = None,
-) -> None:
-    """Check stage 4's input files as a run would, without the store: the CLI's check before a run.
-
-    Reads and validates every file (rows, duplicates, how the tables fit together), checks that
-    every allocation key sums to 100 % and that the cost rows reconcile to the income statement,
-    and computes the comparison once. ``service_ids`` (e.g. the catalogue file's step ids) adds the
-    catalogue check the run makes against the approved stage-3 round. Raises :class:`InputError`.
-    """
-    from tasks.comparison import analyse_comparison
-
-    root = Path(inputs_dir)
-    params = comparison_params(criteria_weights, vat_treatment)
-    inputs = read_comparison_inputs(root)
-    if service_ids is not None:
-        check_catalogue(inputs, service_ids, inputs_dir=root)
-    analyse_comparison(inputs, params, region_code="", region_name="", cycle=0, inputs_dir=str(root))
+        raise InputError(f"invalid comparison parameters: {exc.errors()[0]['msg']}", field="criteria_weights") from None

@@ -49,9 +49,9 @@ from schemas.feedback import (
     ThemeTaxonomy,
     WordMatch,
 )
-from soteflow.data.numbers import fmt_fi
 from soteflow.data.tabular import read_rows, unique
 from soteflow.errors import InputError, SoteflowError
+from soteflow.numbers import fi_number
 
 #: The feedback file's name in an inputs folder (data/examples/<REGION>/ by default).
 FEEDBACK_FILENAME = "lausunnot.csv"
@@ -372,7 +372,7 @@ def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else fmt_fi(value, 2).rstrip("0").rstrip(",")
+    return str(int(value)) if float(value).is_integer() else fi_number(value, 2).rstrip("0").rstrip(",")
 
 
 def _points(value: float) -> str:
@@ -616,7 +616,7 @@ def _findings(
         names = _and_list([f"”{t.name}”" for t in top])
         out.append(
             f"Eniten kommentteja koski {'teemaa' if len(top) == 1 else 'teemoja'} {names}: "
-            f"{_count_word(most, 'kommentti', 'kommenttia')} ({fmt_fi(top[0].share_percent, 1)} % kaikista)."
+            f"{_count_word(most, 'kommentti', 'kommenttia')} ({fi_number(top[0].share_percent, 1)} % kaikista)."
         )
     broad = [t for t in named if len(t.groups) == groups and groups > 1]
     if broad:

@@ -1,36 +1,31 @@
-"""Stage 3 co-development: the decision document *Yhteenveto sidosryhmien lausunnoista*.
+"""Stage 3 co-development: the agenda item and document *Yhteenveto sidosryhmien lausunnoista*.
 
-The agenda item is built from the synthesis' numbers (:mod:`tasks.feedback`), the figures are SVG
-bar charts, and the document is rendered from the stored stage-3 proposal version (its number
-and hash in the footer) with the synthesis embedded as a PDF/A-3 attachment. The stage-3 round
-(``tasks/chains_proposal.py``) stores the agenda in its proposal and calls :func:`render_feedback`
-as one of the round's documents.
+The agenda item is built from the synthesis' numbers (:mod:`tasks.chains.feedback`), the figures
+are SVG bar charts, and the document is rendered from the stored stage-3 proposal version (its
+number and hash in the footer) with the synthesis embedded as a PDF/A-3 attachment. Stage 3's
+case stores the agenda in its proposal and renders :func:`feedback_document` beside its decision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from schemas.documents import (
     AgendaContent,
-    AgendaItem,
     AttachmentRef,
-    DocumentMetadata,
     PdfAttachment,
     TextSection,
 )
 from schemas.feedback import OTHER_THEME_ID, FeedbackFigures, FeedbackSynthesis
-from schemas.governance import StageGovernance
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.charts.bars import bar_chart_svg
-from soteflow.documents import render_document
-from soteflow.stagekit import RenderedDocument
+from soteflow.documents import DocumentSpec
+from soteflow.documents.formatting import fi_date
 from soteflow.store.canonical import canonical_json
-from tasks.agenda import earlier_handling, governance_fields, returned_section
+from tasks.agenda import agenda_document, agenda_fields, returned_section
+from tasks.definition import CaseHandling
 
-STAGE = Stage.CHAINS
 TEMPLATE = "s3_feedback.html"
 #: Document key stem: the round stores ``chains-feedback-pdf`` and ``chains-feedback-html``.
 DOCUMENT_KEY = "chains-feedback"
@@ -45,27 +40,18 @@ def feedback_title(cycle: int) -> str:
     return f"Yhteenveto sidosryhmien lausunnoista {cycle}"
 
 
-def _fi_date(day: dt.date) -> str:
-    return f"{day.day}.{day.month}.{day.year}"
-
-
 def _comments(n: int) -> str:
     return f"{n} {'kommentti' if n == 1 else 'kommenttia'}"
 
 
-def build_feedback_agenda(
-    synthesis: FeedbackSynthesis,
-    governance: StageGovernance,
-    earlier: list[dict[str, Any]],
-    cycle: int,
-    meeting_date: dt.date,
-) -> AgendaContent:
+def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, meeting_date: dt.date) -> AgendaContent:
     """The agenda item *Yhteenveto sidosryhmien lausunnoista*: grounds from the counts, the proposal.
 
-    ``earlier`` are the body's earlier decisions on the stage-3 proposal (as in stage 1); a
-    returned proposal's comments are quoted under *Aiempi käsittely* and answered in the grounds.
+    It is handled with stage 3's case: a returned proposal's comments are quoted under *Aiempi
+    käsittely* and answered in the grounds.
     """
-    region = governance.region_name
+    cycle = handling.cycle
+    region = handling.governance.region_name
     s = synthesis
     source = f"tiedosto {s.source_file}"
     if s.example_data:
@@ -82,7 +68,7 @@ def build_feedback_agenda(
     ]
     material = [
         f"Aineistona on {_comments(s.comments)} {s.groups} sidosryhmältä {s.sessions} tilaisuudesta ajalta "
-        f"{_fi_date(s.first_date)}–{_fi_date(s.last_date)} ({source}).",
+        f"{fi_date(s.first_date)}–{fi_date(s.last_date)} ({source}).",
         s.method,
     ]
     if s.example_data:
@@ -92,7 +78,7 @@ def build_feedback_agenda(
             "ne ole alueen sidosryhmien todellisia lausuntoja.",
         )
     taken_into_account = [
-        f"{t.name} ({_comments(t.comments)}, {len(t.groups)} sidosryhmää): {t.huomioiminen}"
+        f"{t.name} ({_comments(t.comments)}, {len(t.groups)} {'sidosryhmä' if len(t.groups) == 1 else 'sidosryhmää'}): {t.huomioiminen}"
         for t in s.themes
         if t.comments and t.huomioiminen
     ]
@@ -103,10 +89,10 @@ def build_feedback_agenda(
         TextSection(heading="Palautteen huomioiminen", paragraphs=taken_into_account),
     ]
     grounds += returned_section(
-        earlier,
+        handling,
         "Yhteenveto on valmisteltu uudelleen kommenttien pohjalta.",
     )
-    body = governance.body
+    body = handling.governance.body
     proposal = (
         f"{body.decides_verb} merkitä tiedoksi yhteenvedon sidosryhmien lausunnoista ({_comments(s.comments)} "
         f"{s.groups} sidosryhmältä {s.sessions} tilaisuudesta) ja hyväksyä, miten palaute otetaan huomioon "
@@ -114,11 +100,9 @@ def build_feedback_agenda(
         "perusteluissa kohdassa Palautteen huomioiminen esitetyllä tavalla."
     )
     return AgendaContent(
-        region_name=region,
-        **governance_fields(governance, cycle),
+        **agenda_fields(handling),
         meeting_date=meeting_date,
         title=feedback_title(cycle),
-        earlier_handling=earlier_handling(earlier),
         grounds=grounds,
         proposal=proposal,
         attachments=[
@@ -163,7 +147,7 @@ def feedback_figures(synthesis: FeedbackSynthesis) -> FeedbackFigures:
     return FeedbackFigures(theme_totals_svg=totals, by_group_svgs=by_group)
 
 
-def render_feedback(
+def feedback_document(
     agenda: AgendaContent,
     synthesis: FeedbackSynthesis,
     figures: FeedbackFigures,
@@ -173,26 +157,13 @@ def render_feedback(
     region_name: str,
     cycle: int,
     created: dt.datetime,
-) -> RenderedDocument:
-    """Render the document from the stored stage-3 proposal version (its number and hash in the footer).
+) -> DocumentSpec:
+    """The document, rendered from the stored stage-3 proposal version (its number and hash in the footer).
 
     ``created`` is the document's creation time (from the data or the version, never the wall
     clock, so renders are reproducible). The synthesis is embedded as ``chains-feedback-synthesis.json``.
     """
-    item = AgendaItem(
-        **agenda.model_dump(),
-        document_id=f"{region_code.lower()}-{cycle}-{DOCUMENT_KEY}",
-        version=proposal_ref.version,
-        sha256=proposal_ref.sha256,
-    )
     title = feedback_title(cycle)
-    metadata = DocumentMetadata(
-        title=f"{title} – {region_name}",
-        author=region_name,
-        subject=f"{agenda.body}: yhteenveto sidosryhmien lausunnoista, {STAGE.title_fi.lower()}",
-        keywords=["sidosryhmät", "lausunnot", "yhteiskehittäminen", "hyvinvointialue", region_code, str(cycle)],
-        created=created,
-    )
     attachments = [
         PdfAttachment(
             filename=SYNTHESIS_FILENAME,
@@ -200,12 +171,24 @@ def render_feedback(
             description="Yhteenveto sidosryhmien lausunnoista (JSON)",
         )
     ]
-    context = {
-        "item": item,
-        "synthesis": synthesis,
-        "figures": figures,
-        "theme_names": {t.theme_id: t.name for t in synthesis.themes},
-        "other_theme_id": OTHER_THEME_ID,
-    }
-    doc = render_document(TEMPLATE, context, metadata=metadata, attachments=attachments)
-    return RenderedDocument(key=DOCUMENT_KEY, title=title, html=doc.html, pdf=doc.pdf)
+    return agenda_document(
+        key=DOCUMENT_KEY,
+        template=TEMPLATE,
+        agenda=agenda,
+        proposal=proposal_ref,
+        document_id=f"{region_code.lower()}-{cycle}-{DOCUMENT_KEY}",
+        region_code=region_code,
+        region_name=region_name,
+        cycle=cycle,
+        subject=f"{agenda.body}: yhteenveto sidosryhmien lausunnoista, {Stage.CHAINS.title_fi.lower()}",
+        keywords=["sidosryhmät", "lausunnot", "yhteiskehittäminen", "hyvinvointialue"],
+        created=created,
+        attachments=attachments,
+        context={
+            "synthesis": synthesis,
+            "figures": figures,
+            "theme_names": {t.theme_id: t.name for t in synthesis.themes},
+            "other_theme_id": OTHER_THEME_ID,
+        },
+        title=title,
+    )

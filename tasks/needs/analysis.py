@@ -1,9 +1,8 @@
-"""Stage 1 (Strateginen palvelutarpeiden arviointi): pure functions, no Prefect.
+"""Stage 1 (Strateginen palvelutarpeiden arviointi): the analysis, pure functions, no Prefect.
 
-Reads the six Statistics Finland exports under ``<data_dir>/statfin`` and the map under
-``<data_dir>/geo``, builds the population service-need profiles of a welfare region's
-municipalities, the region and the whole country, the need index, the change analysis, and a
-reconciliation of the region built from municipalities against Statistics Finland's own HVA rows.
+Builds the population service-need profiles of a welfare region's municipalities, the region and
+the whole country, the need index, the change analysis, and a reconciliation of the region built
+from municipalities against Statistics Finland's own HVA rows.
 
 Aggregation rules for a region (from its municipalities in the 2026 division):
 
@@ -21,10 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
 
 from schemas.needs import (
     AreaLevel,
@@ -40,46 +36,12 @@ from schemas.needs import (
     NeedsAssessment,
     ReconciliationItem,
     ReconciliationReport,
-    SourceProvenance,
     UnknownCode,
 )
-from soteflow.charts.choropleth import choropleth_svg
-from soteflow.data.numbers import fmt_fi
-from soteflow.data.pxweb import PxTable, read_pxweb
-from soteflow.data.regions import Region, RegionKey, load_region_key, municipality_polygons, resolve_region
+from soteflow.data.regions import Region, RegionKey, resolve_region
 from soteflow.errors import InputError
-
-#: The fixed file names of the embedded exports (data/README.md) and the columns each must have.
-SOURCE_FILES: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "age": (
-        "age_register_kunnat_11ra.json",
-        ("vaerak-vaesto", "vaesto_alle15_p", "vaesto_yli64_p", "vaesto_keski_ika"),
-    ),
-    "population": (
-        "population_register_kunnat_121w.json",
-        (
-            "ssaaty-vm01",
-            "ssaaty-vm11",
-            "ssaaty-luonvalisays",
-            "ssaaty-vm43_netto",
-            "ssaaty-vm4142",
-            "ssaaty-koknetmuutto",
-            "ssaaty-vaesto",
-        ),
-    ),
-    "sex": ("sex_register_kunnat_11re.json", ("vaerak-vaesto",)),
-    "income": (
-        "income_register_kunnat_14ww.json",
-        ("tjt-henkiloita", "rpt_henkilo", "rpt_aste", "pt1_henkiloita"),
-    ),
-    "unemployment": (
-        "unemployment_register_kunnat_12r5.json",
-        ("TYOTTOMATLOPUSSA", "TYOVOIMATK", "PITKAAIKAISTYOTTOMAT", "TYOTTOMATSAIR"),
-    ),
-    "education": ("education_register_kunnat_12bs.json", ("vaesto_15_", "kaste0", "kaste5T8")),
-}
-MAP_FILE = Path("geo") / "finland-hva-2021.topo.json"
-COUNTRY = "SSS"
+from soteflow.numbers import fi_number, round_half_up
+from tasks.needs.inputs import COUNTRY, SOURCE_FILES, NeedsSources, check_area_codes, load_key, load_needs_sources
 
 #: Need-index components: AreaProfile field → Finnish label.
 COMPONENT_LABELS: Mapping[str, str] = {
@@ -110,101 +72,6 @@ def _int(value: float | None) -> int | None:
     if value is None or math.isnan(value):
         return None
     return round(value)
-
-
-@dataclass(frozen=True)
-class Source:
-    """One export restricted to its latest period (and total of other dimensions), by area code."""
-
-    table: PxTable
-    area_column: str
-    period: str
-    by_area: pd.DataFrame
-
-    @property
-    def file(self) -> str:
-        """The file name."""
-        return self.table.provenance.file
-
-    def get(self, area: str, column: str) -> float | None:
-        """A value, or None when the area is absent or the value is suppressed."""
-        if area not in self.by_area.index:
-            return None
-        v = self.by_area.at[area, column]
-        return None if pd.isna(v) else float(v)
-
-    def has(self, area: str) -> bool:
-        """Whether the area has a row."""
-        return area in self.by_area.index
-
-
-@dataclass(frozen=True)
-class NeedsSources:
-    """The six exports of stage 1 (internal: holds DataFrames, never leaves the task)."""
-
-    sources: Mapping[str, Source]
-
-    def __getitem__(self, name: str) -> Source:
-        return self.sources[name]
-
-    def provenance(self) -> list[SourceProvenance]:
-        """Provenance of each file, in the fixed order of :data:`SOURCE_FILES`."""
-        out = []
-        for name in SOURCE_FILES:
-            s = self.sources[name]
-            p = s.table.provenance
-            out.append(
-                SourceProvenance(
-                    file=p.file, table_label=p.label, source=p.source, updated=p.updated, sha256=p.sha256,
-                    period=s.period, area_division=s.area_column,
-                )
-            )  # fmt: skip
-        return out
-
-
-def _restrict(table: PxTable) -> Source:
-    """Latest period; for other dimensions than the area the total (``SSS``); index by area."""
-    file = table.provenance.file
-    dims = table.dimension_codes
-    if not dims:
-        raise InputError("no dimension (type d) column for the area", file=file, field="columns")
-    # The area is the first dimension in all Statistics Finland regional tables (alue_…, Alue).
-    area_col = dims[0]
-    frame = table.frame
-    period = ""
-    for tcode in table.time_codes:
-        # Periods sort as text (2025 < 2026, 2026M05 < 2026M06): take the latest.
-        period = str(frame[tcode].max())
-        frame = frame[frame[tcode] == period]
-    for dcode in dims[1:]:
-        # A further dimension (e.g. sex): keep its total, coded SSS in Statistics Finland tables.
-        if not (frame[dcode] == COUNTRY).any():
-            raise InputError("no total (SSS) category in an extra dimension", file=file, field=dcode)
-        frame = frame[frame[dcode] == COUNTRY]
-    by_area = frame.set_index(area_col)
-    return Source(table=table, area_column=area_col, period=period, by_area=by_area)
-
-
-def load_needs_sources(data_dir: Path) -> NeedsSources:
-    """Read the six stage-1 exports from ``data_dir/statfin`` by their fixed names.
-
-    A missing file, or one without a needed column, is an :class:`InputError` naming it.
-    """
-    sources: dict[str, Source] = {}
-    for name, (file_name, required) in SOURCE_FILES.items():
-        path = Path(data_dir) / "statfin" / file_name
-        if not path.is_file():
-            raise InputError("required Statistics Finland export not found", file=path)
-        sources[name] = _restrict(read_pxweb(path, require=required))
-    return NeedsSources(sources=sources)
-
-
-def load_key(data_dir: Path) -> RegionKey:
-    """The municipality → region key from ``data_dir/geo``."""
-    path = Path(data_dir) / MAP_FILE
-    if not path.is_file():
-        raise InputError("municipality map not found", file=path)
-    return load_region_key(path)
 
 
 # --- profiles -------------------------------------------------------------------------------
@@ -253,30 +120,57 @@ def _area_profile(sources: NeedsSources, area: str, name: str, level: AreaLevel)
     long_term = une.get(area, "PITKAAIKAISTYOTTOMAT")
     p15 = edu.get(area, "vaesto_15_")
     return AreaProfile(
-        area_code=area, name=name, level=level, population=int(population),
-        share_under_15=_r(u15), share_65_plus=_r(o65), mean_age=_r(age.get(area, "vaesto_keski_ika")),
+        area_code=area,
+        name=name,
+        level=level,
+        population=int(population),
+        share_under_15=_r(u15),
+        share_65_plus=_r(o65),
+        mean_age=_r(age.get(area, "vaesto_keski_ika")),
         dependency_ratio=_r(_dependency(u15, o65)),
-        births=_int(births), deaths=_int(deaths), natural_increase=_int(natural),
+        births=_int(births),
+        deaths=_int(deaths),
+        natural_increase=_int(natural),
         net_internal_migration=_int(pop.get(area, "ssaaty-vm43_netto")),
-        net_immigration=_int(pop.get(area, "ssaaty-vm4142")), net_migration=_int(net_mig),
-        births_per_1000=_r(_per_1000(births, population)), deaths_per_1000=_r(_per_1000(deaths, population)),
+        net_immigration=_int(pop.get(area, "ssaaty-vm4142")),
+        net_migration=_int(net_mig),
+        births_per_1000=_r(_per_1000(births, population)),
+        deaths_per_1000=_r(_per_1000(deaths, population)),
         natural_increase_per_1000=_r(_per_1000(natural, population)),
         net_migration_per_1000=_r(_per_1000(net_mig, population)),
-        household_population=_int(hh_pop), low_income_persons=_int(low), low_income_rate=_r(low_rate),
-        basic_security_persons=_int(pt1), basic_security_dependence=_r(_pct(pt1, hh_pop)),
-        labour_force=_int(lf), unemployed=_int(unemployed), unemployment_rate=_r(_pct(unemployed, lf)),
-        long_term_unemployed=_int(long_term), long_term_unemployment_rate=_r(_pct(long_term, lf)),
+        household_population=_int(hh_pop),
+        low_income_persons=_int(low),
+        low_income_rate=_r(low_rate),
+        basic_security_persons=_int(pt1),
+        basic_security_dependence=_r(_pct(pt1, hh_pop)),
+        labour_force=_int(lf),
+        unemployed=_int(unemployed),
+        unemployment_rate=_r(_pct(unemployed, lf)),
+        long_term_unemployed=_int(long_term),
+        long_term_unemployment_rate=_r(_pct(long_term, lf)),
         unemployed_disabled_or_ill=_int(une.get(area, "TYOTTOMATSAIR")),
-        population_15_plus=_int(p15), share_no_post_basic_education=_r(_pct(edu.get(area, "kaste0"), p15)),
+        population_15_plus=_int(p15),
+        share_no_post_basic_education=_r(_pct(edu.get(area, "kaste0"), p15)),
         share_tertiary=_r(_pct(edu.get(area, "kaste5T8"), p15)),
-    )  # fmt: skip
+    )
 
 
 _COUNT_FIELDS = (
-    "births", "deaths", "natural_increase", "net_internal_migration", "net_immigration", "net_migration",
-    "household_population", "low_income_persons", "basic_security_persons", "labour_force", "unemployed",
-    "long_term_unemployed", "unemployed_disabled_or_ill", "population_15_plus",
-)  # fmt: skip
+    "births",
+    "deaths",
+    "natural_increase",
+    "net_internal_migration",
+    "net_immigration",
+    "net_migration",
+    "household_population",
+    "low_income_persons",
+    "basic_security_persons",
+    "labour_force",
+    "unemployed",
+    "long_term_unemployed",
+    "unemployed_disabled_or_ill",
+    "population_15_plus",
+)
 
 
 def _aggregate(munis: list[AreaProfile], code: str, name: str) -> AreaProfile:
@@ -310,8 +204,13 @@ def _aggregate(munis: list[AreaProfile], code: str, name: str) -> AreaProfile:
     counts = {f: total(f) for f in _COUNT_FIELDS}
     u15, o65 = weighted("share_under_15"), weighted("share_65_plus")
     return AreaProfile(
-        area_code=code, name=name, level=AreaLevel.REGION, population=population,
-        share_under_15=_r(u15), share_65_plus=_r(o65), mean_age=_r(weighted("mean_age")),
+        area_code=code,
+        name=name,
+        level=AreaLevel.REGION,
+        population=population,
+        share_under_15=_r(u15),
+        share_65_plus=_r(o65),
+        mean_age=_r(weighted("mean_age")),
         dependency_ratio=_r(_dependency(u15, o65)),
         births_per_1000=_r(_per_1000(counts["births"], population)),
         deaths_per_1000=_r(_per_1000(counts["deaths"], population)),
@@ -325,7 +224,7 @@ def _aggregate(munis: list[AreaProfile], code: str, name: str) -> AreaProfile:
         share_tertiary=_r(_weighted_edu(munis, "share_tertiary")),
         incomplete_fields=sorted(incomplete),
         **counts,
-    )  # fmt: skip
+    )
 
 
 def _weighted_edu(munis: Iterable[AreaProfile], fieldname: str) -> float | None:
@@ -357,14 +256,26 @@ def build_profiles(sources: NeedsSources, key: RegionKey, region: Region) -> Nee
 
 
 def _item(
-    indicator: str, file: str, aggregated: float | None, official: float | None, tolerance: float,
-    *, incomplete: bool = False, note: str = "",
-) -> ReconciliationItem:  # fmt: skip
+    indicator: str,
+    file: str,
+    aggregated: float | None,
+    official: float | None,
+    tolerance: float,
+    *,
+    incomplete: bool = False,
+    note: str = "",
+) -> ReconciliationItem:
     if aggregated is None or official is None:
         return ReconciliationItem(
-            indicator=indicator, source_file=file, aggregated=_r(aggregated), official=_r(official),
-            difference=None, tolerance=tolerance, status="not_comparable", note=note or "arvo puuttuu",
-        )  # fmt: skip
+            indicator=indicator,
+            source_file=file,
+            aggregated=_r(aggregated),
+            official=_r(official),
+            difference=None,
+            tolerance=tolerance,
+            status="not_comparable",
+            note=note or "arvo puuttuu",
+        )
     diff = aggregated - official
     if incomplete:
         status = "not_comparable"
@@ -373,9 +284,15 @@ def _item(
         # Compare at 6 decimals: floating-point noise must not turn an exact match into a mismatch.
         status = "ok" if round(abs(diff), 6) <= tolerance else "mismatch"
     return ReconciliationItem(
-        indicator=indicator, source_file=file, aggregated=_r(aggregated), official=_r(official),
-        difference=_r(diff), tolerance=tolerance, status=status, note=note,
-    )  # fmt: skip
+        indicator=indicator,
+        source_file=file,
+        aggregated=_r(aggregated),
+        official=_r(official),
+        difference=_r(diff),
+        tolerance=tolerance,
+        status=status,
+        note=note,
+    )
 
 
 def reconcile(sources: NeedsSources, key: RegionKey, region: Region) -> ReconciliationReport:
@@ -393,22 +310,64 @@ def reconcile(sources: NeedsSources, key: RegionKey, region: Region) -> Reconcil
     inc_note = "tulonjakotilasto 2025 aluejaolla; kunnat samat kuin 2026"
     items = [
         _item("population", age.file, agg.population, age.get(code, "vaerak-vaesto"), 0.0),
-        _item("share_under_15", age.file, agg.share_under_15, age.get(code, "vaesto_alle15_p"), SHARE_TOLERANCE_PP,
-              note="väestöpainotettu keskiarvo kuntien osuuksista"),
-        _item("share_65_plus", age.file, agg.share_65_plus, age.get(code, "vaesto_yli64_p"), SHARE_TOLERANCE_PP,
-              note="väestöpainotettu keskiarvo kuntien osuuksista"),
-        _item("mean_age", age.file, agg.mean_age, age.get(code, "vaesto_keski_ika"), 0.1,
-              note="väestöpainotettu keskiarvo kuntien keski-iästä"),
-        _item("household_population", inc.file, agg.household_population, inc.get(code, "tjt-henkiloita"), 0.0,
-              note=inc_note),
-        _item("low_income_rate", inc.file, agg.low_income_rate, inc.get(code, "rpt_aste"), SHARE_TOLERANCE_PP,
-              incomplete="low_income_persons" in agg.incomplete_fields, note=inc_note),
-        _item("basic_security_persons", inc.file, agg.basic_security_persons, inc.get(code, "pt1_henkiloita"),
-              0.0, incomplete="basic_security_persons" in agg.incomplete_fields),
-        _item("basic_security_dependence", inc.file, agg.basic_security_dependence,
-              _pct(inc.get(code, "pt1_henkiloita"), inc.get(code, "tjt-henkiloita")), SHARE_TOLERANCE_PP,
-              incomplete="basic_security_persons" in agg.incomplete_fields),
-    ]  # fmt: skip
+        _item(
+            "share_under_15",
+            age.file,
+            agg.share_under_15,
+            age.get(code, "vaesto_alle15_p"),
+            SHARE_TOLERANCE_PP,
+            note="väestöpainotettu keskiarvo kuntien osuuksista",
+        ),
+        _item(
+            "share_65_plus",
+            age.file,
+            agg.share_65_plus,
+            age.get(code, "vaesto_yli64_p"),
+            SHARE_TOLERANCE_PP,
+            note="väestöpainotettu keskiarvo kuntien osuuksista",
+        ),
+        _item(
+            "mean_age",
+            age.file,
+            agg.mean_age,
+            age.get(code, "vaesto_keski_ika"),
+            0.1,
+            note="väestöpainotettu keskiarvo kuntien keski-iästä",
+        ),
+        _item(
+            "household_population",
+            inc.file,
+            agg.household_population,
+            inc.get(code, "tjt-henkiloita"),
+            0.0,
+            note=inc_note,
+        ),
+        _item(
+            "low_income_rate",
+            inc.file,
+            agg.low_income_rate,
+            inc.get(code, "rpt_aste"),
+            SHARE_TOLERANCE_PP,
+            incomplete="low_income_persons" in agg.incomplete_fields,
+            note=inc_note,
+        ),
+        _item(
+            "basic_security_persons",
+            inc.file,
+            agg.basic_security_persons,
+            inc.get(code, "pt1_henkiloita"),
+            0.0,
+            incomplete="basic_security_persons" in agg.incomplete_fields,
+        ),
+        _item(
+            "basic_security_dependence",
+            inc.file,
+            agg.basic_security_dependence,
+            _pct(inc.get(code, "pt1_henkiloita"), inc.get(code, "tjt-henkiloita")),
+            SHARE_TOLERANCE_PP,
+            incomplete="basic_security_persons" in agg.incomplete_fields,
+        ),
+    ]
     # Cross-file: the region's population in the vital-statistics and sex files (no HVA rows there).
     for name, column in (("population", "ssaaty-vaesto"), ("sex", "vaerak-vaesto")):
         src = sources[name]
@@ -418,12 +377,14 @@ def reconcile(sources: NeedsSources, key: RegionKey, region: Region) -> Reconcil
 
     merged = [
         MergedMunicipality(
-            old_code=old, old_name=key.municipalities[old].name_fi,
-            new_code=new, new_name=key.municipalities[new].name_fi,
+            old_code=old,
+            old_name=key.municipalities[old].name_fi,
+            new_code=new,
+            new_name=key.municipalities[new].name_fi,
         )
         for old, new in sorted(key.merges.items())
         if old in key.municipalities and new in key.municipalities and key.municipalities[new].region_code == code
-    ]  # fmt: skip
+    ]
     known = {m.statfin_code for m in key.municipalities.values() if m.code not in key.merges}
     unknown: list[UnknownCode] = []
     missing: list[UnknownCode] = []
@@ -436,9 +397,13 @@ def reconcile(sources: NeedsSources, key: RegionKey, region: Region) -> Reconcil
                 unknown.append(UnknownCode(file=src.file, code=str(area)))
         missing.extend(UnknownCode(file=src.file, code=c) for c in wanted if not src.has(c))
     return ReconciliationReport(
-        region_code=code, items=items, merged_municipalities=merged, unknown_codes=unknown,
-        missing_municipalities=missing, ok=all(i.status != "mismatch" for i in items),
-    )  # fmt: skip
+        region_code=code,
+        items=items,
+        merged_municipalities=merged,
+        unknown_codes=unknown,
+        missing_municipalities=missing,
+        ok=all(i.status != "mismatch" for i in items),
+    )
 
 
 # --- need index -----------------------------------------------------------------------------
@@ -465,23 +430,38 @@ def _index_row(profile: AreaProfile, country: AreaProfile, params: NeedIndexPara
             contribution = _r(100.0 * weight * relative) or 0.0
             components.append(
                 NeedIndexComponent(
-                    indicator=comp, label=COMPONENT_LABELS[comp], value=value, country_value=base,
-                    relative=_r(relative), weight=_r(weight, 6) or 0.0, contribution=contribution,
+                    indicator=comp,
+                    label=COMPONENT_LABELS[comp],
+                    value=value,
+                    country_value=base,
+                    relative=_r(relative),
+                    weight=_r(weight, 6) or 0.0,
+                    contribution=contribution,
                 )
-            )  # fmt: skip
+            )
         else:
             components.append(
                 NeedIndexComponent(
-                    indicator=comp, label=COMPONENT_LABELS[comp], value=getattr(profile, comp),
-                    country_value=base if base is not None else 0.0, relative=None, weight=0.0, contribution=0.0,
+                    indicator=comp,
+                    label=COMPONENT_LABELS[comp],
+                    value=getattr(profile, comp),
+                    country_value=base if base is not None else 0.0,
+                    relative=None,
+                    weight=0.0,
+                    contribution=0.0,
                 )
-            )  # fmt: skip
+            )
     # The index is the sum of the rounded contributions, so the table adds up exactly.
     index = _r(sum(c.contribution for c in components)) or 0.0
     return NeedIndexRow(
-        area_code=profile.area_code, name=profile.name, level=profile.level, index=index, rank=None,
-        components=components, missing_components=missing,
-    )  # fmt: skip
+        area_code=profile.area_code,
+        name=profile.name,
+        level=profile.level,
+        index=index,
+        rank=None,
+        components=components,
+        missing_components=missing,
+    )
 
 
 def compute_need_index(profiles: NeedProfileTable, params: NeedIndexParams | None = None) -> NeedIndex:
@@ -510,20 +490,29 @@ def _change_row(p: AreaProfile, country: AreaProfile) -> ChangeRow:
         diff = _r(p.share_65_plus - country.share_65_plus)
     ageing = (p.natural_increase or 0) < 0 and diff is not None and diff > 0
     return ChangeRow(
-        area_code=p.area_code, name=p.name, level=p.level, population=p.population, births=p.births,
-        deaths=p.deaths, natural_increase=p.natural_increase, net_migration=p.net_migration,
-        natural_increase_per_1000=p.natural_increase_per_1000, net_migration_per_1000=p.net_migration_per_1000,
-        share_65_plus=p.share_65_plus, share_65_plus_vs_country_pp=diff, dependency_ratio=p.dependency_ratio,
+        area_code=p.area_code,
+        name=p.name,
+        level=p.level,
+        population=p.population,
+        births=p.births,
+        deaths=p.deaths,
+        natural_increase=p.natural_increase,
+        net_migration=p.net_migration,
+        natural_increase_per_1000=p.natural_increase_per_1000,
+        net_migration_per_1000=p.net_migration_per_1000,
+        share_65_plus=p.share_65_plus,
+        share_65_plus_vs_country_pp=diff,
+        dependency_ratio=p.dependency_ratio,
         ageing_signal=ageing,
-    )  # fmt: skip
+    )
 
 
 def _compare(value: float, base: float, unit: str, decimals: int = 1) -> str:
-    diff = round(value - base, decimals)
+    diff = round_half_up(value - base, decimals)  # the rounding fi_number prints with
     if diff == 0:
         return "sama kuin koko maassa"
     word = "suurempi" if diff > 0 else "pienempi"
-    return f"{fmt_fi(abs(diff), decimals)} {unit} koko maata {word}"
+    return f"{fi_number(abs(diff), decimals)} {unit} koko maata {word}"
 
 
 def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalysis:
@@ -539,17 +528,17 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
     rp = profiles.region
     if rp.births is not None and rp.deaths is not None and rp.natural_increase is not None:
         findings.append(
-            f"Alueella syntyi {fmt_fi(rp.births, 0)} lasta ja kuoli {fmt_fi(rp.deaths, 0)} henkilöä; "
-            f"luonnollinen väestönlisäys oli {fmt_fi(rp.natural_increase, 0, sign=True)} "
-            f"({fmt_fi(rp.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰, koko maassa "
-            f"{fmt_fi(country.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰)."
+            f"Alueella syntyi {fi_number(rp.births, 0)} lasta ja kuoli {fi_number(rp.deaths, 0)} henkilöä; "
+            f"luonnollinen väestönlisäys oli {fi_number(rp.natural_increase, 0, sign=True)} "
+            f"({fi_number(rp.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰, koko maassa "
+            f"{fi_number(country.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰)."
         )
     if rp.net_migration is not None:
         findings.append(
-            f"Kokonaisnettomuutto oli {fmt_fi(rp.net_migration, 0, sign=True)} henkilöä "
-            f"({fmt_fi(rp.net_migration_per_1000 or 0.0, 1, sign=True)} ‰; kuntien välinen nettomuutto "
-            f"{fmt_fi(rp.net_internal_migration or 0, 0, sign=True)}, nettomaahanmuutto "
-            f"{fmt_fi(rp.net_immigration or 0, 0, sign=True)})."
+            f"Kokonaisnettomuutto oli {fi_number(rp.net_migration, 0, sign=True)} henkilöä "
+            f"({fi_number(rp.net_migration_per_1000 or 0.0, 1, sign=True)} ‰; kuntien välinen nettomuutto "
+            f"{fi_number(rp.net_internal_migration or 0, 0, sign=True)}, nettomaahanmuutto "
+            f"{fi_number(rp.net_immigration or 0, 0, sign=True)})."
         )
     findings.append(
         f"Kuolleita oli enemmän kuin syntyneitä {decrease} kunnassa {n}:stä, "
@@ -557,8 +546,8 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
     )
     if rp.dependency_ratio is not None and country.dependency_ratio is not None:
         findings.append(
-            f"Väestöllinen huoltosuhde on {fmt_fi(rp.dependency_ratio, 1)}, koko maassa "
-            f"{fmt_fi(country.dependency_ratio, 1)}."
+            f"Väestöllinen huoltosuhde on {fi_number(rp.dependency_ratio, 1)}, koko maassa "
+            f"{fi_number(country.dependency_ratio, 1)}."
         )
     ageing = [r.name for r in rows if r.ageing_signal]
     if ageing:
@@ -567,9 +556,14 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
             f"{len(ageing)} kunnassa."
         )
     return ChangeAnalysis(
-        period=period, rows=rows, region=reg, country=ctry, municipalities_with_natural_decrease=decrease,
-        municipalities_with_net_out_migration=out_mig, findings=findings,
-    )  # fmt: skip
+        period=period,
+        rows=rows,
+        region=reg,
+        country=ctry,
+        municipalities_with_natural_decrease=decrease,
+        municipalities_with_net_out_migration=out_mig,
+        findings=findings,
+    )
 
 
 # --- the whole assessment -------------------------------------------------------------------
@@ -578,7 +572,7 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
 def _findings(profiles: NeedProfileTable, index: NeedIndex, report: ReconciliationReport) -> list[str]:
     """Main findings in Finnish, generated from the numbers."""
     r, c = profiles.region, profiles.country
-    out = [f"{profiles.region_name}: väkiluku {fmt_fi(r.population, 0)} ({len(profiles.municipalities)} kuntaa)."]
+    out = [f"{profiles.region_name}: väkiluku {fi_number(r.population, 0)} ({len(profiles.municipalities)} kuntaa)."]
     pp = "prosenttiyksikköä"
     for label, field in (
         ("65 vuotta täyttäneiden osuus", "share_65_plus"),
@@ -589,14 +583,14 @@ def _findings(profiles: NeedProfileTable, index: NeedIndex, report: Reconciliati
     ):
         v, b = getattr(r, field), getattr(c, field)
         if v is not None and b is not None:
-            out.append(f"{label} on {fmt_fi(v, 1)} %, {_compare(v, b, pp)}.")
-    out.append(f"Alueen tarveindeksi on {fmt_fi(index.region.index, 1)} (koko maa = 100).")
+            out.append(f"{label} on {fi_number(v, 1)} %, {_compare(v, b, pp)}.")
+    out.append(f"Alueen tarveindeksi on {fi_number(index.region.index, 1)} (koko maa = 100).")
     if index.rows:
         hi, lo = index.rows[0], index.rows[-1]
         if hi is not lo:
             out.append(
-                f"Suurin tarveindeksi on kunnassa {hi.name} ({fmt_fi(hi.index, 1)}), "
-                f"pienin kunnassa {lo.name} ({fmt_fi(lo.index, 1)})."
+                f"Suurin tarveindeksi on kunnassa {hi.name} ({fi_number(hi.index, 1)}), "
+                f"pienin kunnassa {lo.name} ({fi_number(lo.index, 1)})."
             )
     bad = [i.indicator for i in report.items if i.status == "mismatch"]
     if bad:
@@ -604,45 +598,6 @@ def _findings(profiles: NeedProfileTable, index: NeedIndex, report: Reconciliati
     else:
         out.append("Kunnista lasketut alueen luvut täsmäävät Tilastokeskuksen hyvinvointialueen lukuihin.")
     return out
-
-
-#: ``KU`` codes in the exports that are not municipalities of the key and are expected there: the
-#: employment-service statistics (tyonv/12r5) publish job seekers whose municipality is not one of
-#: the current municipalities under these codes. They are listed in the reconciliation report.
-NON_MUNICIPAL_CODES: Mapping[str, frozenset[str]] = {"unemployment": frozenset({"KU199", "KUJOU"})}
-
-
-def check_area_codes(sources: NeedsSources, key: RegionKey) -> None:
-    """Refuse a ``KU`` code that is neither a municipality of the key nor a known non-municipal code.
-
-    An unknown municipality code means the file is of another area division or was edited by hand;
-    its figures would silently fall out of every region, so it is an error naming file, row and field.
-    """
-    known = {m.statfin_code for m in key.municipalities.values()}
-    for name, src in sources.sources.items():
-        allowed = known | NON_MUNICIPAL_CODES.get(name, frozenset())
-        column = src.table.frame[src.area_column].astype(str)
-        for position, code in enumerate(column):
-            if code.startswith("KU") and code not in allowed:
-                raise InputError(
-                    f"unknown municipality code {code!r} (not in the 2026 municipality key)",
-                    file=src.file,
-                    row=position + 1,
-                    field=src.area_column,
-                )
-
-
-def validate_needs_inputs(data_dir: Path, region_text: str) -> Region:
-    """Read and check every stage-1 input without computing: the CLI's check before a run starts.
-
-    Raises :class:`InputError` naming file, row and field; returns the resolved region.
-    """
-    key = load_key(data_dir)
-    region = resolve_region(region_text, key)
-    check_area_codes(load_needs_sources(data_dir), key)
-    if not (Path(data_dir) / MAP_FILE).is_file():
-        raise InputError("municipality map not found", file=Path(data_dir) / MAP_FILE)
-    return region
 
 
 def assess_needs(data_dir: Path, region_text: str, params: NeedIndexParams | None = None) -> NeedsAssessment:
@@ -657,25 +612,13 @@ def assess_needs(data_dir: Path, region_text: str, params: NeedIndexParams | Non
     change = analyse_change(profiles, sources["population"].period)
     report = reconcile(sources, key, region)
     return NeedsAssessment(
-        region_code=region.code, region_name=region.name_fi, params=params, profiles=profiles,
-        need_index=index, change=change, reconciliation=report, sources=sources.provenance(),
+        region_code=region.code,
+        region_name=region.name_fi,
+        params=params,
+        profiles=profiles,
+        need_index=index,
+        change=change,
+        reconciliation=report,
+        sources=sources.provenance(),
         findings=_findings(profiles, index, report) + change.findings,
-    )  # fmt: skip
-
-
-def needs_map_svg(assessment: NeedsAssessment, data_dir: Path) -> str:
-    """Choropleth SVG of the need index of the region's municipalities (zoomed to the region)."""
-    path = Path(data_dir) / MAP_FILE
-    if not path.is_file():
-        raise InputError("municipality map not found", file=path)
-    polygons = municipality_polygons(path)
-    values: dict[str, float | None] = {r.area_code.removeprefix("KU"): r.index for r in assessment.need_index.rows}
-    names = {r.area_code.removeprefix("KU"): r.name for r in assessment.need_index.rows}
-    return choropleth_svg(
-        polygons,
-        values,
-        title=f"Tarveindeksi kunnittain – {assessment.region_name}",
-        legend_title="Tarveindeksi (koko maa = 100)",
-        highlight_region=sorted(values),
-        names=names,
     )

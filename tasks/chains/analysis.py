@@ -1,4 +1,4 @@
-"""Stage 3 (Priorisointi, palvelukokonaisuudet ja -ketjut): pure functions, no Prefect, no store.
+"""Stage 3 (Priorisointi, palvelukokonaisuudet ja -ketjut): the analysis, pure functions, no Prefect, no store.
 
 Reads and validates the service catalogue (``palvelukatalogi.csv``), checks it against the approved
 stage-2 targets and frame, scores the service packages on four criteria with a sensitivity check
@@ -21,18 +21,14 @@ The method, as printed in the decision document (every number reproducible from 
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from schemas.chains import (
     CRITERIA,
     CRITERION_LABELS,
-    CatalogueRow,
-    CatalogueStep,
     ChainStep,
     CriterionScore,
     ModeShare,
@@ -40,203 +36,21 @@ from schemas.chains import (
     PackageScore,
     PriorityParams,
     ProductionMode,
-    QualityMetric,
     RankRange,
     SensitivityAnalysis,
     SensitivityScenario,
     ServiceCatalogue,
     ServiceChain,
     ServiceChains,
-    ServiceDescription,
     ServiceDescriptionCard,
     ServicePackage,
-    SourceRef,
     TargetLink,
 )
-from schemas.targets import Direction, FrameAllocation, ImpactTarget, ImpactTargets
-from soteflow.data.numbers import fmt_fi
-from soteflow.data.tabular import Row, read_rows, unique
+from schemas.results import SourceRef
+from schemas.targets import FrameAllocation, ImpactTarget, ImpactTargets
 from soteflow.errors import InputError
-from soteflow.settings import get_settings
-
-#: File names in the inputs folder (``<SOTEFLOW_INPUT_DIR>/examples/<REGION>/`` by default).
-CATALOGUE_FILE = "palvelukatalogi.csv"
-FEEDBACK_FILE = "lausunnot.csv"
-#: The feedback theme taxonomy is configuration: ``<data dir>/config/feedback_themes.toml``.
-THEMES_FILE = Path("config") / "feedback_themes.toml"
-
-#: Package-level columns: written on every step row of a package and required to agree.
-_PACKAGE_COLUMNS = (
-    ("package_name", "palvelukokonaisuus"),
-    ("client_group", "asiakasryhmä"),
-    ("feasibility", "toteutettavuus"),
-)
-
-
-def _r4(value: float) -> float:
-    return round(value + 0.0, 4)
-
-
-def _eur(value: float) -> float:
-    return round(value + 0.0, 2)
-
-
-def metric_direction(baseline: float | None, target: float) -> Direction | None:
-    """The direction a quality metric should move: from the baseline to the target."""
-    if baseline is None:
-        return None
-    if target > baseline:
-        return Direction.INCREASE
-    if target < baseline:
-        return Direction.DECREASE
-    return Direction.MAINTAIN
-
-
-# ---------------------------------------------------------------------------------------------
-# The catalogue.
-
-
-def _package_steps(package_id: str, rows: list[Row[CatalogueRow]], path: Path) -> list[Row[CatalogueRow]]:
-    """The rows of one package in step order; package-level columns agree; steps are 1..n."""
-    first = rows[0]
-    for row in rows[1:]:
-        for attribute, column in _PACKAGE_COLUMNS:
-            expected, found = getattr(first.value, attribute), getattr(row.value, attribute)
-            if found != expected:
-                raise InputError(
-                    f"package {package_id} has {column} {str(expected)!r} on row {first.number} but {str(found)!r} "
-                    "here; package-level columns must be the same on every step row of a package",
-                    file=path,
-                    row=row.number,
-                    field=column,
-                )
-    seen: dict[int, int] = {}
-    for row in rows:
-        if row.value.step in seen:
-            raise InputError(
-                f"package {package_id} has step {row.value.step} twice (first on row {seen[row.value.step]})",
-                file=path,
-                row=row.number,
-                field="vaihe",
-            )
-        seen[row.value.step] = row.number
-    ordered = sorted(rows, key=lambda r: r.value.step)
-    for expected_step, row in enumerate(ordered, 1):
-        if row.value.step != expected_step:
-            raise InputError(
-                f"the steps of package {package_id} must be numbered 1..{len(rows)} without gaps: "
-                f"step {expected_step} is missing (this row is step {row.value.step})",
-                file=path,
-                row=row.number,
-                field="vaihe",
-            )
-    return ordered
-
-
-def _step(row: Row[CatalogueRow]) -> CatalogueStep:
-    value = row.value
-    return CatalogueStep(
-        order=value.step,
-        service_id=value.service_id,
-        name=value.service_name,
-        description=ServiceDescription(
-            what=value.description, for_whom=value.for_whom, access=value.access, criteria=value.criteria
-        ),
-        mode=value.mode,
-        annual_volume=value.annual_volume,
-        unit=value.unit,
-        unit_cost=value.unit_cost,
-        annual_cost=_eur(value.annual_volume * value.unit_cost),
-        metric=QualityMetric(
-            name=value.quality_metric,
-            baseline=value.quality_baseline,
-            target=value.quality_target,
-            direction=metric_direction(value.quality_baseline, value.quality_target),
-        ),
-        target_id=value.target_id,
-        source_row=row.number,
-    )
-
-
-def read_catalogue(path: str | Path) -> ServiceCatalogue:
-    """Read and validate the service catalogue (one row per chain step).
-
-    Raises :class:`InputError` naming the file, row and column for: a missing column, an empty
-    file, a wrong type (text in a number column, feasibility outside 1–5, negative volume or
-    cost), an unknown client group or production mode, a repeated ``palvelu_id``, two package ids
-    that differ only in case, package-level columns that disagree between a package's rows, and
-    step numbers that are not 1..n within a package (a duplicate or a gap).
-    """
-    path = Path(path)
-    rows = read_rows(path, CatalogueRow)
-    unique(rows, path, "service_id", "palvelu_id")
-    by_package: dict[str, list[Row[CatalogueRow]]] = {}
-    lower: dict[str, tuple[str, int]] = {}
-    for row in rows:
-        package_id = row.value.package_id
-        other = lower.get(package_id.lower())
-        if other is not None and other[0] != package_id:
-            raise InputError(
-                f"package ids {other[0]!r} (row {other[1]}) and {package_id!r} differ only in case; "
-                "they would name the same diagram",
-                file=path,
-                row=row.number,
-                field="palvelukokonaisuus_id",
-            )
-        lower.setdefault(package_id.lower(), (package_id, row.number))
-        by_package.setdefault(package_id, []).append(row)
-    packages = []
-    for package_id, package_rows in by_package.items():
-        ordered = _package_steps(package_id, package_rows, path)
-        steps = [_step(r) for r in ordered]
-        first = package_rows[0]
-        packages.append(
-            ServicePackage(
-                package_id=package_id,
-                name=first.value.package_name,
-                client_group=first.value.client_group,
-                feasibility=first.value.feasibility,
-                steps=steps,
-                annual_cost=_eur(sum(s.annual_cost for s in steps)),
-                first_row=first.number,
-            )
-        )
-    return ServiceCatalogue(
-        source_file=path.name,
-        source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        example_data="examples" in path.parts,
-        packages=packages,
-    )
-
-
-def check_catalogue_against_stage2(
-    catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllocation, *, file: str | Path
-) -> None:
-    """Every step's ``tavoite_id`` is an approved stage-2 target, every package's group has a frame.
-
-    ``file`` is the catalogue's path as given (the error names it with the row and column).
-    """
-    known = [t.target_id for t in targets.targets]
-    for package in catalogue.packages:
-        for step in package.steps:
-            if step.target_id not in known:
-                raise InputError(
-                    f"tavoite_id {step.target_id!r} is not one of the approved stage-2 targets "
-                    f"(targets-impact: {', '.join(known)})",
-                    file=file,
-                    row=step.source_row,
-                    field="tavoite_id",
-                )
-    framed = {g.client_group for g in frame.groups}
-    for package in catalogue.packages:
-        if package.client_group not in framed:
-            raise InputError(
-                f"client group {package.client_group.label_fi!r} has no frame in the approved stage-2 allocation",
-                file=file,
-                row=package.first_row,
-                field="asiakasryhmä",
-            )
-
+from soteflow.numbers import fi_number
+from tasks.chains.catalogue import eur2, r4
 
 # ---------------------------------------------------------------------------------------------
 # Prioritisation.
@@ -294,18 +108,18 @@ def _bases(catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllo
         need = needs.get(package.client_group, 0.0)
         frame_eur = frames.get(package.client_group, 0.0)
         values = {
-            "alignment": _r4(len(addressed) / len(group_targets)) if group_targets else 0.0,
-            "need": _r4(need / max_need) if max_need > 0 else 0.0,
-            "cost": _r4(1 - min(1.0, package.annual_cost / frame_eur)) if frame_eur > 0 else 0.0,
-            "feasibility": _r4((package.feasibility - 1) / 4),
+            "alignment": r4(len(addressed) / len(group_targets)) if group_targets else 0.0,
+            "need": r4(need / max_need) if max_need > 0 else 0.0,
+            "cost": r4(1 - min(1.0, package.annual_cost / frame_eur)) if frame_eur > 0 else 0.0,
+            "feasibility": r4((package.feasibility - 1) / 4),
         }
         share = package.annual_cost / frame_eur if frame_eur > 0 else None
         bases = {
             "alignment": f"{len(addressed)} / {len(group_targets)} ryhmän tavoitteesta",
-            "need": f"{fmt_fi(need, 4)} / {fmt_fi(max_need, 4)}",
+            "need": f"{fi_number(need, 4)} / {fi_number(max_need, 4)}",
             "cost": (
-                f"{fmt_fi(package.annual_cost / 1e6, 1)} / {fmt_fi(frame_eur / 1e6, 1)} M€"
-                + (f" = {fmt_fi(100 * share, 1)} % kehyksestä" if share is not None else "")
+                f"{fi_number(package.annual_cost / 1e6, 1)} / {fi_number(frame_eur / 1e6, 1)} M€"
+                + (f" = {fi_number(100 * share, 1)} % kehyksestä" if share is not None else "")
             ),
             "feasibility": f"arvio {package.feasibility} / 5",
         }
@@ -315,7 +129,7 @@ def _bases(catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllo
 
 def _scores(bases: Sequence[_PackageBasis], weights: Mapping[str, float]) -> dict[str, float]:
     """Score per package id: the sum of the rounded components."""
-    return {b.package.package_id: _r4(sum(_r4(weights[k] * b.values[k]) for k in CRITERIA)) for b in bases}
+    return {b.package.package_id: r4(sum(r4(weights[k] * b.values[k]) for k in CRITERIA)) for b in bases}
 
 
 def _order(scores: Mapping[str, float]) -> list[str]:
@@ -337,14 +151,14 @@ def shifted_weights(weights: Mapping[str, float], criterion: str, factor: float 
     if rest <= 0:  # the moved weight is the only one: it stays the whole weight
         return {k: (1.0 if k == criterion else 0.0) for k in weights}
     scale = (1 - new) / rest
-    return {k: _r4(new if k == criterion else v * scale) for k, v in weights.items()}
+    return {k: r4(new if k == criterion else v * scale) for k, v in weights.items()}
 
 
 def weight_text(value: float) -> str:
     """A weight as printed: at least two and at most four decimals (``0,30``, ``0,1829``, ``0``)."""
     if not value:
         return "0"
-    text = fmt_fi(value, 4)
+    text = fi_number(value, 4)
     while text.endswith("0") and len(text.split(",")[1]) > 2:
         text = text[:-1]
     return text
@@ -356,7 +170,7 @@ def sensitivity_analysis(
     """Move each weight by ±``step`` and to 0; report each case's ranking and each package's rank range."""
     base_order = _order(_scores(bases, weights))
     top = base_order[0]
-    percent = fmt_fi(100 * step, 0)
+    percent = fi_number(100 * step, 0)
     scenarios: list[SensitivityScenario] = []
     skipped: list[str] = []
     for criterion in CRITERIA:
@@ -460,7 +274,7 @@ def score_packages(
                         basis=basis.bases[k],
                         value=basis.values[k],
                         weight=weights[k],
-                        component=_r4(weights[k] * basis.values[k]),
+                        component=r4(weights[k] * basis.values[k]),
                     )
                     for k in CRITERIA
                 ],
@@ -508,12 +322,12 @@ def mode_mix(steps: Sequence[ChainStep]) -> list[ModeShare]:
     for mode in ProductionMode:
         present = [s.annual_cost for s in steps if s.mode is mode]
         if present:
-            costs[mode] = _eur(sum(present))
+            costs[mode] = eur2(sum(present))
     total = sum(costs.values())
-    shares = {m: (_r4(c / total) if total > 0 else 0.0) for m, c in costs.items()}
+    shares = {m: (r4(c / total) if total > 0 else 0.0) for m, c in costs.items()}
     if total > 0:
         largest = max(shares, key=lambda m: (shares[m], -list(ProductionMode).index(m)))
-        shares[largest] = _r4(1 - sum(v for m, v in shares.items() if m is not largest))
+        shares[largest] = r4(1 - sum(v for m, v in shares.items() if m is not largest))
     return [ModeShare(mode=m, annual_cost=c, share=shares[m]) for m, c in costs.items()]
 
 
@@ -570,54 +384,3 @@ def build_chains(catalogue: ServiceCatalogue, targets: ImpactTargets, *, targets
             for s in package.steps
         )
     return ServiceChains(chains=chains, descriptions=cards, targets_ref=targets_ref)
-
-
-# ---------------------------------------------------------------------------------------------
-# The CLI's pre-check.
-
-
-def default_taxonomy_path(data_dir: str | Path | None = None) -> Path:
-    """The feedback theme taxonomy: ``<data_dir>/config/feedback_themes.toml``, else the shipped one."""
-    if data_dir is not None:
-        candidate = Path(data_dir) / THEMES_FILE
-        if candidate.is_file():
-            return candidate
-    return get_settings().input_dir / THEMES_FILE
-
-
-def validate_chains_inputs(
-    inputs_dir: Path,
-    *,
-    taxonomy_path: Path | None = None,
-    weights: Mapping[str, float] | None = None,
-    sensitivity_step: float | None = None,
-    targets: ImpactTargets | None = None,
-    frame: FrameAllocation | None = None,
-    target_ids: Collection[str] | None = None,
-) -> None:
-    """Check stage 3's input files as a run would, without the store and without computing anything.
-
-    The catalogue (columns, types, client groups, modes, ids, steps), the feedback file and the
-    theme taxonomy, and the prioritisation weights. The catalogue's ``tavoite_id`` values are
-    checked too when the stage-2 targets (and frame) or just their ids are given; the run always
-    checks them against the approved stage-2 round before it writes anything.
-    """
-    from tasks.feedback import validate_feedback_inputs
-
-    inputs_dir = Path(inputs_dir)
-    catalogue_path = inputs_dir / CATALOGUE_FILE
-    catalogue = read_catalogue(catalogue_path)
-    if targets is not None and frame is not None:
-        check_catalogue_against_stage2(catalogue, targets, frame, file=catalogue_path)
-    elif target_ids is not None:
-        for package in catalogue.packages:
-            for step in package.steps:
-                if step.target_id not in target_ids:
-                    raise InputError(
-                        f"tavoite_id {step.target_id!r} is not one of the stage-2 targets ({', '.join(sorted(target_ids))})",
-                        file=catalogue_path,
-                        row=step.source_row,
-                        field="tavoite_id",
-                    )
-    validate_feedback_inputs(inputs_dir / FEEDBACK_FILE, taxonomy_path or default_taxonomy_path())
-    priority_params(weights, sensitivity_step)

@@ -1,0 +1,252 @@
+"""Stage 3 declared once: Priorisointi, palvelukokonaisuudet ja -ketjut (prioritised packages and chains)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.chains import (
+    CRITERION_LABELS,
+    ChainsAnalysis,
+    ChainsInputs,
+    ChainsParams,
+    ChainsRoundFigures,
+)
+from schemas.results import SourceRef, VersionRef
+from schemas.stages import Stage
+from schemas.targets import TargetsBasis
+from soteflow.documents import DocumentSpec
+from soteflow.errors import InputError
+from soteflow.stagekit import FileOutput, JsonOutput, Output
+from soteflow.store import Store
+from tasks.chains.analysis import build_chains, priority_params, score_packages
+from tasks.chains.catalogue import (
+    CATALOGUE_FILE,
+    FEEDBACK_FILE,
+    THEMES_FILE,
+    check_catalogue_against_stage2,
+    read_catalogue,
+)
+from tasks.chains.documents import chains_documents
+from tasks.chains.feedback import load_taxonomy, read_feedback, synthesise_feedback
+from tasks.chains.feedback_agenda import feedback_figures
+from tasks.chains.figures import build_chain_figures
+from tasks.chains.proposal import build_chains_proposal
+from tasks.context import RoundContext
+from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, InputFile, RoundState, StageDefinition
+from tasks.targets.basis import load_targets_basis
+
+FILES: tuple[InputFile, ...] = (
+    InputFile(
+        role="catalogue",
+        name=CATALOGUE_FILE,
+        folder="inputs",
+        title=f"Lähdeaineisto: {CATALOGUE_FILE}",
+        media_type="text/csv",
+        schema_name="palvelukatalogi-csv",
+    ),
+    InputFile(
+        role="feedback",
+        name=FEEDBACK_FILE,
+        folder="inputs",
+        title=f"Lähdeaineisto: {FEEDBACK_FILE}",
+        media_type="text/csv",
+        schema_name="lausunnot-csv",
+    ),
+    InputFile(
+        role="themes",
+        name=str(THEMES_FILE),
+        folder="data",
+        fallback=True,
+        title=f"Teemaluokitus: {THEMES_FILE.name}",
+        media_type="application/toml",
+        schema_name="feedback-themes-toml",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ChainsOutputs:
+    """Stage 3's artefacts: the catalogue, the priorities, the chains, the feedback synthesis, the diagrams."""
+
+    catalogue: JsonOutput
+    priorities: JsonOutput
+    services: JsonOutput
+    synthesis: JsonOutput
+    diagrams: tuple[FileOutput, ...]
+
+    def all(self) -> Sequence[Output]:
+        """Every output of the round."""
+        return [self.catalogue, self.priorities, self.services, self.synthesis, *self.diagrams]
+
+
+State = RoundState[TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures, ChainsOutputs]
+
+
+def _basis(store: Store, ctx: RoundContext) -> TargetsBasis:
+    return load_targets_basis(store, region=ctx.region, cycle=ctx.cycle)
+
+
+def _paths(ctx: RoundContext) -> dict[str, Any]:
+    return {f.role: f.path(ctx) for f in FILES}
+
+
+def _read(ctx: RoundContext, params: ChainsParams, basis: TargetsBasis | None) -> ChainsInputs:
+    """Read the catalogue and synthesise the feedback (every file error is an InputError)."""
+    priority_params(params.weights, params.sensitivity_step)  # a bad weight stops the run before reading
+    paths = _paths(ctx)
+    catalogue = read_catalogue(paths["catalogue"])
+    taxonomy = load_taxonomy(paths["themes"])
+    synthesis = synthesise_feedback(read_feedback(paths["feedback"]), taxonomy, source_file=str(paths["feedback"]))
+    return ChainsInputs(
+        catalogue=catalogue,
+        synthesis=synthesis,
+        catalogue_path=str(paths["catalogue"]),
+        feedback_path=str(paths["feedback"]),
+        taxonomy_path=str(paths["themes"]),
+    )
+
+
+def _analyse(ctx: RoundContext, params: ChainsParams, basis: TargetsBasis, inputs: ChainsInputs) -> ChainsAnalysis:
+    """Check the catalogue against the approved stage 2, score the packages, build the chains."""
+    checked = priority_params(params.weights, params.sensitivity_step)
+    check_catalogue_against_stage2(inputs.catalogue, basis.impact, basis.frame, file=inputs.catalogue_path)
+    targets_ref, frame_ref = SourceRef.of(basis.impact_ref), SourceRef.of(basis.frame_ref)
+    priorities = score_packages(
+        inputs.catalogue, basis.impact, basis.frame, checked, targets_ref=targets_ref, frame_ref=frame_ref
+    )
+    services = build_chains(inputs.catalogue, basis.impact, targets_ref=targets_ref)
+    return ChainsAnalysis(priorities=priorities, services=services)
+
+
+def _figures(ctx: RoundContext, inputs: ChainsInputs, analysis: ChainsAnalysis) -> ChainsRoundFigures:
+    return ChainsRoundFigures(
+        chains=build_chain_figures(analysis.services), feedback=feedback_figures(inputs.synthesis)
+    )
+
+
+def chains_outputs(computed: Computed[TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures]) -> ChainsOutputs:
+    """The round's artefacts with their lineage: sources and the approved stage 2 → tables → diagrams."""
+    inputs, analysis, basis = computed.inputs, computed.analysis, computed.basis
+    catalogue = JsonOutput(
+        "chains-catalogue", "table", "Palveluluettelo", inputs.catalogue, derived_from=[computed.source("catalogue")]
+    )
+    priorities = JsonOutput(
+        "chains-priorities",
+        "table",
+        "Palvelukokonaisuuksien priorisointi",
+        analysis.priorities,
+        derived_from=[catalogue, basis.impact_ref, basis.frame_ref],
+        table=[
+            {
+                "sija": r.rank,
+                "palvelukokonaisuus": r.name,
+                "pisteet": r.score,
+                **{CRITERION_LABELS[c.criterion].lower(): c.component for c in r.criteria},
+            }
+            for r in analysis.priorities.rows
+        ],
+    )
+    services = JsonOutput(
+        "chains-services",
+        "table",
+        "Palveluketjut ja palvelukuvaukset",
+        analysis.services,
+        derived_from=[catalogue, basis.impact_ref],
+        table=[
+            {
+                "kokonaisuus": chain.package_id,
+                "vaihe": s.order,
+                "palvelu": s.name,
+                "tuotantotapa": s.mode.label_fi,
+                "vuosivolyymi": s.annual_volume,
+                "vuosikustannus €": s.annual_cost,
+                "tavoite": s.target.target_id,
+            }
+            for chain in analysis.services.chains
+            for s in chain.steps
+        ],
+    )
+    synthesis = JsonOutput(
+        "chains-feedback-synthesis",
+        "report",
+        "Yhteenveto sidosryhmien lausunnoista",
+        inputs.synthesis,
+        derived_from=[computed.source("feedback"), computed.source("themes")],
+    )
+    diagrams = tuple(
+        FileOutput(f.key, "figure", f.title, f.svg.encode("utf-8"), "image/svg+xml", "svg", derived_from=[services])
+        for f in computed.figures.chains.chains
+    )
+    return ChainsOutputs(
+        catalogue=catalogue, priorities=priorities, services=services, synthesis=synthesis, diagrams=diagrams
+    )
+
+
+def _propose(state: State, handling: CaseHandling) -> CaseDraft:
+    inputs, analysis, basis = state.inputs, state.analysis, state.basis
+    payload = build_chains_proposal(
+        catalogue=inputs.catalogue, analysis=analysis, synthesis=inputs.synthesis, basis=basis, handling=handling
+    )
+
+    def documents(proposal: VersionRef) -> list[DocumentSpec]:
+        return chains_documents(
+            payload, inputs, analysis, state.figures.chains, state.figures.feedback, basis, proposal
+        )
+
+    return CaseDraft(
+        payload=payload,
+        agenda=payload.agenda,
+        summary_markdown=payload.summary_markdown,
+        title="Päätösehdotus: palvelukokonaisuudet ja palveluketjut",
+        derived_from=[*state.declared.all(), basis.proposal_ref],
+        documents=documents,
+    )
+
+
+def _cases(
+    state: State,
+) -> list[CaseSpec[TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures, ChainsOutputs]]:
+    return [CaseSpec(key=Stage.CHAINS.value, propose=_propose)]
+
+
+def _precheck(ctx: RoundContext, params: ChainsParams, earlier: Mapping[Stage, Any]) -> ChainsInputs:
+    """The files on their own, and each step's ``tavoite_id`` against the targets stage 2 will propose."""
+    inputs = _read(ctx, params, None)
+    catalogue = inputs.catalogue
+    planned = earlier.get(Stage.TARGETS)
+    if planned is not None:
+        target_ids = {t.target_id for t in planned.targets}
+        for package in catalogue.packages:
+            for step in package.steps:
+                if step.target_id not in target_ids:
+                    raise InputError(
+                        f"tavoite_id {step.target_id!r} is not one of the stage-2 targets ({', '.join(sorted(target_ids))})",
+                        file=inputs.catalogue_path,
+                        row=step.source_row,
+                        field="tavoite_id",
+                    )
+    return inputs
+
+
+DEFINITION: StageDefinition[
+    ChainsParams, TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures, ChainsOutputs
+] = StageDefinition(
+    stage=Stage.CHAINS,
+    flow="flows/s3_chains.py:chains_flow",
+    description=(
+        "Stage 3, prioritisation, service packages and chains (Priorisointi, palvelukokonaisuudet ja "
+        "-ketjut), with the stakeholder-feedback synthesis. Starts from the approved stage-2 round."
+    ),
+    params=ChainsParams,
+    files=FILES,
+    load_basis=_basis,
+    read_inputs=_read,
+    analyse=_analyse,
+    figures=_figures,
+    outputs=chains_outputs,
+    cases=_cases,
+    precheck=_precheck,
+    reads=(Stage.TARGETS,),
+)

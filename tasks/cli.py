@@ -1,0 +1,368 @@
+"""The ``soteflow`` command: run a stage or the demo, record decisions, and the engine's store commands.
+
+The ``stage`` commands are built from the registry of stages (:mod:`tasks.registry`): each takes
+the common options and the stage's own parameters (declared on its parameters model with a
+``cli`` option name). Every command checks all its input before a run starts, so bad input ends
+in one line naming the file, row and field, exit status 2, and nothing stored. A run is the same
+Prefect flow a deployment runs (loaded from the stage's entrypoint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import os
+import types
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+# Before Prefect is imported anywhere: telemetry can lock SQLite and tries to reach the internet,
+# and on a busy machine the temporary API server needs longer than Prefect's default 20 s to start.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+import typer
+from pydantic import BaseModel, ValidationError
+
+from schemas.decisions import DecisionRecord, Outcome
+from schemas.results import StageResult
+from schemas.stages import Stage
+from soteflow.cli import DEFAULT_CYCLE, CycleOpt, RegionOpt, fail, resolve_region, run
+from soteflow.cli import app as engine_app
+from soteflow.errors import InputError
+from tasks.registry import CYCLE_FLOW, STAGES, Definition
+
+app = engine_app
+stage_app = typer.Typer(help="Run one stage of the cycle.", no_args_is_help=True)
+app.add_typer(stage_app, name="stage")
+
+DataOpt = Annotated[
+    Path | None, typer.Option("--data", help="Folder of public data and configuration (default: shipped).")
+]
+InputsOpt = Annotated[
+    Path | None,
+    typer.Option("--inputs", help="Folder of the region's own input files (default: DATA/examples/REGION)."),
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Export the stage's versions to this folder.")]
+GateOpt = Annotated[
+    str,
+    typer.Option("--gate", help="none: propose and stop (decide later); scripted; pause (needs a Prefect server)."),
+]
+DecisionsOpt = Annotated[
+    Path | None, typer.Option("--decisions", help="Scripted decisions file (with --gate scripted).")
+]
+MeetingOpt = Annotated[
+    str | None, typer.Option("--meeting-date", help="Meeting date YYYY-MM-DD (default: from the data).")
+]
+
+
+def _gate(gate: str) -> str:
+    from soteflow.gates import GateMode
+
+    try:
+        mode = GateMode(gate)
+    except ValueError:
+        fail(f"--gate must be one of {', '.join(m.value for m in GateMode)}")
+    value: str = mode.value
+    if mode is GateMode.SUSPEND:
+        fail("--gate suspend needs a deployment (prefect deployment run …); use none, scripted or pause")
+    if mode is GateMode.PAUSE:
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            fail("--gate pause needs a Prefect server: set PREFECT_API_URL (see the README)")
+    return value
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, float] | None:
+    """``["need=0,3", "cost=0.2"]`` → ``{"need": 0.3, "cost": 0.2}``; a malformed item exits 2."""
+    if not items:
+        return None
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value.strip().replace(",", "."))
+        except ValueError:
+            fail(f"{option} {item!r}: expected NAME=NUMBER, e.g. {option} need=0.3")
+    return out
+
+
+def _has_inputs(definition: Definition) -> bool:
+    return any(f.folder == "inputs" for f in definition.files)
+
+
+def _param_options(model: type[BaseModel]) -> list[tuple[str, str, Any, Callable[[Any], Any]]]:
+    """The CLI options of a parameters model: (field, option name, annotation, converter)."""
+    out: list[tuple[str, str, Any, Callable[[Any], Any]]] = []
+    keep: Callable[[Any], Any] = _unchanged
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        option = str(extra.get("cli") or "--" + name.replace("_", "-"))
+        annotation = info.annotation
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        base = args[0] if get_origin(annotation) in (Union, types.UnionType) and len(args) == 1 else annotation
+        help_text = info.description or ""
+        if get_origin(base) is dict:
+            pairs = Annotated[list[str] | None, typer.Option(option, help=help_text + " Toistettava: NAME=VALUE.")]
+            out.append((name, option, pairs, _pairs_of(option)))
+        elif base is float:
+            out.append((name, option, Annotated[float | None, typer.Option(option, help=help_text)], keep))
+        else:  # enums and text: passed as text, validated by the model
+            out.append((name, option, Annotated[str | None, typer.Option(option, help=help_text)], keep))
+    return out
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _pairs_of(option: str) -> Callable[[Any], Any]:
+    return lambda values: _pairs(values, option)
+
+
+def _flow(entrypoint: str) -> Any:
+    """The Prefect flow at ``entrypoint``, loaded the way a deployment loads it."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    return load_flow_from_entrypoint(entrypoint)
+
+
+def _context(
+    definition: Definition, region: str, cycle: int, data: Path | None, inputs: Path | None, meeting_date: str | None
+) -> Any:
+    from tasks.context import make_context
+
+    return make_context(
+        definition.stage, region=region, cycle=cycle, data_dir=data, inputs_dir=inputs, meeting_date=meeting_date
+    )
+
+
+def _run_stage(definition: Definition, options: Mapping[str, Any]) -> None:
+    """Check everything a run would refuse, then run the stage's flow and print what it did."""
+    from soteflow.gates import load_scripted
+    from tasks.round import prepare
+
+    gate = _gate(options["gate"])
+    decisions: Path | None = options["decisions"]
+    load_scripted(decisions)
+    params = {name: convert(options[name]) for name, _o, _a, convert in _param_options(definition.params)}
+    ctx = _context(
+        definition, options["region"], options["cycle"], options["data"], options.get("inputs"), options["meeting_date"]
+    )
+    prepare(definition, ctx, params)  # the basis, every input file, the analysis: all a run would reject
+    flow = _flow(definition.flow)
+    accepted = set(inspect.signature(flow.fn).parameters)
+    arguments = {
+        "region": ctx.region,
+        "cycle": ctx.cycle,
+        "data_dir": str(options["data"].resolve()) if options["data"] else None,
+        "inputs_dir": str(ctx.inputs_dir) if options.get("inputs") else None,
+        "out_dir": str(options["out"].resolve()) if options["out"] else None,
+        "gate": gate,
+        "decisions_file": str(decisions.resolve()) if decisions else None,
+        "meeting_date": options["meeting_date"],
+        **params,
+    }
+    _print_result(flow(**{k: v for k, v in arguments.items() if k in accepted}))
+
+
+def _stage_command(definition: Definition) -> Callable[..., None]:
+    """A ``soteflow stage <name>`` command with the common options and the stage's own."""
+
+    def command(**options: Any) -> None:
+        _run_stage(definition, options)
+
+    parameters = [
+        ("region", RegionOpt, "HVA08"),
+        ("cycle", CycleOpt, DEFAULT_CYCLE),
+        ("data", DataOpt, None),
+        *([("inputs", InputsOpt, None)] if _has_inputs(definition) else []),
+        ("out", OutOpt, None),
+        ("gate", GateOpt, "none"),
+        ("decisions", DecisionsOpt, None),
+        ("meeting_date", MeetingOpt, None),
+        *[(name, annotation, None) for name, _o, annotation, _c in _param_options(definition.params)],
+    ]
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, a, d in parameters]
+    )
+    files = ", ".join(f.name for f in definition.files if f.folder == "inputs")
+    command.__doc__ = f"Stage {definition.stage.number}, {definition.stage.title_fi}.\n\n{definition.description}" + (
+        f"\n\nReads from --inputs: {files}." if files else ""
+    )
+    return command
+
+
+for _definition in STAGES:
+    stage_app.command(_definition.stage.value)(_stage_command(_definition))
+
+
+def _print_result(result: StageResult) -> None:
+    typer.echo(f"{result.number}. {result.name_fi} — {result.region} {result.cycle}")
+    for vref in result.artefacts:
+        typer.echo(f"  {vref.key:<34} v{vref.version:<3} {vref.status:<10} {vref.sha256[:16]}")
+    for case in result.cases:
+        if case.decision is None:
+            option = "" if len(result.cases) == 1 else f" --case {case.case}"
+            typer.echo(f"  {case.title}: odottaa päätöstä (soteflow decide --stage {result.stage.value}{option} …)")
+        else:
+            typer.echo(
+                f"  {case.title}: {case.decision.outcome.label_fi} ({case.decision.body} {case.decision.section} §)"
+            )
+    for path in result.documents:
+        typer.echo(f"  {path}")
+
+
+@app.command()
+def demo(
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    out: Annotated[Path, typer.Option(help="Folder for documents, artefacts and summary.json.")] = Path("out/demo"),
+    decisions: Annotated[
+        Path | None, typer.Option(help="Scripted decisions (JSON); default: the body approves every case.")
+    ] = None,
+    data: DataOpt = None,
+    inputs: InputsOpt = None,
+) -> None:
+    """Run the built stages in order with scripted decisions, and write OUT/summary.json.
+
+    Every stage's input files are checked before the first stage starts (each against what the
+    stages before it will propose), so bad input stops the demo with one line (exit 2) and
+    nothing stored.
+    """
+    from soteflow.gates import load_scripted
+
+    load_scripted(decisions)  # validate before anything runs
+    planned: dict[Stage, Any] = {}
+    ctx = None
+    for definition in STAGES:
+        ctx = _context(definition, region, cycle, data, inputs, None)
+        planned[definition.stage] = definition.precheck(ctx, definition.parse_params(None), planned)
+    assert ctx is not None
+    summary = _flow(CYCLE_FLOW)(
+        region=ctx.region,
+        cycle=ctx.cycle,
+        out_dir=str(out.resolve()),
+        decisions_file=str(decisions.resolve()) if decisions else None,
+        data_dir=str(data.resolve()) if data else None,
+        inputs_dir=str(ctx.inputs_dir),
+    )
+    for stage in summary["stages"]:
+        typer.echo(
+            f"{stage['number']}. {stage['name_fi']}: {stage['decision'] or 'ei päätöstä'}"
+            f" — {len(stage['documents'])} asiakirjaa"
+        )
+    typer.echo(f"summary: {out / 'summary.json'}")
+
+
+def _case_key(stage: Stage, case: str | None, region: str, cycle: int) -> str:
+    """The case to decide: the one named, else the stage's only case awaiting a decision."""
+    from soteflow.stagekit import open_store, status_of
+
+    if case:
+        return case
+    store = open_store()
+    waiting = []
+    for artefact in store.list_artefacts(region=region, cycle=cycle, stage=stage):
+        if artefact.kind == "proposal" and artefact.key.endswith("-proposal"):
+            latest = store.latest(region, cycle, artefact.key)
+            if latest is not None and status_of(latest) == "proposed":
+                waiting.append(artefact.key.removesuffix("-proposal"))
+    if len(waiting) > 1:
+        fail(f"several cases of {stage.value} await a decision ({', '.join(sorted(waiting))}); name one with --case")
+    return waiting[0] if waiting else stage.value
+
+
+@app.command()
+def decide(
+    stage: Annotated[str, typer.Option(help="The stage whose proposal was decided, e.g. needs.")],
+    outcome: Annotated[str, typer.Option(help="approved, returned, rejected or noted.")],
+    body: Annotated[str, typer.Option(help="The body that decided, e.g. Aluehallitus.")],
+    meeting_date: Annotated[str, typer.Option(help="Meeting date, YYYY-MM-DD.")],
+    section: Annotated[str, typer.Option(help="§ number in the minutes.")],
+    recorded_by: Annotated[str, typer.Option(help="Who records the decision.")],
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    case: Annotated[
+        str | None, typer.Option(help="The case (asia) decided; may be left out when the stage awaits one.")
+    ] = None,
+    comments: Annotated[str, typer.Option(help="The body's comments (required when returned).")] = "",
+    decision_number: Annotated[str | None, typer.Option(help="Decision number, if any.")] = None,
+    flow_run: Annotated[str | None, typer.Option(help="Resume this paused or suspended flow run.")] = None,
+) -> None:
+    """Record a governance body's decision on a case's latest proposal.
+
+    If a flow run waits for the decision (paused or suspended), it is resumed with the decision,
+    and the run records it; otherwise the decision is recorded in the store directly.
+    """
+    from soteflow.decide import decide_case
+    from tasks.context import check_cycle
+
+    try:
+        stage_enum = Stage(stage)
+    except ValueError:
+        fail(f"--stage must be one of {', '.join(s.value for s in Stage)}")
+    try:
+        record = DecisionRecord(
+            outcome=Outcome(outcome),
+            body=body,
+            meeting_date=dt.date.fromisoformat(meeting_date),
+            section=section,
+            decision_number=decision_number,
+            comments=comments,
+            recorded_by=recorded_by,
+        )
+    except (ValueError, ValidationError) as exc:
+        fail(f"invalid decision: {exc}")
+    if record.outcome is Outcome.RETURNED and not record.comments:
+        fail("a returned proposal needs --comments: the next proposal answers them")
+    checked_cycle = check_cycle(cycle)
+    resolved = resolve_region(region)
+
+    def same_region(text: str) -> bool:
+        try:
+            return bool(resolve_region(text).code == resolved.code)
+        except InputError:
+            return False
+
+    message = decide_case(
+        region=resolved.code,
+        cycle=checked_cycle,
+        stage=stage_enum,
+        case=_case_key(stage_enum, case, resolved.code, checked_cycle),
+        decision=record,
+        flow_run_id=flow_run,
+        region_matches=same_region,
+    )
+    typer.echo(message)
+
+
+@app.command()
+def deployments(
+    write: Annotated[bool, typer.Option("--write", help="Write prefect.yaml instead of printing it.")] = False,
+) -> None:
+    """The Prefect deployments of every registered stage and the cycle, as prefect.yaml."""
+    from tasks.deployments import PREFECT_YAML, deployments_yaml
+
+    text = deployments_yaml()
+    if write:
+        PREFECT_YAML.write_text(text, encoding="utf-8")
+        typer.echo(str(PREFECT_YAML))
+    else:
+        typer.echo(text, nl=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``soteflow`` command."""
+    run(app, argv)
+
+
+__all__ = ["app", "main"]
+
+
+if __name__ == "__main__":
+    main()

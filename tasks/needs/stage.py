@@ -1,0 +1,157 @@
+"""Stage 1 declared once: Strateginen palvelutarpeiden arviointi (strategic service needs assessment)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.needs import NeedsAssessment, NeedsFigures, NeedsInputs, NeedsParams
+from schemas.results import VersionRef
+from schemas.stages import Stage
+from soteflow.documents import DocumentSpec
+from soteflow.stagekit import FileOutput, JsonOutput, Output
+from soteflow.store import Store
+from tasks.context import RoundContext
+from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
+from tasks.needs.analysis import assess_needs
+from tasks.needs.documents import needs_document
+from tasks.needs.figures import build_needs_figures
+from tasks.needs.inputs import FILES, read_needs_inputs
+from tasks.needs.proposal import build_needs_proposal
+
+
+@dataclass(frozen=True)
+class NeedsOutputs:
+    """Stage 1's artefacts: the need tables, the reconciliation report and the map."""
+
+    profile: JsonOutput
+    index: JsonOutput
+    change: JsonOutput
+    reconciliation: JsonOutput
+    map_svg: FileOutput
+
+    def all(self) -> Sequence[Output]:
+        """Every output of the round."""
+        return [self.profile, self.index, self.change, self.reconciliation, self.map_svg]
+
+
+State = RoundState[None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]
+
+
+def _no_basis(store: Store, ctx: RoundContext) -> None:
+    """Stage 1 starts from public data only (the previous cycle's evaluation joins with stage 7)."""
+    return None
+
+
+def _read(ctx: RoundContext, params: NeedsParams, basis: None) -> NeedsInputs:
+    return read_needs_inputs(ctx)
+
+
+def _analyse(ctx: RoundContext, params: NeedsParams, basis: None, inputs: NeedsInputs) -> NeedsAssessment:
+    return assess_needs(ctx.data_dir, inputs.region_code, params.index_params())
+
+
+def needs_outputs(computed: Computed[None, NeedsInputs, NeedsAssessment, NeedsFigures]) -> NeedsOutputs:
+    """The round's artefacts with their lineage: sources → tables → map (→ proposal → documents)."""
+    assessment = computed.analysis
+    sources = list(computed.sources.values())
+    profile = JsonOutput(
+        "needs-profile",
+        "table",
+        "Palvelutarveprofiilit",
+        assessment.profiles,
+        derived_from=sources,
+        table=[
+            {
+                "alue": p.name,
+                "väkiluku": p.population,
+                "alle 15 %": p.share_under_15,
+                "65+ %": p.share_65_plus,
+                "pienituloisuus %": p.low_income_rate,
+                "työttömyys %": p.unemployment_rate,
+            }
+            for p in [*assessment.profiles.municipalities, assessment.profiles.region, assessment.profiles.country]
+        ],
+    )
+    index = JsonOutput(
+        "needs-index",
+        "table",
+        "Tarveindeksi",
+        assessment.need_index,
+        derived_from=[profile],
+        table=[
+            {"sija": r.rank, "kunta": r.name, "koodi": r.area_code, "tarveindeksi": r.index}
+            for r in assessment.need_index.rows
+        ],
+    )
+    return NeedsOutputs(
+        profile=profile,
+        index=index,
+        change=JsonOutput(
+            "needs-change", "table", "Toimintaympäristön muutosanalyysi", assessment.change, derived_from=[profile]
+        ),
+        reconciliation=JsonOutput(
+            "needs-reconciliation",
+            "report",
+            "Täsmäytys Tilastokeskuksen lukuihin",
+            assessment.reconciliation,
+            derived_from=sources,
+        ),
+        map_svg=FileOutput(
+            key="needs-map-svg",
+            kind="map",
+            title="Tarveindeksi kunnittain (kartta)",
+            content=computed.figures.map_svg.encode("utf-8"),
+            media_type="image/svg+xml",
+            schema_name="svg",
+            derived_from=[index],
+        ),
+    )
+
+
+def _propose(state: State, handling: CaseHandling) -> CaseDraft:
+    payload = build_needs_proposal(state.analysis, handling)
+    out = state.declared
+
+    def documents(proposal: VersionRef) -> list[DocumentSpec]:
+        return [needs_document(payload, state.analysis, state.figures, proposal)]
+
+    return CaseDraft(
+        payload=payload,
+        agenda=payload.agenda,
+        summary_markdown=payload.summary_markdown,
+        title="Päätösehdotus: palvelutarvearvio",
+        derived_from=[out.profile, out.index, out.change, out.reconciliation, out.map_svg],
+        documents=documents,
+    )
+
+
+def _cases(state: State) -> list[CaseSpec[None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]]:
+    return [CaseSpec(key=Stage.NEEDS.value, propose=_propose)]
+
+
+def _precheck(ctx: RoundContext, params: NeedsParams, earlier: Mapping[Stage, Any]) -> NeedsInputs:
+    return read_needs_inputs(ctx)
+
+
+DEFINITION: StageDefinition[NeedsParams, None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs] = (
+    StageDefinition(
+        stage=Stage.NEEDS,
+        flow="flows/s1_needs.py:needs_flow",
+        description=(
+            "Stage 1, strategic service needs assessment (Strateginen palvelutarpeiden arviointi). "
+            "Proposes the palvelutarvearvio and suspends until the body's decision is submitted in the "
+            "run's Resume form."
+        ),
+        params=NeedsParams,
+        files=FILES,
+        load_basis=_no_basis,
+        read_inputs=_read,
+        analyse=_analyse,
+        figures=build_needs_figures,
+        outputs=needs_outputs,
+        cases=_cases,
+        precheck=_precheck,
+    )
+)

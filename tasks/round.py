@@ -1,0 +1,432 @@
+"""The generic stage round: one implementation that runs every stage declared as a :class:`StageDefinition`.
+
+load the basis → read and check the inputs (nothing is written before this passes) → analyse →
+figures → per case: propose → persist (one transaction) → gate → record the decision (returned:
+prepare that case again with the body's comments) → export.
+
+The same round runs in two ways (:class:`Steps`):
+
+* :class:`PrefectSteps` — inside a flow: each step is a Prefect task, so the UI shows it, its
+  result is persisted for resume after a suspend, and the computing steps are cached under keys
+  that cover their arguments, the bytes of the input files and the code (:mod:`tasks.caching`);
+* :class:`DirectSteps` — plain function calls, for tests that seed earlier stages, for benches
+  and for checking inputs before a run starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
+from prefect.context import FlowRunContext, TaskRunContext
+
+from schemas.decisions import DecisionRecord, Outcome, ScriptedDecisions
+from schemas.results import CaseResult, Proposal, StageResult, VersionRef
+from soteflow.documents import load_governance
+from soteflow.errors import InputError
+from soteflow.gates import GateMode, await_decision, load_scripted
+from soteflow.provenance import code_version, digest, file_digest
+from soteflow.stagekit import (
+    FileOutput,
+    JsonOutput,
+    Output,
+    PersistedCase,
+    Provenance,
+    earlier_decisions,
+    existing_decision,
+    export_versions,
+    mirror_to_prefect,
+    open_store,
+    persist_case,
+    proposal_key,
+    record_decision,
+    ref,
+)
+from soteflow.store import Store
+from tasks.caching import stage_fingerprint
+from tasks.context import RoundContext, make_context
+from tasks.definition import CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
+
+T = TypeVar("T")
+
+__all__ = ["DirectSteps", "PrefectSteps", "Steps", "prepare", "run_stage"]
+
+
+class Steps(Protocol):
+    """How the round's steps are executed (as Prefect tasks or as plain calls)."""
+
+    def call(self, name: str, fn: Callable[..., T], /, *, cache: bool, extra: Any = None, **kwargs: Any) -> T:
+        """Run ``fn(**kwargs)`` as the step ``name``; ``cache`` steps may come from the cache."""
+        ...
+
+    @property
+    def orchestrated(self) -> bool:
+        """Whether the steps run inside a Prefect flow run (gates may pause, artifacts are mirrored)."""
+        ...
+
+
+class DirectSteps:
+    """Every step a plain call: no Prefect, no cache."""
+
+    orchestrated = False
+
+    def call(self, name: str, fn: Callable[..., T], /, *, cache: bool, extra: Any = None, **kwargs: Any) -> T:
+        """Call ``fn(**kwargs)``."""
+        return fn(**kwargs)
+
+
+def _cache_key(step: str, fingerprint: str, extra: Any, context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    # Everything that changes the result: the step, the code (stage package, engine, schemas,
+    # templates), the arguments (models by their canonical JSON) and, for readers, the files' bytes.
+    return digest(step, fingerprint, extra, parameters)
+
+
+class PrefectSteps:
+    """Every step a Prefect task named ``<stage>-<step>``; computing steps cached honestly."""
+
+    orchestrated = True
+
+    def __init__(self, definition: StageDefinition[Any, Any, Any, Any, Any, Any]) -> None:
+        """Steps of ``definition``'s stage; the code fingerprint is computed once."""
+        self.prefix = definition.stage.value
+        self.fingerprint = stage_fingerprint(definition)
+
+    def call(self, name: str, fn: Callable[..., T], /, *, cache: bool, extra: Any = None, **kwargs: Any) -> T:
+        """Run ``fn`` as a task; cached steps keep their result for a resumed run."""
+        step = f"{self.prefix}-{name}"
+        if cache:
+            policy: Any = CacheKeyFnPolicy(cache_key_fn=partial(_cache_key, step, self.fingerprint, extra))
+        else:
+            policy = NO_CACHE
+        runnable: Any = task(name=step, cache_policy=policy, persist_result=cache, retries=0)(fn)
+        result: T = runnable(**kwargs)
+        return result
+
+
+def _default_steps(definition: StageDefinition[Any, Any, Any, Any, Any, Any]) -> Steps:
+    return PrefectSteps(definition) if FlowRunContext.get() is not None else DirectSteps()
+
+
+# -- the round's pieces -------------------------------------------------------------------------
+
+
+def _load_basis(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> Any:
+    return definition.load_basis(open_store(), ctx)
+
+
+def _check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> dict[str, Path]:
+    """The input files that exist, by role; a required one that is missing (or a folder) is an error."""
+    found: dict[str, Path] = {}
+    present = {item.role for item in definition.files if item.path(ctx).is_file()}
+    for item in definition.files:
+        if item.unless is not None and item.unless in present:
+            continue  # the other form of the same data is given; this file is not read
+        path = item.path(ctx)
+        if path.is_dir():
+            raise InputError("a folder where a file is expected", file=path)
+        if path.is_file():
+            found[item.role] = path
+        elif not item.optional:
+            raise InputError(f"the input file does not exist ({item.title})", file=path)
+    return found
+
+
+def _sources(
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any], found: dict[str, Path]
+) -> dict[str, FileOutput]:
+    """Snapshots of the input files the round read: stored with it, so lineage reaches the raw files."""
+    out: dict[str, FileOutput] = {}
+    for item in definition.files:
+        if item.role in found:
+            out[item.role] = FileOutput(
+                key=f"{definition.stage.value}-source-{item.role}",
+                kind="source",
+                title=item.title,
+                content=found[item.role].read_bytes(),
+                media_type=item.media_type,
+                schema_name=item.schema_name,
+            )
+    return out
+
+
+def prepare(
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any],
+    ctx: RoundContext,
+    params: Any = None,
+    steps: Steps | None = None,
+) -> Computed[Any, Any, Any, Any]:
+    """The round up to its cases: basis, inputs, analysis, figures and the input snapshots.
+
+    Nothing is written. Any bad input raises :class:`InputError` (file, row, field) here, which is
+    why the CLI calls this (directly) before it starts a run.
+    """
+    steps = steps or DirectSteps()
+    checked = definition.parse_params(params)
+    basis = steps.call("load-basis", _load_basis, cache=False, definition=definition, ctx=ctx)
+    found = _check_files(definition, ctx)
+    digests = {role: file_digest(path) for role, path in sorted(found.items())}
+    inputs = steps.call(
+        "read-inputs", definition.read_inputs, cache=True, extra=digests, ctx=ctx, params=checked, basis=basis
+    )
+    analysis = steps.call(
+        "analyse", definition.analyse, cache=True, ctx=ctx, params=checked, basis=basis, inputs=inputs
+    )
+    figures = steps.call("figures", definition.figures, cache=True, ctx=ctx, inputs=inputs, analysis=analysis)
+    return Computed(
+        ctx=ctx,
+        params=checked,
+        basis=basis,
+        inputs=inputs,
+        analysis=analysis,
+        figures=figures,
+        sources=_sources(definition, found),
+    )
+
+
+def _run_ids() -> tuple[str | None, str | None]:
+    ctx = TaskRunContext.get()
+    if ctx is None:
+        return None, None
+    flow_run_id = str(ctx.task_run.flow_run_id) if ctx.task_run.flow_run_id else None
+    return flow_run_id, str(ctx.task_run.id)
+
+
+def _tables(outputs: Sequence[Output]) -> dict[str, list[dict[str, Any]]]:
+    return {o.key: o.table for o in outputs if isinstance(o, JsonOutput) and o.table is not None}
+
+
+def _persist(
+    *,
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any],
+    state: RoundState[Any, Any, Any, Any, Any],
+    spec: CaseSpec[Any, Any, Any, Any, Any],
+    handling: CaseHandling,
+    outputs: Sequence[Output],
+    orchestrated: bool,
+) -> tuple[PersistedCase, Proposal]:
+    """Propose the case and store its round in one transaction; mirror it to Prefect after the commit."""
+    ctx = state.ctx
+    draft = spec.propose(state, handling)
+    flow_run_id, task_run_id = _run_ids()
+    store = open_store()
+    proposal = JsonOutput(
+        key=proposal_key(spec.key),
+        kind="proposal",
+        title=draft.title,
+        payload=draft.payload,
+        derived_from=draft.derived_from,
+    )
+    persisted = persist_case(
+        store=store,
+        region=ctx.region,
+        cycle=ctx.cycle,
+        stage=definition.stage,
+        case=spec.key,
+        outputs=outputs,
+        proposal=proposal,
+        documents=draft.documents,
+        provenance=Provenance(
+            code_version=code_version(stage_fingerprint(definition)), flow_run_id=flow_run_id, task_run_id=task_run_id
+        ),
+    )
+    if orchestrated:
+        mirror_to_prefect(
+            store=store, region=ctx.region, cycle=ctx.cycle, versions=persisted.versions, tables=_tables(outputs)
+        )
+    agenda = draft.agenda
+    pending = Proposal(
+        stage=definition.stage,
+        case=spec.key,
+        region=ctx.region,
+        cycle=ctx.cycle,
+        proposal=persisted.proposal,
+        body=agenda.body,
+        meeting_date=agenda.meeting_date.isoformat(),
+        title=agenda.title,
+        summary_markdown=draft.summary_markdown,
+        outcomes=list(spec.outcomes),
+    )
+    return persisted, pending
+
+
+def _record(
+    *, persisted: PersistedCase, decision: DecisionRecord, region: str, cycle: int, orchestrated: bool
+) -> PersistedCase:
+    """Record the body's decision on the case, bound to its sha256, and mirror it."""
+    flow_run_id, _ = _run_ids()
+    updated = record_decision(store=open_store(), persisted=persisted, decision=decision, flow_run_id=flow_run_id)
+    if orchestrated:
+        from prefect.artifacts import create_markdown_artifact
+
+        from soteflow.stagekit import prefect_key
+
+        create_markdown_artifact(
+            f"### Päätös: {decision.outcome.label_fi}\n\n"
+            f"{decision.body} {decision.meeting_date.strftime('%d.%m.%Y')} {decision.section} §\n\n"
+            f"{decision.comments or ''}\n\nEhdotus `{updated.proposal.key}` v{updated.proposal.version}, "
+            f"sha256 `{updated.proposal.sha256}`",
+            key=prefect_key(region, cycle, f"{updated.proposal_key}-decision"),
+            description=f"{decision.outcome.value} v{updated.proposal.version}",
+        )
+    return updated
+
+
+def _run_case(
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any],
+    state: RoundState[Any, Any, Any, Any, Any],
+    spec: CaseSpec[Any, Any, Any, Any, Any],
+    outputs: Sequence[Output],
+    *,
+    store: Store,
+    steps: Steps,
+    mode: GateMode,
+    scripted: ScriptedDecisions,
+    max_rounds: int,
+) -> tuple[CaseResult, PersistedCase]:
+    ctx = state.ctx
+    governance = load_governance(
+        ctx.region, definition.stage, ctx.config_dir, case=spec.key, region_name=ctx.region_name
+    )
+    persisted: PersistedCase | None = None
+    pending: Proposal | None = None
+    decision: DecisionRecord | None = None
+    rounds = 0
+    for _ in range(max(1, max_rounds)):
+        earlier = earlier_decisions(store, region=ctx.region, cycle=ctx.cycle, proposal_key=proposal_key(spec.key))
+        rounds = len(earlier) + 1
+        handling = CaseHandling(
+            governance=governance,
+            earlier=tuple(earlier),
+            appeal=governance.appeal_route(spec.appeal),
+            cycle=ctx.cycle,
+            meeting_date=ctx.meeting_date,
+        )
+        persisted, pending = steps.call(
+            f"persist-{spec.key}",
+            _persist,
+            cache=False,
+            definition=definition,
+            state=state,
+            spec=spec,
+            handling=handling,
+            outputs=outputs,
+            orchestrated=steps.orchestrated,
+        )
+        decision = existing_decision(store, persisted.proposal)
+        if decision is None:
+            if mode in (GateMode.PAUSE, GateMode.SUSPEND) and not steps.orchestrated:
+                raise InputError(f"gate {mode.value} needs a Prefect flow run; use --gate none or scripted")
+            decision = await_decision(pending, mode=mode, round_no=rounds, scripted=scripted)
+            if decision is not None:
+                persisted = steps.call(
+                    "record-decision",
+                    _record,
+                    cache=False,
+                    persisted=persisted,
+                    decision=decision,
+                    region=ctx.region,
+                    cycle=ctx.cycle,
+                    orchestrated=steps.orchestrated,
+                )
+        if decision is None or decision.outcome is not Outcome.RETURNED:
+            break
+    assert persisted is not None and pending is not None  # at least one round ran
+    result = CaseResult(
+        case=spec.key,
+        title=pending.title,
+        body=pending.body,
+        rounds=rounds,
+        proposal=persisted.proposal,
+        documents=persisted.documents,
+        decision=decision,
+    )
+    return result, persisted
+
+
+def _export(store_versions: list[VersionRef], dest: str) -> list[str]:
+    return [str(p) for p in export_versions(store=open_store(), versions=store_versions, dest=Path(dest))]
+
+
+def run_stage(
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any],
+    *,
+    region: str,
+    cycle: Any,
+    data_dir: str | None = None,
+    inputs_dir: str | None = None,
+    out_dir: str | None = None,
+    gate: str = GateMode.NONE.value,
+    decisions_file: str | None = None,
+    meeting_date: str | None = None,
+    max_rounds: int = 3,
+    params: Any = None,
+    steps: Steps | None = None,
+) -> StageResult:
+    """Run one stage round for a region and cycle, and return its cases' decisions and versions.
+
+    Called from each stage's flow (its steps then run as Prefect tasks) or directly. ``gate`` says
+    how each case waits for its body (``suspend``, ``pause``, ``scripted``, ``none``); a returned
+    case is prepared again with the comments, up to ``max_rounds`` proposals. The final versions
+    are exported under ``<out_dir>/<stage slug>`` when ``out_dir`` is given.
+    """
+    try:
+        mode = GateMode(gate)
+    except ValueError:
+        raise InputError(f"gate must be one of {', '.join(m.value for m in GateMode)}", field="gate") from None
+    scripted = load_scripted(decisions_file)
+    ctx = make_context(
+        definition.stage,
+        region=region,
+        cycle=cycle,
+        data_dir=data_dir,
+        inputs_dir=inputs_dir,
+        meeting_date=meeting_date,
+    )
+    steps = steps or _default_steps(definition)
+    computed = prepare(definition, ctx, params, steps)
+    declared = definition.outputs(computed)
+    state = RoundState(**{f.name: getattr(computed, f.name) for f in fields(computed)}, outputs=declared)
+    outputs = [*state.sources.values(), *declared.all()]
+    store = open_store()
+    cases: list[CaseResult] = []
+    persisted: list[PersistedCase] = []
+    for spec in definition.cases(state):
+        result, case_round = _run_case(
+            definition,
+            state,
+            spec,
+            outputs,
+            store=store,
+            steps=steps,
+            mode=mode,
+            scripted=scripted,
+            max_rounds=max_rounds,
+        )
+        cases.append(result)
+        persisted.append(case_round)
+    # Statuses as they stand now: a version shared by several cases was decided by the last of them.
+    versions: dict[str, VersionRef] = {}
+    for case_round in persisted:
+        for key, vref in case_round.versions.items():
+            versions[key] = ref(store.get_version(vref.version_id), key)
+    documents: list[str] = []
+    if out_dir:
+        own = [v for k, v in versions.items() if not any(k in c.source_keys for c in persisted)]
+        documents = steps.call(
+            "export", _export, cache=False, store_versions=own, dest=f"{out_dir}/{definition.stage.slug}"
+        )
+    return StageResult(
+        stage=definition.stage,
+        number=definition.stage.number,
+        name_fi=definition.stage.title_fi,
+        region=ctx.region,
+        cycle=ctx.cycle,
+        cases=cases,
+        artefacts=list(versions.values()),
+        documents=documents,
+    )

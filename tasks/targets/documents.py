@@ -1,0 +1,173 @@
+"""Stage 2's document: *Tuloksellisuustavoitteet ja talouden kehys* (PDF/A-3a, its data attached)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.documents import PdfAttachment
+from schemas.needs import NeedsBasis
+from schemas.results import VersionRef
+from schemas.stages import Stage
+from schemas.targets import ClientGroup, ImpactTarget, TargetsAssessment, TargetsFigures, TargetsProposal
+from soteflow.documents import DocumentSpec
+from soteflow.numbers import fi_number
+from soteflow.store.canonical import canonical_json
+from tasks.agenda import agenda_document
+from tasks.targets.analysis import METHOD_NAMES
+from tasks.targets.figures import millions
+from tasks.targets.inputs import period_fi
+from tasks.targets.proposal import document_created
+
+TEMPLATE = "s2_targets.html"
+DOCUMENT_KEY = "targets-decision"
+
+
+def _value(value: float | None, unit: str, decimals: int) -> str:
+    if value is None:
+        return ".."
+    text = fi_number(value, decimals)
+    return f"{text} %" if unit == "%" else f"{text} {unit}"
+
+
+def _decimals(target: ImpactTarget) -> int:
+    values = [target.target_value, *([target.baseline] if target.baseline is not None else [])]
+    return 0 if all(float(v).is_integer() for v in values) else 1
+
+
+def target_rows(targets: list[ImpactTarget]) -> list[list[str]]:
+    """The rows of one client group's target table as printed (all cells text)."""
+    rows = []
+    for t in targets:
+        decimals = _decimals(t)
+        source = "palvelutarvearvio" if t.baseline_source == "stage1" else "tavoitetiedosto"
+        baseline = f"{_value(t.baseline, t.unit, decimals)} ({period_fi(t.baseline_year)}; {source})"
+        finding = ""
+        if t.finding is not None:
+            ref = t.finding.artefact
+            finding = f"{t.finding.text} [{ref.key} v{ref.version}, {t.finding.pointer}, {ref.sha256[:8]}]"
+        rows.append(
+            [
+                t.target_id,
+                t.indicator,
+                baseline,
+                f"{_value(t.target_value, t.unit, decimals)} ({t.target_year})",
+                t.direction.label_fi,
+                finding,
+            ]
+        )
+    return rows
+
+
+def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
+    """Table rows of the document, computed here so the template only lays them out."""
+    forecast, frame = assessment.forecast, assessment.frame
+    groups = [
+        {"label": g.label_fi, "rows": target_rows(assessment.impact.for_group(g))}
+        for g in ClientGroup
+        if assessment.impact.for_group(g)
+    ]
+    allocation = [
+        [
+            g.client_group.label_fi,
+            millions(g.current_spend_eur),
+            100 * g.current_share,
+            g.relative_need,
+            100 * g.need_share,
+            100 * g.allocated_share,
+            millions(g.allocated_eur),
+        ]
+        for g in frame.groups
+    ]
+    allocation.append(
+        [
+            "Yhteensä",
+            millions(sum(g.current_spend_eur for g in frame.groups)),
+            100.0,
+            None,
+            100.0,
+            round(100 * sum(g.allocated_share for g in frame.groups), 4),
+            millions(frame.frame_eur),
+        ]
+    )
+    actual = [
+        [
+            str(a.year),
+            millions(a.operating_costs_eur),
+            millions(a.operating_income_eur),
+            millions(a.state_funding_eur),
+            millions(a.other_items_eur),
+            millions(a.result_eur),
+        ]
+        for a in forecast.actual
+    ]
+    scenarios = []
+    for s in forecast.scenarios:
+        rows = [
+            [
+                str(y.year),
+                y.cost_growth_pct,
+                millions(y.savings_eur),
+                millions(y.operating_costs_eur),
+                millions(y.funding_eur),
+                millions(y.other_items_eur),
+                millions(y.result_eur),
+                millions(y.accumulated_eur),
+            ]
+            for y in s.years
+        ]
+        scenarios.append(
+            {"name": s.name, "description": s.description, "rows": rows, "adjustment": s.funding_adjustment_pct}
+        )
+    coverage = [
+        [
+            s.name,
+            millions(s.coverage.opening_accumulated_eur),
+            str(s.coverage.deadline_year),
+            millions(s.coverage.accumulated_at_deadline_eur),
+            "kyllä" if s.coverage.covered else "ei",
+            millions(s.coverage.annual_improvement_needed_eur),
+            str(s.coverage.first_non_negative_year) if s.coverage.first_non_negative_year else "ei ennustekaudella",
+        ]
+        for s in forecast.scenarios
+    ]
+    return {
+        "method_name": METHOD_NAMES[frame.method],
+        "target_groups": groups,
+        "allocation_rows": allocation,
+        "actual_rows": actual,
+        "scenario_tables": scenarios,
+        "coverage_rows": coverage,
+    }
+
+
+def targets_document(
+    payload: TargetsProposal,
+    assessment: TargetsAssessment,
+    figures: TargetsFigures,
+    basis: NeedsBasis,
+    proposal_ref: VersionRef,
+) -> DocumentSpec:
+    """The decision document, rendered from the stored proposal version (its number and hash in the footer)."""
+    attachments = [
+        PdfAttachment(filename="targets-proposal.json", content=canonical_json(payload), description="Päätösehdotus"),
+        PdfAttachment(
+            filename="targets-assessment.json",
+            content=canonical_json(assessment),
+            description="Vaikuttavuustavoitteet, kehysennuste ja kehyksen jako (JSON)",
+        ),
+    ]
+    return agenda_document(
+        key=DOCUMENT_KEY,
+        template=TEMPLATE,
+        agenda=payload.agenda,
+        proposal=proposal_ref,
+        document_id=f"{payload.region_code.lower()}-{payload.cycle}-{proposal_ref.key}",
+        region_code=payload.region_code,
+        region_name=payload.region_name,
+        cycle=payload.cycle,
+        subject=f"{payload.agenda.body}: päätösehdotus, {Stage.TARGETS.title_fi.lower()}",
+        keywords=["tuloksellisuustavoitteet", "talouden kehys", "hyvinvointialue"],
+        created=document_created(basis),
+        attachments=attachments,
+        context={"assessment": assessment, "figures": figures, "basis": basis, **document_context(assessment)},
+    )

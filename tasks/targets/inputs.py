@@ -1,0 +1,489 @@
+"""Stage 2 inputs: the region's finance and target files, read and checked.
+
+``talous_toteuma.csv`` (actual costs and income by service area), ``talous_rahoitus.csv`` (funding),
+``talous_oletukset.toml`` (forecast assumptions, scenarios, allocation method) and
+``tavoitteet.csv`` (impact targets); formats in ``data/examples/HVA08/README.md``. Every problem is
+an :class:`~soteflow.errors.InputError` naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from schemas.targets import (
+    ActualCostRow,
+    AllocationMethod,
+    ClientGroup,
+    CoverageRule,
+    Direction,
+    FundingRow,
+    FundingYear,
+    ScenarioAssumptions,
+    ScenarioYear,
+    ServiceAreaCost,
+    TargetRow,
+    TargetsAssumptions,
+    TargetsInputs,
+    TargetSpec,
+)
+from soteflow.data.tabular import read_rows, unique
+from soteflow.errors import InputError
+from soteflow.numbers import fi_number, round_half_up
+
+#: The input files of stage 2 by role, as named in the inputs folder.
+INPUT_FILES: Mapping[str, str] = {
+    "toteuma": "talous_toteuma.csv",
+    "rahoitus": "talous_rahoitus.csv",
+    "oletukset": "talous_oletukset.toml",
+    "tavoitteet": "tavoitteet.csv",
+}
+#: The issue asks for a multi-year framework forecast of at least four years.
+MIN_FORECAST_YEARS = 4
+#: Two ledgers that must agree (operating income in the two files) may differ by rounding only.
+EURO_TOLERANCE = 1.0
+#: Default deficit-coverage period: hyvinvointialuelaki (611/2021) 115 § 2 mom.
+DEFAULT_COVERAGE_YEARS = 2
+DEFAULT_COVERAGE_BASIS = (
+    "Hyvinvointialuelaki (611/2021) 115 § 2 mom.: taseeseen kertynyt alijäämä on katettava enintään kahden "
+    "vuoden kuluessa sen vuoden alusta lukien, jota seuraavana vuonna tilinpäätös on hyväksytty. "
+    "Voimaanpanolain siirtymäsäännökset ja lain myöhemmät muutokset voivat muuttaa määräaikaa."
+)
+DEFAULT_NEED_WEIGHT = 0.5
+
+# ---------------------------------------------------------------------------------------------
+# Rounding
+
+
+def eur(value: float) -> float:
+    """Whole euros, rounded half up (the rounding of financial statements), as a float."""
+    return round_half_up(float(value), 0)
+
+
+def round_to(value: float, digits: int) -> float:
+    return round_half_up(float(value), digits)
+
+
+def meur(value: float, decimals: int = 1) -> str:
+    """Euros as millions in Finnish text: ``-140_000_000`` → ``−140,0``."""
+    return fi_number(value / 1_000_000, decimals)
+
+
+def period_fi(period: str | None) -> str:
+    """A statistical period as printed: ``2025`` → ``2025``, ``2026M06`` → ``6/2026``."""
+    if not period:
+        return ""
+    if "M" in period:
+        year, month = period.split("M", 1)
+        return f"{int(month)}/{year}"
+    return period
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the input files
+
+
+def inputs_paths(inputs_dir: Path) -> dict[str, Path]:
+    """The four input files of stage 2 in ``inputs_dir`` by role."""
+    return {role: Path(inputs_dir) / name for role, name in INPUT_FILES.items()}
+
+
+def read_costs(path: Path) -> list[ServiceAreaCost]:
+    """``talous_toteuma.csv``: actual costs and income by service area; (year, area) unique."""
+    rows = read_rows(path, ActualCostRow)
+    seen: dict[tuple[int, str], int] = {}
+    for row in rows:
+        key = (row.value.year, row.value.service_area.lower())
+        if key in seen:
+            raise InputError(
+                f"service area {row.value.service_area!r} appears twice in {row.value.year} (first on row {seen[key]})",
+                file=path,
+                row=row.number,
+                field="palvelualue",
+            )
+        seen[key] = row.number
+    return [
+        ServiceAreaCost(
+            row=r.number,
+            year=r.value.year,
+            service_area=r.value.service_area,
+            client_group=r.value.client_group,
+            operating_costs=eur(r.value.operating_costs),
+            operating_income=eur(r.value.operating_income),
+        )
+        for r in rows
+    ]
+
+
+def read_funding(path: Path) -> list[FundingYear]:
+    """``talous_rahoitus.csv``: funding per year; one row per year."""
+    rows = read_rows(path, FundingRow, optional_columns=["poistot_ja_rahoituserät", "muut_tuotot"])
+    unique(rows, path, "year", "vuosi")
+    for row in rows:
+        if row.value.kind == "ennuste" and row.value.other_income is None:
+            raise InputError(
+                "a forecast year needs its other income (muut_tuotot)", file=path, row=row.number, field="muut_tuotot"
+            )
+    return [
+        FundingYear(
+            row=r.number,
+            year=r.value.year,
+            kind=r.value.kind,
+            state_funding=eur(r.value.state_funding),
+            other_income=eur(r.value.other_income) if r.value.other_income is not None else None,
+            other_items=eur(r.value.other_items),
+        )
+        for r in sorted(rows, key=lambda r: r.value.year)
+    ]
+
+
+def read_target_specs(path: Path) -> list[TargetSpec]:
+    """``tavoitteet.csv``: impact targets; ids unique, baseline from stage 1 xor from the file."""
+    rows = read_rows(path, TargetRow, optional_columns=["lähtötaso_stage1", "tarvehavainto_stage1"])
+    unique(rows, path, "target_id", "tavoite_id")
+    out = []
+    for row in rows:
+        value = row.value
+        if value.baseline_field is not None:
+            for given, column in ((value.baseline, "lähtötaso"), (value.baseline_year, "lähtövuosi")):
+                if given is not None:
+                    raise InputError(
+                        f"the baseline comes from stage 1 ({value.baseline_field}); leave {column} empty",
+                        file=path,
+                        row=row.number,
+                        field=column,
+                    )
+        else:
+            if value.baseline is None:
+                raise InputError(
+                    "a baseline is needed: a value in lähtötaso or a stage-1 field in lähtötaso_stage1",
+                    file=path,
+                    row=row.number,
+                    field="lähtötaso",
+                )
+            if value.baseline_year is None:
+                raise InputError("the baseline's year is needed", file=path, row=row.number, field="lähtövuosi")
+            year = _year_of(value.baseline_year)
+            if year is None:
+                raise InputError(
+                    f"{value.baseline_year!r} is not a year (e.g. 2024)", file=path, row=row.number, field="lähtövuosi"
+                )
+            if value.target_year <= year:
+                raise InputError(
+                    f"the target year {value.target_year} is not after the baseline year {year}",
+                    file=path,
+                    row=row.number,
+                    field="tavoitevuosi",
+                )
+            check_direction(value.direction, value.baseline, value.target_value, path, row.number)
+        out.append(
+            TargetSpec(
+                row=row.number,
+                target_id=value.target_id,
+                client_group=value.client_group,
+                indicator=value.indicator,
+                unit=value.unit,
+                baseline_field=value.baseline_field,
+                baseline=value.baseline,
+                baseline_year=value.baseline_year,
+                target_value=value.target_value,
+                target_year=value.target_year,
+                direction=value.direction,
+                finding_field=value.finding_field or value.baseline_field,
+            )
+        )
+    missing = [g for g in ClientGroup if not any(t.client_group is g for t in out)]
+    if missing:
+        raise InputError(
+            "every client group needs at least one target; none for "
+            + ", ".join(f"{g.label_fi} ({g.value})" for g in missing),
+            file=path,
+            field="asiakasryhmä",
+        )
+    return out
+
+
+def _year_of(period: str) -> int | None:
+    head = period.strip()[:4]
+    return int(head) if head.isdigit() else None
+
+
+def check_direction(direction: Direction, baseline: float, target: float, path: Path | str, row: int) -> None:
+    """The direction must agree with baseline → target (a target that moves the other way is a typo)."""
+    wrong = (direction is Direction.INCREASE and not target > baseline) or (
+        direction is Direction.DECREASE and not target < baseline
+    )
+    if wrong:
+        raise InputError(
+            f"direction {direction.label_fi} does not agree with baseline {fi_number(baseline, 2)} → "
+            f"target {fi_number(target, 2)}",
+            file=path,
+            row=row,
+            field="suunta",
+        )
+
+
+# -- talous_oletukset.toml --------------------------------------------------------------------------
+
+
+def _get(data: Mapping[str, Any], dotted: str, path: Path, *, required: bool = True) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            if required:
+                raise InputError("required key is missing", file=path, field=dotted)
+            return None
+        node = node[part]
+    return node
+
+
+def _number(value: Any, dotted: str, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"expected a number, got {value!r}", file=path, field=dotted)
+    return float(value)
+
+
+def _integer(value: Any, dotted: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"expected a whole number, got {value!r}", file=path, field=dotted)
+    return value
+
+
+def _text(value: Any, dotted: str, path: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"expected text, got {value!r}", file=path, field=dotted)
+    return value.strip()
+
+
+def _per_year(value: Any, dotted: str, path: Path, years: Sequence[int]) -> dict[int, float]:
+    """A per-year value: one number for every year, or a table ``{ 2026 = 4.0, … }`` covering ``years``."""
+    if not isinstance(value, Mapping):
+        number = _number(value, dotted, path)
+        return dict.fromkeys(years, number)
+    out: dict[int, float] = {}
+    for key, item in value.items():
+        if not str(key).isdigit() or int(key) not in years:
+            raise InputError(
+                f"{key!r} is not a forecast year ({', '.join(map(str, years))})", file=path, field=f"{dotted}.{key}"
+            )
+        out[int(key)] = _number(item, f"{dotted}.{key}", path)
+    for year in years:
+        if year not in out:
+            raise InputError(f"no value for the forecast year {year}", file=path, field=f"{dotted}.{year}")
+    return out
+
+
+def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssumptions:
+    """``talous_oletukset.toml``: frame, balance sheet, deficit rule and scenarios (``forecast_years``
+    from ``talous_rahoitus.csv``: every per-year value must cover exactly those years)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", file=path) from None
+    if not data:
+        raise InputError("the file is empty", file=path)
+    method_text = _get(data, "kehys.jakotapa", path, required=False) or AllocationMethod.BLEND.value
+    try:
+        method = AllocationMethod(method_text)
+    except ValueError:
+        raise InputError(
+            f"unknown allocation method {method_text!r}; use {', '.join(m.value for m in AllocationMethod)}",
+            file=path,
+            field="kehys.jakotapa",
+        ) from None
+    raw_weight = _get(data, "kehys.tarvepaino", path, required=False)
+    weight = DEFAULT_NEED_WEIGHT if raw_weight is None else _number(raw_weight, "kehys.tarvepaino", path)
+    if not 0 <= weight <= 1:
+        raise InputError(f"the need weight must be between 0 and 1, got {weight}", file=path, field="kehys.tarvepaino")
+    raw_frame = _get(data, "kehys.kehys_eur", path, required=False)
+    frame_eur = None if raw_frame is None else _number(raw_frame, "kehys.kehys_eur", path)
+    if frame_eur is not None and frame_eur <= 0:
+        raise InputError("the frame must be positive", file=path, field="kehys.kehys_eur")
+    period_raw = _get(data, "alijaaman_kattaminen.kattamiskausi_vuotta", path, required=False)
+    period = (
+        DEFAULT_COVERAGE_YEARS
+        if period_raw is None
+        else _integer(period_raw, "alijaaman_kattaminen.kattamiskausi_vuotta", path)
+    )
+    if period < 1:
+        raise InputError(
+            "the period must be at least one year", file=path, field="alijaaman_kattaminen.kattamiskausi_vuotta"
+        )
+    basis_raw = _get(data, "alijaaman_kattaminen.peruste", path, required=False)
+    basis = DEFAULT_COVERAGE_BASIS if basis_raw is None else _text(basis_raw, "alijaaman_kattaminen.peruste", path)
+    scenarios_raw = _get(data, "skenaariot", path)
+    if not isinstance(scenarios_raw, Mapping) or not scenarios_raw:
+        raise InputError("at least one scenario is needed", file=path, field="skenaariot")
+    scenarios = []
+    for key, spec in scenarios_raw.items():
+        base = f"skenaariot.{key}"
+        if not isinstance(spec, Mapping):
+            raise InputError("expected a table", file=path, field=base)
+        unknown = set(spec) - {"nimi", "kuvaus", "kustannusten_kasvu_pros", "rahoituksen_muutos_pros", "saastot_eur"}
+        if unknown:
+            raise InputError(f"unknown key {sorted(unknown)[0]!r}", file=path, field=f"{base}.{sorted(unknown)[0]}")
+        growth = _per_year(
+            _get(data, f"{base}.kustannusten_kasvu_pros", path), f"{base}.kustannusten_kasvu_pros", path, forecast_years
+        )
+        savings_raw = spec.get("saastot_eur", 0)
+        savings = _per_year(savings_raw, f"{base}.saastot_eur", path, forecast_years)
+        adjustment = _number(spec.get("rahoituksen_muutos_pros", 0.0), f"{base}.rahoituksen_muutos_pros", path)
+        scenarios.append(
+            ScenarioAssumptions(
+                key=str(key),
+                name=_text(spec.get("nimi", str(key)), f"{base}.nimi", path),
+                description=str(spec.get("kuvaus", "")).strip(),
+                funding_adjustment_pct=round_to(adjustment, 4),
+                years=[
+                    ScenarioYear(year=y, cost_growth_pct=round_to(growth[y], 4), savings_eur=eur(savings[y]))
+                    for y in forecast_years
+                ],
+            )
+        )
+    frame_scenario = _get(data, "kehys.kehysskenaario", path, required=False) or "perusura"
+    if frame_scenario not in {s.key for s in scenarios}:
+        raise InputError(
+            f"no scenario {frame_scenario!r}; scenarios: {', '.join(s.key for s in scenarios)}",
+            file=path,
+            field="kehys.kehysskenaario",
+        )
+    label = _get(data, "aineisto.kuvaus", path, required=False)
+    return TargetsAssumptions(
+        data_label=_text(label, "aineisto.kuvaus", path) if label is not None else "Esimerkkiaineisto.",
+        frame_year=_integer(_get(data, "kehys.kehysvuosi", path), "kehys.kehysvuosi", path),
+        frame_scenario=str(frame_scenario),
+        frame_eur=eur(frame_eur) if frame_eur is not None else None,
+        method=method,
+        need_weight=round_to(weight, 4),
+        balance_year=_integer(_get(data, "tase.vuosi", path), "tase.vuosi", path),
+        opening_accumulated_eur=eur(
+            _number(_get(data, "tase.kertynyt_yli_alijaama_eur", path), "tase.kertynyt_yli_alijaama_eur", path)
+        ),
+        coverage=CoverageRule(period_years=period, legal_basis=basis),
+        scenarios=scenarios,
+    )
+
+
+def read_targets_inputs(inputs_dir: Path) -> TargetsInputs:
+    """Read and check the four input files of stage 2, each on its own and against the others.
+
+    Raises :class:`InputError` naming file, row and field: a missing file or column, a wrong
+    type, an empty file, an unknown client group, a duplicate id, years that do not line up.
+    """
+    paths = inputs_paths(inputs_dir)
+    for role, path in paths.items():
+        if not path.is_file():
+            raise InputError(f"stage-2 input file ({role}) not found", file=path)
+    costs = read_costs(paths["toteuma"])
+    funding = read_funding(paths["rahoitus"])
+    actual_years = sorted({c.year for c in costs})
+    base_year = actual_years[-1]
+    # Every client group must have costs in the base year: its current share is the basis of the frame.
+    base_groups = {c.client_group for c in costs if c.year == base_year}
+    for group in ClientGroup:
+        if group not in base_groups:
+            raise InputError(
+                f"no service area of {group.label_fi} ({group.value}) in the base year {base_year}",
+                file=paths["toteuma"],
+                field="asiakasryhmä",
+            )
+    funded_actual = [f for f in funding if f.kind == "toteuma"]
+    for f in funded_actual:
+        if f.year not in actual_years:
+            raise InputError(
+                f"{f.year} is an actual year here but has no rows in {paths['toteuma'].name}",
+                file=paths["rahoitus"],
+                row=f.row,
+                field="vuosi",
+            )
+        if f.other_income is not None:
+            income = sum(c.operating_income for c in costs if c.year == f.year)
+            if abs(income - f.other_income) > EURO_TOLERANCE:
+                raise InputError(
+                    f"other income {fi_number(f.other_income, 0)} € does not equal the operating income "
+                    f"{fi_number(income, 0)} € of {paths['toteuma'].name} in {f.year}; leave it empty or correct it",
+                    file=paths["rahoitus"],
+                    row=f.row,
+                    field="muut_tuotot",
+                )
+    for year in actual_years:
+        if year not in {f.year for f in funded_actual}:
+            raise InputError(f"the actual year {year} has no toteuma row", file=paths["rahoitus"], field="vuosi")
+    forecast = [f for f in funding if f.kind == "ennuste"]
+    expected = base_year + 1
+    for f in forecast:
+        if f.year != expected:
+            raise InputError(
+                f"forecast years must follow the last actual year {base_year} without gaps; expected {expected}",
+                file=paths["rahoitus"],
+                row=f.row,
+                field="vuosi",
+            )
+        expected += 1
+    if len(forecast) < MIN_FORECAST_YEARS:
+        raise InputError(
+            f"at least {MIN_FORECAST_YEARS} forecast years (ennuste) are needed, found {len(forecast)}",
+            file=paths["rahoitus"],
+            field="laji",
+        )
+    forecast_years = [f.year for f in forecast]
+    assumptions = read_assumptions(paths["oletukset"], forecast_years)
+    oletukset = paths["oletukset"]
+    if assumptions.balance_year != base_year:
+        raise InputError(
+            f"the balance sheet must be that of the last actual year {base_year}", file=oletukset, field="tase.vuosi"
+        )
+    if assumptions.frame_year not in forecast_years:
+        raise InputError(
+            f"the frame year must be a forecast year ({forecast_years[0]}–{forecast_years[-1]})",
+            file=oletukset,
+            field="kehys.kehysvuosi",
+        )
+    deadline = base_year + assumptions.coverage.period_years
+    if deadline > forecast_years[-1]:
+        raise InputError(
+            f"the deficit must be covered by the end of {deadline}, after the last forecast year "
+            f"{forecast_years[-1]}: extend the forecast or correct the period",
+            file=oletukset,
+            field="alijaaman_kattaminen.kattamiskausi_vuotta",
+        )
+    targets = read_target_specs(paths["tavoitteet"])
+    return TargetsInputs(
+        files={role: str(path) for role, path in paths.items()},
+        costs=costs,
+        funding=funding,
+        assumptions=assumptions,
+        targets=targets,
+    )
+
+
+def with_overrides(
+    inputs: TargetsInputs, allocation_method: str | None = None, need_weight: float | None = None
+) -> TargetsInputs:
+    """The inputs with the flow's parameter overrides of the allocation method and need weight."""
+    assumptions = inputs.assumptions
+    update: dict[str, Any] = {}
+    if allocation_method is not None:
+        try:
+            update["method"] = AllocationMethod(allocation_method)
+        except ValueError:
+            raise InputError(
+                f"unknown allocation method {allocation_method!r}; use " + ", ".join(m.value for m in AllocationMethod),
+                field="allocation_method",
+            ) from None
+    if need_weight is not None:
+        if not 0 <= need_weight <= 1:
+            raise InputError(f"need_weight must be between 0 and 1, got {need_weight}", field="need_weight")
+        update["need_weight"] = round_to(need_weight, 4)
+    if not update:
+        return inputs
+    return inputs.model_copy(update={"assumptions": assumptions.model_copy(update=update)})
+
+
+# ---------------------------------------------------------------------------------------------
