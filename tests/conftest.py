@@ -1,7 +1,8 @@
-"""Test set-up: a clean environment per test, one Prefect test harness per session.
+"""Test set-up: a clean environment per test, one Prefect test harness per session, seeded stores.
 
 Prefect reads its settings when imported, so its home, result storage and telemetry switch are
-set here, before any test module imports it.
+set here, before any test module imports it. Shared helpers live in ``tests/support.py``: nothing
+is imported from this module.
 """
 
 from __future__ import annotations
@@ -9,14 +10,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from schemas.stages import Stage
+from tests.support import StoreSeeds, copy_home
+
+#: Switches for the test run itself, not settings of the code under test.
+_KEEP = {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}
+
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="soteflow-tests-"))
 for _name in list(os.environ):
-    if _name.startswith(("SOTEFLOW_", "PREFECT_")) and _name not in {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}:
+    if _name.startswith(("SOTEFLOW_", "PREFECT_")) and _name not in _KEEP:
         del os.environ[_name]
 os.environ.update(
     {
@@ -26,14 +33,10 @@ os.environ.update(
         "PREFECT_CLIENT_ENABLE_METRICS": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        # A busy 2-core machine can need more than Prefect's default 20 s to start the server.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
 )
-
-#: Switches for the test run itself, not settings of the code under test.
-_KEEP = {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +60,32 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def store_seeds() -> StoreSeeds:
+    """The session's seeded stores (computed on first use)."""
+    return StoreSeeds(_SESSION_DIR / "seeds")
+
+
+@pytest.fixture
+def seed(store_seeds: StoreSeeds, tmp_path: Path) -> Callable[[Stage], Path]:
+    """``seed(Stage.TARGETS)``: this test's store holds stages 1–2 of HVA08 2026, approved."""
+
+    def apply(stage: Stage) -> Path:
+        home = tmp_path / "soteflow-home"
+        copy_home(store_seeds.home_after(stage), home)
+        return home
+
+    return apply
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that runs on the Prefect test harness carries the ``prefect`` marker, so the
+    fast part of the suite is ``pytest -m "not prefect"``."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.prefect)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

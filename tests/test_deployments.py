@@ -1,4 +1,4 @@
-"""prefect.yaml: every deployment's entrypoint is a flow, and its parameters are the flow's own."""
+"""prefect.yaml comes from the registry of stages; every entrypoint is a flow taking its parameters."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import yaml
 from prefect import Flow
 
 from schemas.stages import Stage
-from tests.conftest import REPO_ROOT
+from tasks.deployments import deployments_yaml
+from tasks.registry import STAGES
+from tests.support import REPO_ROOT
 
 DEPLOYMENTS: list[dict[str, Any]] = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))[
     "deployments"
@@ -39,8 +41,26 @@ def test_entrypoint_is_a_flow_taking_the_deployment_parameters(deployment: dict[
     assert flow.description  # Prefect shows the docstring on the deployment page
 
 
-def test_every_built_stage_has_a_deployment_named_after_it() -> None:
-    names = {d["name"] for d in DEPLOYMENTS}
-    built = {s.value for s in Stage if (REPO_ROOT / "flows" / f"s{s.number}_{s.value}.py").is_file()}
-    assert {"needs", "targets", "chains", "comparison"} <= built
-    assert built <= names
+def test_the_committed_file_is_what_the_registry_makes() -> None:
+    """Regenerate with ``soteflow deployments --write`` after registering a stage."""
+    assert (REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8") == deployments_yaml()
+
+
+def test_every_stage_flow_is_registered_and_every_registered_stage_is_deployed() -> None:
+    names = {d["name"]: d["entrypoint"] for d in DEPLOYMENTS}
+    files = {p.name for p in (REPO_ROOT / "flows").glob("s[0-9]_*.py")}
+    registered = {Path(d.flow.partition(":")[0]).name for d in STAGES}
+    assert files == registered  # no stage flow outside the registry
+    for definition in STAGES:
+        assert names[definition.stage.value] == definition.flow
+        assert definition.flow.startswith(f"flows/s{definition.stage.number}_{definition.stage.value}.py:")
+    assert [d.stage for d in STAGES] == [s for s in Stage if s in {d.stage for d in STAGES}]  # cycle order
+
+
+@pytest.mark.parametrize("definition", STAGES, ids=[d.stage.value for d in STAGES])
+def test_each_flow_describes_its_parameters_for_the_ui_form(definition: Any) -> None:
+    """The deployment's form in the Prefect UI shows each parameter's description."""
+    flow = _load(definition.flow)
+    schema = flow.parameters.model_dump()
+    for name, spec in schema["properties"].items():
+        assert spec.get("description"), f"{definition.flow}: parameter {name} has no description"

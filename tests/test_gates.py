@@ -11,27 +11,33 @@ from pathlib import Path
 
 import pytest
 
-from schemas.decisions import Outcome
+from schemas.decisions import DECISION_OUTCOMES, NOTING_OUTCOMES, DecisionRecord, Outcome
 from schemas.results import Proposal, VersionRef
 from schemas.stages import Stage
 from soteflow.errors import InputError
 from soteflow.gates import DecisionInput, GateMode, await_decision, decision_form, load_scripted, pause_key
 
 
-def _proposal(version: int = 1) -> Proposal:
+def _proposal(version: int = 1, outcomes: tuple[Outcome, ...] = DECISION_OUTCOMES) -> Proposal:
     return Proposal(
         stage=Stage.NEEDS,
+        case="needs",
+        outcomes=list(outcomes),
         region="HVA08",
         cycle=2026,
         proposal=VersionRef(
-            version_id=uuid.uuid4(), key="needs-proposal", version=version, sha256="a" * 64,
-            status="proposed", media_type="application/json",
+            version_id=uuid.uuid4(),
+            key="needs-proposal",
+            version=version,
+            sha256="a" * 64,
+            status="proposed",
+            media_type="application/json",
         ),
         body="Aluehallitus",
         meeting_date="2026-08-24",
         title="Palvelutarvearvio 2026",
         summary_markdown="**Palvelutarvearvio 2026** — ehdotus",
-    )  # fmt: skip
+    )
 
 
 def test_scripted_decisions_take_rounds_in_order_and_default_to_approval(tmp_path: Path) -> None:
@@ -45,6 +51,25 @@ def test_scripted_decisions_take_rounds_in_order_and_default_to_approval(tmp_pat
     assert first.meeting_date == dt.date(2026, 8, 24)
     assert second.outcome is Outcome.APPROVED
     assert first.section != second.section  # each handling gets its own §
+
+
+def test_a_report_is_noted_by_default_and_cannot_be_approved(tmp_path: Path) -> None:
+    report = _proposal(outcomes=NOTING_OUTCOMES)
+    noted = await_decision(report, mode=GateMode.SCRIPTED, round_no=1, scripted=load_scripted(None))
+    assert noted is not None and noted.outcome is Outcome.NOTED
+    path = tmp_path / "decisions.json"
+    path.write_text(json.dumps({"needs": {"needs": [{"outcome": "approved"}]}}))  # by case
+    with pytest.raises(
+        InputError, match="approved is not a decision on this case; the body may decide: noted, returned"
+    ):
+        await_decision(report, mode=GateMode.SCRIPTED, round_no=1, scripted=load_scripted(path))
+
+
+def test_scripted_decisions_by_case_leave_other_cases_to_their_default(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.json"
+    path.write_text(json.dumps({"needs": {"other-case": [{"outcome": "rejected"}]}}))
+    decision = await_decision(_proposal(), mode=GateMode.SCRIPTED, round_no=1, scripted=load_scripted(path))
+    assert decision is not None and decision.outcome is Outcome.APPROVED
 
 
 def test_gate_none_returns_no_decision() -> None:
@@ -80,26 +105,49 @@ def test_decision_form_keeps_labels_and_fills_defaults_from_the_proposal() -> No
     assert schema["properties"]["body"]["default"] == "Aluehallitus"
     assert schema["properties"]["meeting_date"]["default"] == "2026-08-24"
     assert "approved" in schema["properties"]["outcome"]["description"]
+    assert schema["properties"]["outcome"]["enum"] == ["approved", "returned", "rejected"]  # the case's outcomes only
+    assert decision_form(_proposal(outcomes=NOTING_OUTCOMES)).model_json_schema()["properties"]["outcome"]["enum"] == [
+        "noted",
+        "returned",
+    ]
+    # The form's optional text fields are strings: a decision without a number is sent as "", not null.
+    record = DecisionRecord(
+        outcome=Outcome.APPROVED,
+        body="Aluehallitus",
+        meeting_date=dt.date(2026, 8, 24),
+        section="12",
+        recorded_by="Sihteeri",
+    )
+    payload = DecisionInput.payload(record)
+    assert payload["decision_number"] == ""
+    assert schema["properties"]["decision_number"]["type"] == "string"
+    assert form.model_validate(payload).to_record() == record
     assert form._description == "**Palvelutarvearvio 2026** — ehdotus"  # shown above the form
     assert issubclass(form, DecisionInput)
     assert pause_key(_proposal(3)) == "decision-needs-needs-proposal-v3"
 
 
+@pytest.mark.prefect
 @pytest.mark.usefixtures("prefect_harness")
-def test_pause_is_resumed_with_a_decision_from_another_thread() -> None:
+def test_decide_finds_the_paused_run_by_region_name_and_resumes_it_without_a_decision_number() -> None:
+    """Regression: ``soteflow decide`` without ``--decision-number`` on a waiting run was refused by
+    the server (null for a string field), and a run started with a region *name* was not found."""
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.context import get_run_context
-    from prefect.flow_runs import resume_flow_run
+
+    from soteflow.decide import decide_case
 
     run_ids: list[uuid.UUID] = []
 
-    @flow(name="gate-pause-test")
-    def waits_for_body() -> dict[str, str]:
+    @flow(name=Stage.NEEDS.slug)  # found by the stage's flow name, as a real stage run is
+    def waits_for_body(region: str = "Pirkanmaa", cycle: int = 2026) -> dict[str, str | None]:
         run_ids.append(get_run_context().flow_run.id)  # type: ignore[union-attr]
         decision = await_decision(_proposal(), mode=GateMode.PAUSE, round_no=1, pause_timeout=60, poll_interval=1)
         assert decision is not None
-        return {"outcome": decision.outcome.value, "comments": decision.comments, "section": decision.section}
+        return {"outcome": decision.outcome.value, "comments": decision.comments, "number": decision.decision_number}
+
+    messages: list[str] = []
 
     def secretary() -> None:
         deadline = time.monotonic() + 60
@@ -108,13 +156,24 @@ def test_pause_is_resumed_with_a_decision_from_another_thread() -> None:
                 with get_client(sync_client=True) as client:
                     state = client.read_flow_run(run_ids[0]).state
                 if state is not None and state.is_paused():
-                    resume_flow_run(
-                        run_ids[0],
-                        run_input={
-                            "outcome": "returned", "body": "Aluehallitus", "meeting_date": "2026-09-07",
-                            "section": "112", "comments": "Tarkenna kuntakohtaiset luvut.", "recorded_by": "Sihteeri",
-                        },
-                    )  # fmt: skip
+                    record = DecisionRecord(
+                        outcome=Outcome.RETURNED,
+                        body="Aluehallitus",
+                        meeting_date=dt.date(2026, 9, 7),
+                        section="112",
+                        comments="Tarkenna kuntakohtaiset luvut.",
+                        recorded_by="Sihteeri",
+                    )
+                    messages.append(
+                        decide_case(
+                            region="HVA08",
+                            cycle=2026,
+                            stage=Stage.NEEDS,
+                            case="needs",
+                            decision=record,
+                            region_matches=lambda text: text in {"HVA08", "Pirkanmaa"},
+                        )
+                    )
                     return
             time.sleep(0.3)
 
@@ -122,4 +181,5 @@ def test_pause_is_resumed_with_a_decision_from_another_thread() -> None:
     thread.start()
     result = waits_for_body()
     thread.join(timeout=5)
-    assert result == {"outcome": "returned", "comments": "Tarkenna kuntakohtaiset luvut.", "section": "112"}
+    assert messages and messages[0].startswith(f"resumed flow run {run_ids[0]}")
+    assert result == {"outcome": "returned", "comments": "Tarkenna kuntakohtaiset luvut.", "number": None}

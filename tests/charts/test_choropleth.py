@@ -70,8 +70,9 @@ def test_region_zoom_is_deterministic_and_compact() -> None:
     codes = [m.code for m in key.current_municipalities("HVA08")]
     values: dict[str, float | None] = {c: float(i) for i, c in enumerate(codes)}
     a = choropleth_svg(polys, values, title="t", legend_title="l", highlight_region=codes)
-    b = choropleth_svg(polys, dict(reversed(list(values.items()))), title="t", legend_title="l",
-                       highlight_region=list(reversed(codes)))  # fmt: skip
+    b = choropleth_svg(
+        polys, dict(reversed(list(values.items()))), title="t", legend_title="l", highlight_region=list(reversed(codes))
+    )
     assert a == b  # byte-identical regardless of input order
     root = ET.fromstring(a)
     coloured = [p for p in root.iter(f"{NS}path") if p.find(f"{NS}title") is not None]

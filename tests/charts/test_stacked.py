@@ -41,9 +41,12 @@ def test_stacked_bars_refuse_bad_input() -> None:
 
 def test_range_chart_lists_each_interval() -> None:
     svg = range_chart_svg(
-        ["Kotihoito"], {"Oma": [(97.0, 100.0, 103.1)], "Osto": [(90.3, 91.3, 92.3)], "Seteli": [None]},
-        title="Vaihteluvälit", unit="indeksi", reference_line=100.0,
-    )  # fmt: skip
+        ["Kotihoito"],
+        {"Oma": [(97.0, 100.0, 103.1)], "Osto": [(90.3, 91.3, 92.3)], "Seteli": [None]},
+        title="Vaihteluvälit",
+        unit="indeksi",
+        reference_line=100.0,
+    )
     root = ET.fromstring(svg)
     desc = root.find(f"{SVG}desc")
     assert desc is not None and desc.text == (

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from soteflow.cli import main
+from schemas.stages import Stage
 from soteflow.stagekit import open_store
-from tests.conftest import DATA_DIR
+from soteflow.store.verify import verify
+from tasks.cli import main
+from tests.support import DATA_DIR, REPO_ROOT, Seed
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -24,12 +26,30 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def test_demo_writes_documents_artefacts_and_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cycle as a user runs it: each stage starts from the approved round of the one before,
+    here with the council returning stage 2 once; stage 3 rests on the approved second version."""
     out = tmp_path / "demo"
-    assert run(["demo", "--region", "HVA08", "--out", str(out)]) == 0
+    decisions = tmp_path / "decisions.json"
+    comment = "Lisää ikääntyneiden kotihoidon tavoite ja perustele kehyksen jako tarkemmin."
+    decisions.write_text(json.dumps({"targets": [{"outcome": "returned", "comments": comment}]}), encoding="utf-8")
+    assert run(["demo", "--region", "Pirkanmaa", "--out", str(out), "--decisions", str(decisions)]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["region"] == "HVA08"
     stages = summary["stages"]
+    by_stage = {s["stage"]: s for s in stages}
+    assert by_stage["targets"]["rounds"] == 2 and by_stage["targets"]["cases"][0]["decision"] == "approved"
+    store = open_store()
+    history = store.history("HVA08", 2026, "targets-proposal")
+    assert [(v.version, v.status.value) for v in history] == [(1, "returned"), (2, "approved")]
+    assert any(comment in e["summary"] for e in store.read_json(history[1])["agenda"]["earlier_handling"])
+    chains = store.latest("HVA08", 2026, "chains-proposal")
+    assert chains is not None
+    lineage = {ref.version_id for ref in store.lineage(chains.id)}
+    assert history[1].id in lineage and history[0].id not in lineage
+    assert verify(store).ok
     assert [(s["number"], s["stage"], s["decision"]) for s in stages] == [
         (1, "needs", "approved"),
         (2, "targets", "approved"),
@@ -38,14 +58,17 @@ def test_demo_writes_documents_artefacts_and_summary(tmp_path: Path, capsys: pyt
     ]
     documents = {Path(p).name for s in stages for p in s["documents"]}
     assert {
-        "targets-decision-pdf-v1.pdf", "chains-decision-pdf-v1.pdf", "chains-feedback-pdf-v1.pdf",
-        "comparison-decision-pdf-v1.pdf", "comparison-plan-pdf-v1.pdf", "comparison-export-xlsx-v1.xlsx",
-    } <= documents  # fmt: skip
+        "targets-decision-pdf-v2.pdf",
+        "chains-decision-pdf-v1.pdf",
+        "chains-feedback-pdf-v1.pdf",
+        "comparison-decision-pdf-v1.pdf",
+        "comparison-plan-pdf-v1.pdf",
+        "comparison-export-xlsx-v1.xlsx",
+    } <= documents
     stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
     keys = {a["key"]: a for a in stage["artefacts"]}
     assert {"needs-profile", "needs-index", "needs-proposal", "needs-decision-pdf", "needs-decision-html"} <= set(keys)
-    store = open_store()
     for key, entry in keys.items():
         stored = store.latest("HVA08", 2026, key)
         assert stored is not None and (stored.version, stored.sha256) == (entry["version"], entry["sha256"])
@@ -60,9 +83,24 @@ def test_decide_records_a_return_and_the_next_run_answers_it(
 ) -> None:
     assert run(["stage", "needs", "--region", "Pirkanmaa", "--cycle", "2027"]) == 0
     decide = [
-        "decide", "--stage", "needs", "--region", "HVA08", "--cycle", "2027", "--outcome", "returned",
-        "--body", "Aluehallitus", "--meeting-date", "2026-09-07", "--section", "131", "--recorded-by", "Sihteeri",
-    ]  # fmt: skip
+        "decide",
+        "--stage",
+        "needs",
+        "--region",
+        "HVA08",
+        "--cycle",
+        "2027",
+        "--outcome",
+        "returned",
+        "--body",
+        "Aluehallitus",
+        "--meeting-date",
+        "2026-09-07",
+        "--section",
+        "131",
+        "--recorded-by",
+        "Sihteeri",
+    ]
     assert run(decide) == 2  # a return needs comments
     assert "needs --comments" in capsys.readouterr().err
     assert run([*decide, "--comments", "Lisää maahanmuuton vaikutus."]) == 0
@@ -145,9 +183,11 @@ def test_verify_exits_1_and_names_a_tampered_version(capsys: pytest.CaptureFixtu
     store = open_store()
     with store.engine.begin() as conn:
         conn.execute(
-            sa.text("""UPDATE artefact_version SET payload = replace(payload, '"HVA08"', '"HVA09"') """
-                    """WHERE payload LIKE '%"HVA08"%'""")
-        )  # fmt: skip
+            sa.text(
+                """UPDATE artefact_version SET payload = replace(payload, '"HVA08"', '"HVA09"') """
+                """WHERE payload LIKE '%"HVA08"%'"""
+            )
+        )
     capsys.readouterr()
     assert run(["verify"]) == 1
     captured = capsys.readouterr()
@@ -182,19 +222,42 @@ def _edit_csv(path: Path, row: int, column: str, value: object) -> None:
     ("file", "row", "column", "value", "expected"),
     [
         ("tavoitteet.csv", 1, "tavoitearvo", DROP, ["tavoitteet.csv, row 1, field tavoitearvo", "missing"]),
-        ("talous_toteuma.csv", 2, "toimintakulut", "paljon", ["talous_toteuma.csv, row 2, field toimintakulut", "'paljon' is not a number"]),
+        (
+            "talous_toteuma.csv",
+            2,
+            "toimintakulut",
+            "paljon",
+            ["talous_toteuma.csv, row 2, field toimintakulut", "'paljon' is not a number"],
+        ),
         ("talous_rahoitus.csv", 0, "", "", ["talous_rahoitus.csv", "empty"]),
-        ("tavoitteet.csv", 4, "asiakasryhmä", "Eläkeläiset", ["tavoitteet.csv, row 4, field asiakasryhmä", "unknown client group 'Eläkeläiset'"]),
-        ("palvelukatalogi.csv", 3, "palvelu_id", "IKA-NEUVONTA", ["palvelukatalogi.csv, row 3, field palvelu_id", "duplicate"]),
+        (
+            "tavoitteet.csv",
+            4,
+            "asiakasryhmä",
+            "Eläkeläiset",
+            ["tavoitteet.csv, row 4, field asiakasryhmä", "unknown client group 'Eläkeläiset'"],
+        ),
+        (
+            "palvelukatalogi.csv",
+            3,
+            "palvelu_id",
+            "IKA-NEUVONTA",
+            ["palvelukatalogi.csv, row 3, field palvelu_id", "duplicate"],
+        ),
         ("palvelukatalogi.csv", 2, "asiakasryhmä", "Opiskelijat", ["palvelukatalogi.csv, row 2, field asiakasryhmä"]),
         ("palvelukatalogi.csv", 2, "vuosivolyymi", "noin 40 000", ["palvelukatalogi.csv, row 2, field vuosivolyymi"]),
         ("lausunnot.csv", 1, "sidosryhmä", DROP, ["lausunnot.csv, row 1, field sidosryhmä", "missing"]),
     ],
-)  # fmt: skip
+)
 def test_bad_stage_2_and_3_files_stop_the_demo_before_anything_is_stored(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, row: int, column: str, value: object,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    file: str,
+    row: int,
+    column: str,
+    value: object,
     expected: list[str],
-) -> None:  # fmt: skip
+) -> None:
     inputs = _copy_inputs(tmp_path)
     if column:
         _edit_csv(inputs / file, row, column, value)
@@ -221,8 +284,10 @@ def test_a_stage_does_not_start_without_the_approved_stage_before_it(
     assert {a.stage for a in open_store().list_artefacts()} == {"needs"}
 
 
-def test_stage_targets_checks_its_files_before_it_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["stage", "needs", "--region", "HVA08", "--gate", "scripted"]) == 0
+def test_stage_targets_checks_its_files_before_it_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: Seed
+) -> None:
+    seed(Stage.NEEDS)
     inputs = _copy_inputs(tmp_path)
     _edit_csv(inputs / "tavoitteet.csv", 3, "tavoitevuosi", "pian")
     assert run(["stage", "targets", "--region", "HVA08", "--inputs", str(inputs)]) == 2
@@ -258,20 +323,32 @@ def _edit_cp1252(path: Path, row: int, column: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
-        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Kustannukset", 3, "suoritteet", "paljon"),
-         ["oma_tuotanto.xlsx, sheet Kustannukset, row 3, field suoritteet", "'paljon' is not a number"]),
-        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 0, "DELETE SHEET", None),
-         ["oma_tuotanto.xlsx, sheet Tukipalvelut", "missing"]),
-        (lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 2, "osuus %", lambda v: v + 0.5),
-         ["oma_tuotanto.xlsx, sheet Tukipalvelut", "field osuus %", "100"]),
-        (lambda d: _edit_csv(d / "ostopalvelut.csv", 2, "suoritteet", "-5"),
-         ["ostopalvelut.csv, row 2, field suoritteet"]),
+        (
+            lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Kustannukset", 3, "suoritteet", "paljon"),
+            ["oma_tuotanto.xlsx, sheet Kustannukset, row 3, field suoritteet", "'paljon' is not a number"],
+        ),
+        (
+            lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 0, "DELETE SHEET", None),
+            ["oma_tuotanto.xlsx, sheet Tukipalvelut", "missing"],
+        ),
+        (
+            lambda d: _edit_xlsx(d / "oma_tuotanto.xlsx", "Tukipalvelut", 2, "osuus %", lambda v: v + 0.5),
+            ["oma_tuotanto.xlsx, sheet Tukipalvelut", "field osuus %", "100"],
+        ),
+        (
+            lambda d: _edit_csv(d / "ostopalvelut.csv", 2, "suoritteet", "-5"),
+            ["ostopalvelut.csv, row 2, field suoritteet"],
+        ),
         # Without the workbook the three cp1252 CSV files are read; their errors name the row too.
-        (lambda d: ((d / "oma_tuotanto.xlsx").unlink(),
-                    _edit_cp1252(d / "oma_tuotanto_kustannukset.csv", 4, "poistot", "12,3,4")),
-         ["oma_tuotanto_kustannukset.csv, row 4, field poistot", "'12,3,4' is not a number"]),
+        (
+            lambda d: (
+                (d / "oma_tuotanto.xlsx").unlink(),
+                _edit_cp1252(d / "oma_tuotanto_kustannukset.csv", 4, "poistot", "12,3,4"),
+            ),
+            ["oma_tuotanto_kustannukset.csv, row 4, field poistot", "'12,3,4' is not a number"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_stage_4_files_stop_the_demo_before_anything_is_stored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: object, expected: list[str]
 ) -> None:
@@ -285,15 +362,27 @@ def test_bad_stage_4_files_stop_the_demo_before_anything_is_stored(
     assert open_store().list_artefacts() == []
 
 
-def test_decide_from_the_cli_covers_every_document_of_the_round(capsys: pytest.CaptureFixture[str]) -> None:
-    for stage in ("needs", "targets"):
-        assert run(["stage", stage, "--region", "HVA08", "--gate", "scripted"]) == 0
+def test_decide_from_the_cli_covers_every_document_of_the_case(capsys: pytest.CaptureFixture[str], seed: Seed) -> None:
+    seed(Stage.TARGETS)
     assert run(["stage", "chains", "--region", "HVA08"]) == 0  # proposes and stops
     assert "soteflow decide --stage chains" in capsys.readouterr().out
     decide = [
-        "decide", "--stage", "chains", "--region", "HVA08", "--outcome", "approved", "--body", "Aluehallitus",
-        "--meeting-date", "2026-10-12", "--section", "201", "--recorded-by", "Pöytäkirjanpitäjä",
-    ]  # fmt: skip
+        "decide",
+        "--stage",
+        "chains",
+        "--region",
+        "HVA08",
+        "--outcome",
+        "approved",
+        "--body",
+        "Aluehallitus",
+        "--meeting-date",
+        "2026-10-12",
+        "--section",
+        "201",
+        "--recorded-by",
+        "Pöytäkirjanpitäjä",
+    ]
     assert run(decide) == 0
     store = open_store()
     for key in ("chains-proposal", "chains-decision-pdf", "chains-feedback-pdf", "chains-feedback-html"):
@@ -301,3 +390,36 @@ def test_decide_from_the_cli_covers_every_document_of_the_round(capsys: pytest.C
         assert latest is not None and latest.status.value == "approved", key
         [decision] = store.decisions_for(latest.id)
         assert decision.sha256 == latest.sha256
+
+
+@pytest.mark.parametrize("cycle", ["abc", "99999", "0", "-1", "2022"])
+def test_a_bad_cycle_is_refused_before_anything_runs(cycle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["stage", "needs", "--region", "HVA08", f"--cycle={cycle}"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("valid integer" in err) if cycle == "abc" else (f"cycle {cycle} is not a planning cycle" in err)
+    assert open_store().list_artefacts() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["stage", "needs", "--weight", "share_65_plus=-1"], "index_weights"),
+        (["stage", "needs", "--weight", "obesity=0.2"], "unknown need-index weight 'obesity'"),
+        (["stage", "needs", "--weight", "share_65_plus=inf"], "finite"),
+        (["stage", "needs", "--gate", "suspend"], "--gate suspend needs a deployment"),
+        (["stage", "needs", "--meeting-date", "31.12.2026"], "is not a date (YYYY-MM-DD)"),
+    ],
+)
+def test_bad_parameters_exit_2_with_one_line(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("soteflow: error: ") and expected in err and "Traceback" not in err
+    assert open_store().list_artefacts() == []
+
+
+def test_deployments_prints_what_the_committed_prefect_yaml_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["deployments"]) == 0
+    assert capsys.readouterr().out == (REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8")

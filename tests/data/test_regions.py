@@ -29,8 +29,11 @@ def test_region_list_excludes_aland() -> None:
     assert list(key.regions) == [f"HVA{i:02d}" for i in range(1, 22)] + ["HVA90"]
     pi = key.regions["HVA08"]
     assert (pi.id, pi.name_fi, pi.name_sv, pi.short_name_fi) == (
-        "PI", "Pirkanmaan hyvinvointialue", "Birkalands välfärdsområde", "Pirkanmaa",
-    )  # fmt: skip
+        "PI",
+        "Pirkanmaan hyvinvointialue",
+        "Birkalands välfärdsområde",
+        "Pirkanmaa",
+    )
 
 
 def test_merged_municipality_follows_merge_table() -> None:
@@ -45,9 +48,21 @@ def test_merged_municipality_follows_merge_table() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["HVA08", "hva08", "PI", "pi", "Pirkanmaa", "PIRKANMAA", "pirkanmaan hyvinvointialue",
-     " Pirkanmaan  Hyvinvointialue ", "Birkaland", "Birkalands välfärdsområde", "8", "08"],
-)  # fmt: skip
+    [
+        "HVA08",
+        "hva08",
+        "PI",
+        "pi",
+        "Pirkanmaa",
+        "PIRKANMAA",
+        "pirkanmaan hyvinvointialue",
+        " Pirkanmaan  Hyvinvointialue ",
+        "Birkaland",
+        "Birkalands välfärdsområde",
+        "8",
+        "08",
+    ],
+)
 def test_resolve_region_forms(text: str) -> None:
     assert resolve_region(text, load_region_key(MAP)).code == "HVA08"
 

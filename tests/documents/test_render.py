@@ -24,13 +24,13 @@ from schemas.documents import (
     PdfAttachment,
     Person,
     TextSection,
-    standard_appeal_instructions,
 )
 from soteflow.charts.bars import bar_chart_svg
 from soteflow.documents import (
     DocumentRenderError,
     ForbiddenResourceError,
     TemplatesOnlyFetcher,
+    appeal_instructions,
     html_to_pdf,
     render_document,
     render_html,
@@ -67,8 +67,11 @@ def make_item(**changes: Any) -> AgendaItem:
             TextSection(heading="Tausta", paragraphs=["Arvio perustuu väestötietoihin <script>alert(1)</script>."])
         ],
         proposal="Aluehallitus päättää hyväksyä strategisen palvelutarpeiden arvioinnin 2025.",
-        appeal_instructions=standard_appeal_instructions(
-            AppealKind.OIKAISUVAATIMUS, authority="Aluehallitus", address="kirjaamo (esimerkki)"
+        appeal_instructions=appeal_instructions(
+            AppealKind.OIKAISUVAATIMUS,
+            authority="Aluehallitus",
+            address="kirjaamo (esimerkki)",
+            court="hallinto-oikeus",
         ),
         attachments=[AttachmentRef(number=1, title="Arviointiaineisto", filename="s1-needs-v1.json")],
         document_id="hva08-2025-s1-needs",

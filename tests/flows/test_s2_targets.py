@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from flows.s1_needs import needs_flow
 from flows.s2_targets import targets_flow
 from schemas.decisions import Outcome
+from schemas.stages import Stage
 from soteflow.errors import InputError
 from soteflow.stagekit import open_store
 from soteflow.store.verify import verify
 from soteflow.upstream import StageNotApprovedError
-from tests.conftest import DATA_DIR
+from tasks.needs.stage import DEFINITION as NEEDS
+from tasks.round import DirectSteps, run_stage
+from tests.support import DATA_DIR, Seed
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -31,35 +33,35 @@ def test_without_an_approved_stage1_nothing_is_written() -> None:
         targets_flow(region="HVA08", cycle=2026, gate="scripted")
     assert _stage2_artefacts() == []
     # A stage 1 that was only proposed (not decided) is not a basis either.
-    needs_flow(region="HVA08", cycle=2026, gate="none")
+    run_stage(NEEDS, region="HVA08", cycle=2026, gate="none", steps=DirectSteps())
     with pytest.raises(StageNotApprovedError):
         targets_flow(region="HVA08", cycle=2026, gate="scripted")
     assert _stage2_artefacts() == []
 
 
-def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path) -> None:
-    needs = needs_flow(region="HVA08", cycle=2026, gate="scripted")
-    needs_versions = {a.key: a for a in needs.artefacts}
+def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.NEEDS)
+    needs_versions = {k: open_store().latest("HVA08", 2026, k) for k in ("needs-profile", "needs-proposal")}
     result = targets_flow(region="Pirkanmaa", cycle=2026, gate="scripted", out_dir=str(tmp_path / "out"))
     assert result.region == "HVA08"  # the store keys by the code
     assert {"targets-impact", "targets-forecast", "targets-frame", "targets-proposal"} <= set(_stage2_artefacts())
-    assert result.decision is not None and result.decision.outcome is Outcome.APPROVED
-    assert result.decision.body == "Aluevaltuusto"
+    assert result.case().decision is not None and result.case().decision.outcome is Outcome.APPROVED
+    assert result.case().decision.body == "Aluevaltuusto"
     refs = {a.key: a for a in result.artefacts}
     store = open_store()
     impact = store.get_version(refs["targets-impact"].version_id)
     impact_inputs = {i["key"]: i["version_id"] for i in impact.inputs}
     # Lineage: the targets rest on the approved stage-1 profile and proposal versions and the targets file.
-    assert impact_inputs["needs-profile"] == str(needs_versions["needs-profile"].version_id)
-    assert impact_inputs["needs-proposal"] == str(needs_versions["needs-proposal"].version_id)
+    assert impact_inputs["needs-profile"] == str(needs_versions["needs-profile"].id)
+    assert impact_inputs["needs-proposal"] == str(needs_versions["needs-proposal"].id)
     assert "targets-source-tavoitteet" in impact_inputs
     for key in ("targets-forecast", "targets-frame", "targets-proposal"):
         version = store.get_version(refs[key].version_id)
-        assert str(needs_versions["needs-proposal"].version_id) in {i["version_id"] for i in version.inputs}, key
+        assert str(needs_versions["needs-proposal"].id) in {i["version_id"] for i in version.inputs}, key
     payload = store.read_json(impact)
     baseline = next(t for t in payload["targets"] if t["target_id"] == "T-TYO-1")
     assert (baseline["baseline"], baseline["baseline_source"]) == (5.4677, "stage1")
-    assert baseline["finding"]["artefact"]["version_id"] == str(needs_versions["needs-profile"].version_id)
+    assert baseline["finding"]["artefact"]["sha256"] == needs_versions["needs-profile"].sha256
     frame = store.read_json(store.get_version(refs["targets-frame"].version_id))
     assert frame["frame_eur"] == 3_539_480_000
     assert sum(g["allocated_eur"] for g in frame["groups"]) == 3_539_480_000
@@ -76,14 +78,14 @@ def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path) -
     assert json.loads(reader.attachments["targets-proposal.json"][0])["frame_year"] == 2026
 
 
-def test_returned_proposal_is_prepared_again_with_the_comments(tmp_path: Path) -> None:
-    needs_flow(region="HVA08", cycle=2026, gate="scripted")
+def test_returned_proposal_is_prepared_again_with_the_comments(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.NEEDS)
     decisions = tmp_path / "decisions.json"
     comments = "Esitä kielteisen skenaarion sopeutustoimet palvelualueittain."
     decisions.write_text(json.dumps({"targets": [{"outcome": "returned", "comments": comments}]}), encoding="utf-8")
     result = targets_flow(region="HVA08", cycle=2026, gate="scripted", decisions_file=str(decisions))
     assert result.rounds == 2
-    assert result.decision is not None and result.decision.outcome is Outcome.APPROVED
+    assert result.case().decision is not None and result.case().decision.outcome is Outcome.APPROVED
     store = open_store()
     history = store.history("HVA08", 2026, "targets-proposal")
     assert [(v.version, v.status.value) for v in history] == [(1, "returned"), (2, "approved")]
@@ -99,11 +101,11 @@ def test_returned_proposal_is_prepared_again_with_the_comments(tmp_path: Path) -
     assert verify(store).ok
 
 
-def test_rerun_with_identical_inputs_writes_nothing_new() -> None:
-    needs_flow(region="HVA08", cycle=2026, gate="scripted")
+def test_rerun_with_identical_inputs_writes_nothing_new(seed: Seed) -> None:
+    seed(Stage.NEEDS)
     first = targets_flow(region="HVA08", cycle=2026, gate="none")
     second = targets_flow(region="HVA08", cycle=2026, gate="none")
-    assert first.decision is None and second.decision is None
+    assert first.case().decision is None and second.case().decision is None
     # Same content, same versions: the document's creation time and figures come from the data.
     assert [(a.key, a.version, a.sha256) for a in first.artefacts] == [
         (a.key, a.version, a.sha256) for a in second.artefacts
@@ -112,8 +114,8 @@ def test_rerun_with_identical_inputs_writes_nothing_new() -> None:
     assert all(len(store.history("HVA08", 2026, a.key)) == 1 for a in second.artefacts)
 
 
-def test_malformed_input_stops_the_stage_and_stores_nothing(tmp_path: Path) -> None:
-    needs_flow(region="HVA08", cycle=2026, gate="scripted")
+def test_malformed_input_stops_the_stage_and_stores_nothing(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.NEEDS)
     inputs = tmp_path / "inputs"
     shutil.copytree(DATA_DIR / "examples" / "HVA08", inputs)
     path = inputs / "tavoitteet.csv"

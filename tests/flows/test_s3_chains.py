@@ -8,30 +8,25 @@ nothing.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from flows.s1_needs import needs_flow
-from flows.s2_targets import targets_flow
 from flows.s3_chains import chains_flow
 from schemas.decisions import Outcome
+from schemas.stages import Stage
 from soteflow.errors import InputError
 from soteflow.stagekit import open_store
 from soteflow.store.verify import verify
 from soteflow.upstream import StageNotApprovedError
-from tests.conftest import DATA_DIR
+from tasks.round import DirectSteps, run_stage
+from tasks.targets.stage import DEFINITION as TARGETS
+from tests.support import DATA_DIR, Seed
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
-
-
-def _approve_stages_1_and_2() -> None:
-    assert needs_flow(region="HVA08", cycle=2026, gate="scripted").decision.outcome is Outcome.APPROVED  # type: ignore[union-attr]
-    assert targets_flow(region="HVA08", cycle=2026, gate="scripted").decision.outcome is Outcome.APPROVED  # type: ignore[union-attr]
 
 
 def _keys_in_store() -> tuple[set[str], int]:
@@ -40,9 +35,9 @@ def _keys_in_store() -> tuple[set[str], int]:
     return {a.key for a in store.list_artefacts(region="HVA08", cycle=2026)}, len(store.audit_events())
 
 
-def test_without_an_approved_stage_2_nothing_is_written() -> None:
-    needs_flow(region="HVA08", cycle=2026, gate="scripted")
-    targets_flow(region="HVA08", cycle=2026, gate="none")  # proposed, not approved
+def test_without_an_approved_stage_2_nothing_is_written(seed: Seed) -> None:
+    seed(Stage.NEEDS)
+    run_stage(TARGETS, region="HVA08", cycle=2026, gate="none", steps=DirectSteps())  # proposed, not approved
     before = _keys_in_store()
     with pytest.raises(StageNotApprovedError, match=r"stage 2 \(targets\) has no approved proposal"):
         chains_flow(region="HVA08", cycle=2026, gate="scripted")
@@ -50,11 +45,11 @@ def test_without_an_approved_stage_2_nothing_is_written() -> None:
     assert not any(k.startswith("chains-") for k in before[0])
 
 
-def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_documents(tmp_path: Path) -> None:
-    _approve_stages_1_and_2()
+def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_documents(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.TARGETS)
     result = chains_flow(region="Pirkanmaa", cycle=2026, gate="scripted", out_dir=str(tmp_path / "out"))
     assert result.region == "HVA08" and result.number == 3
-    assert result.decision is not None and result.decision.outcome is Outcome.APPROVED
+    assert result.case().decision is not None and result.case().decision.outcome is Outcome.APPROVED
     refs = {a.key: a for a in result.artefacts}
     store = open_store()
     impact = store.latest("HVA08", 2026, "targets-impact", status="approved")
@@ -78,9 +73,12 @@ def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_document
     proposal_inputs = inputs_of("chains-proposal")
     assert proposal_inputs["targets-proposal"] == str(stage2.id)
     assert {k for k in proposal_inputs if k.startswith("chains-chain-")} == {
-        "chains-chain-pk-ika-svg", "chains-chain-pk-lapsi-svg", "chains-chain-pk-tyo-svg",
-        "chains-chain-pk-mtp-svg", "chains-chain-pk-vam-svg",
-    }  # fmt: skip
+        "chains-chain-pk-ika-svg",
+        "chains-chain-pk-lapsi-svg",
+        "chains-chain-pk-tyo-svg",
+        "chains-chain-pk-mtp-svg",
+        "chains-chain-pk-vam-svg",
+    }
     # Both documents were rendered from the approved proposal version and are approved with it.
     proposal = store.get_version(refs["chains-proposal"].version_id)
     assert proposal.status.value == "approved"
@@ -107,29 +105,8 @@ def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_document
     assert not (out / "chains-source-catalogue-v1.csv").exists()  # inputs stay in the store
 
 
-def test_returned_proposal_is_prepared_again_with_the_comments(tmp_path: Path) -> None:
-    _approve_stages_1_and_2()
-    decisions = tmp_path / "decisions.json"
-    comment = "Perustele vammaispalvelujen toteutettavuusarvio."
-    decisions.write_text(json.dumps({"chains": [{"outcome": "returned", "comments": comment}]}), encoding="utf-8")
-    result = chains_flow(region="HVA08", cycle=2026, gate="scripted", decisions_file=str(decisions))
-    assert result.rounds == 2 and result.decision is not None and result.decision.outcome is Outcome.APPROVED
-    store = open_store()
-    history = store.history("HVA08", 2026, "chains-proposal")
-    assert [(v.version, v.status.value) for v in history] == [(1, "returned"), (2, "approved")]
-    second = store.read_json(history[1])
-    assert second["agenda"]["earlier_handling"][0]["body"] == "Aluehallitus"
-    assert comment in json.dumps(second["agenda"], ensure_ascii=False)
-    assert comment in json.dumps(second["feedback_agenda"], ensure_ascii=False)
-    # Unchanged tables are not written again; both documents follow the proposal's versions.
-    assert [v.status.value for v in store.history("HVA08", 2026, "chains-priorities")] == ["approved"]
-    for key in ("chains-decision-pdf", "chains-feedback-pdf"):
-        assert [v.status.value for v in store.history("HVA08", 2026, key)] == ["returned", "approved"]
-    assert verify(store).ok
-
-
-def test_bad_catalogue_stops_the_run_and_stores_nothing(tmp_path: Path) -> None:
-    _approve_stages_1_and_2()
+def test_bad_catalogue_stops_the_run_and_stores_nothing(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.TARGETS)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     (inputs / "lausunnot.csv").write_bytes((EXAMPLES / "lausunnot.csv").read_bytes())
@@ -140,6 +117,8 @@ def test_bad_catalogue_stops_the_run_and_stores_nothing(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         chains_flow(region="HVA08", cycle=2026, gate="scripted", inputs_dir=str(inputs))
     assert (caught.value.file, caught.value.row, caught.value.field) == (
-        str(inputs / "palvelukatalogi.csv"), 4, "tavoite_id",
-    )  # fmt: skip
+        str(inputs / "palvelukatalogi.csv"),
+        4,
+        "tavoite_id",
+    )
     assert _keys_in_store() == before

@@ -17,16 +17,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from flows.s1_needs import needs_flow
-from flows.s2_targets import targets_flow
-from flows.s3_chains import chains_flow
 from flows.s4_comparison import comparison_flow
 from schemas.decisions import Outcome
+from schemas.stages import Stage
 from soteflow.errors import InputError
 from soteflow.stagekit import open_store
 from soteflow.store.verify import verify
 from soteflow.upstream import StageNotApprovedError
-from tests.conftest import DATA_DIR
 from tests.fixtures.comparison.worked_example import (
     COSTS_CSV,
     KEYS_CSV,
@@ -35,6 +32,7 @@ from tests.fixtures.comparison.worked_example import (
     QUALITY_CSV,
     write_worked_example,
 )
+from tests.support import DATA_DIR, Seed
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -57,29 +55,64 @@ def _seed_previous_plan() -> str:
     import datetime as dt
 
     plan = {
-        "schema_version": 1, "region_code": "HVA08", "cycle": 2025, "previous": None, "changes": [],
+        "schema_version": 1,
+        "region_code": "HVA08",
+        "cycle": 2025,
+        "previous": None,
+        "changes": [],
         "entries": [
-            {"service_id": "IKA-KOTIHOITO", "name": "Säännöllinen kotihoito", "chosen_mode": "mixed",
-             "current_mode": "mixed", "own_share": 0.8, "rationale": "", "previous_mode": None, "changed": False},
-            {"service_id": "VAM-ASUMINEN", "name": "Vammaisten asumispalvelut", "chosen_mode": "purchased",
-             "current_mode": "mixed", "own_share": 0.06, "rationale": "", "previous_mode": None, "changed": False},
+            {
+                "service_id": "IKA-KOTIHOITO",
+                "name": "Säännöllinen kotihoito",
+                "chosen_mode": "mixed",
+                "current_mode": "mixed",
+                "own_share": 0.8,
+                "rationale": "",
+                "previous_mode": None,
+                "changed": False,
+            },
+            {
+                "service_id": "VAM-ASUMINEN",
+                "name": "Vammaisten asumispalvelut",
+                "chosen_mode": "purchased",
+                "current_mode": "mixed",
+                "own_share": 0.06,
+                "rationale": "",
+                "previous_mode": None,
+                "changed": False,
+            },
         ],
-    }  # fmt: skip
+    }
     store = open_store()
     with store.transaction(actor="test") as tx:
         version = tx.save_json(
-            region="HVA08", cycle=2025, stage="comparison", key="comparison-organising-plan", kind="plan",
-            title="Palvelujen järjestämissuunnitelma: tuotantotavat", payload=plan, schema_name="OrganisingPlan",
-            schema_version="1", code_version="test", status="proposed",
-        )  # fmt: skip
-        tx.record_decision(version, body="Aluehallitus", outcome="approved", meeting_date=dt.date(2025, 11, 3),
-                           section="250", decision_number=None, comments="", recorded_by="test")  # fmt: skip
+            region="HVA08",
+            cycle=2025,
+            stage="comparison",
+            key="comparison-organising-plan",
+            kind="plan",
+            title="Palvelujen järjestämissuunnitelma: tuotantotavat",
+            payload=plan,
+            schema_name="OrganisingPlan",
+            schema_version="1",
+            code_version="test",
+            status="proposed",
+        )
+        tx.record_decision(
+            version,
+            body="Aluehallitus",
+            outcome="approved",
+            meeting_date=dt.date(2025, 11, 3),
+            section="250",
+            decision_number=None,
+            comments="",
+            recorded_by="test",
+        )
     return str(version.id)
 
 
-def test_stages_1_to_4(tmp_path: Path) -> None:
-    for stage_flow in (needs_flow, targets_flow, chains_flow):
-        assert stage_flow(region="HVA08", cycle=2026, gate="scripted").decision.outcome is Outcome.APPROVED  # type: ignore[attr-defined]
+def test_stage_4_on_approved_stages_1_to_3(tmp_path: Path, seed: Seed) -> None:
+    seed(Stage.CHAINS)
     previous_id = _seed_previous_plan()
 
     # Bad input stores nothing: a key summing to 99,5 % (the CSV form, cp1252 as Excel saves it) …
@@ -96,9 +129,16 @@ def test_stages_1_to_4(tmp_path: Path) -> None:
     assert caught.value.file is not None and caught.value.file.endswith("oma_tuotanto_tukipalvelut.csv")
     assert (caught.value.row, caught.value.field) == (2, "osuus %")
     # … and so does a service that is not in the approved stage-3 catalogue.
-    renamed = {name: text.replace("IKA-TEHPA", "IKA-TEHOSTETTU") for name, text in (
-        ("Kustannukset", COSTS_CSV), ("Tukipalvelut", KEYS_CSV), ("ostopalvelut", PURCHASES_CSV),
-        ("laatu", QUALITY_CSV), ("henkilosto", PERSONNEL_CSV))}  # fmt: skip
+    renamed = {
+        name: text.replace("IKA-TEHPA", "IKA-TEHOSTETTU")
+        for name, text in (
+            ("Kustannukset", COSTS_CSV),
+            ("Tukipalvelut", KEYS_CSV),
+            ("ostopalvelut", PURCHASES_CSV),
+            ("laatu", QUALITY_CSV),
+            ("henkilosto", PERSONNEL_CSV),
+        )
+    }
     unknown = write_worked_example(tmp_path / "unknown", replace=renamed)
     with pytest.raises(InputError, match="'IKA-TEHOSTETTU' is not in the approved stage-3 service catalogue") as caught:
         comparison_flow(region="HVA08", cycle=2026, gate="scripted", inputs_dir=str(unknown))
@@ -107,20 +147,29 @@ def test_stages_1_to_4(tmp_path: Path) -> None:
 
     # The shipped example: returned once, then approved.
     decisions = tmp_path / "decisions.json"
-    decisions.write_text(json.dumps({"comparison": [
-        {"outcome": "returned", "comments": "Tarkenna vammaisten asumispalvelujen henkilöstövaikutukset."},
-        {"outcome": "approved"},
-    ]}), encoding="utf-8")  # fmt: skip
+    decisions.write_text(
+        json.dumps(
+            {
+                "comparison": [
+                    {"outcome": "returned", "comments": "Tarkenna vammaisten asumispalvelujen henkilöstövaikutukset."},
+                    {"outcome": "approved"},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    result = comparison_flow(region="Pirkanmaa", cycle=2026, gate="scripted", decisions_file=str(decisions),
-                             out_dir=str(out))  # fmt: skip
+    result = comparison_flow(
+        region="Pirkanmaa", cycle=2026, gate="scripted", decisions_file=str(decisions), out_dir=str(out)
+    )
     assert (result.region, result.number, result.rounds) == ("HVA08", 4, 2)
-    assert result.decision is not None and result.decision.outcome is Outcome.APPROVED
+    assert result.case().decision is not None and result.case().decision.outcome is Outcome.APPROVED
     store = open_store()
     refs = {a.key: a for a in result.artefacts}
     assert [(v.version, v.status.value) for v in store.history("HVA08", 2026, "comparison-proposal")] == [
-        (1, "returned"), (2, "approved"),
-    ]  # fmt: skip
+        (1, "returned"),
+        (2, "approved"),
+    ]
     assert [v.status.value for v in store.history("HVA08", 2026, "comparison-plan-pdf")] == ["returned", "approved"]
 
     def inputs_of(key: str) -> dict[str, str]:
@@ -146,12 +195,19 @@ def test_stages_1_to_4(tmp_path: Path) -> None:
     plan = store.read_json(store.get_version(refs["comparison-organising-plan"].version_id))
     assert plan["previous"]["cycle"] == 2025
     chosen = {e["service_id"]: e["chosen_mode"] for e in plan["entries"]}
-    assert chosen == {"IKA-KOTIHOITO": "own", "IKA-TEHPA": "mixed", "LAP-SIJAISHUOLTO": "mixed",
-                      "TYO-SUUNHOITO": "mixed", "VAM-ASUMINEN": "purchased"}  # fmt: skip
+    assert chosen == {
+        "IKA-KOTIHOITO": "own",
+        "IKA-TEHPA": "mixed",
+        "LAP-SIJAISHUOLTO": "mixed",
+        "TYO-SUUNHOITO": "mixed",
+        "VAM-ASUMINEN": "purchased",
+    }
     assert [(c["service_id"], c["previous"], c["chosen"]) for c in plan["changes"]] == [
-        ("IKA-KOTIHOITO", "mixed", "own"), ("IKA-TEHPA", None, "mixed"), ("LAP-SIJAISHUOLTO", None, "mixed"),
+        ("IKA-KOTIHOITO", "mixed", "own"),
+        ("IKA-TEHPA", None, "mixed"),
+        ("LAP-SIJAISHUOLTO", None, "mixed"),
         ("TYO-SUUNHOITO", None, "mixed"),
-    ]  # fmt: skip
+    ]
     proposal = store.read_json(store.get_version(refs["comparison-proposal"].version_id))
     assert "Tarkenna vammaisten asumispalvelujen henkilöstövaikutukset." in json.dumps(proposal, ensure_ascii=False)
     assert proposal["agenda"]["earlier_handling"][0]["body"] == "Aluehallitus"
@@ -159,13 +215,16 @@ def test_stages_1_to_4(tmp_path: Path) -> None:
     # Both documents print the approved proposal version's hash; the exports carry the source column.
     folder = out / "s4-comparison"
     sha = refs["comparison-proposal"].sha256
-    for name, title in (("comparison-decision-pdf-v2.pdf", "Tuotantotapojen vertailu ja valinta 2026"),
-                        ("comparison-plan-pdf-v2.pdf", "Palvelujen järjestämissuunnitelma 2026: tuotantotavat")):  # fmt: skip
+    for name, title in (
+        ("comparison-decision-pdf-v2.pdf", "Tuotantotapojen vertailu ja valinta 2026"),
+        ("comparison-plan-pdf-v2.pdf", "Palvelujen järjestämissuunnitelma 2026: tuotantotavat"),
+    ):
         reader = PdfReader(io.BytesIO((folder / name).read_bytes()))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
         assert title in text and sha[:12] in text
-    rows = list(csv.DictReader(io.StringIO((folder / "comparison-export-csv-v1.csv").read_text("utf-8-sig")),
-                               delimiter=";"))  # fmt: skip
+    rows = list(
+        csv.DictReader(io.StringIO((folder / "comparison-export-csv-v1.csv").read_text("utf-8-sig")), delimiter=";")
+    )
     assert rows and all(row["lähde"] for row in rows)
     assert any(row["lähde"].startswith("oma_tuotanto.xlsx / Kustannukset / rivit") for row in rows)
     assert (folder / "comparison-export-xlsx-v1.xlsx").read_bytes()[:2] == b"PK"

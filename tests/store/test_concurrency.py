@@ -8,7 +8,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from soteflow.store import ArtefactVersion, Store, verify
-from tests.store.conftest import save_file, save_json
+from tests.store.factories import save_file, save_json
 
 WRITERS = 8
 

@@ -28,7 +28,7 @@ from soteflow.store import (
     session_scope,
     sha256_hex,
 )
-from tests.store.conftest import save_file, save_json
+from tests.store.factories import save_file, save_json
 
 MEETING = dt.date(2025, 3, 10)
 

@@ -1,4 +1,4 @@
-"""A stage starts from the approved round of the stage before it, never from a later proposal."""
+"""A stage starts from the approved case of the stage before it, never from a later proposal."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from schemas.stages import Stage
 from soteflow.store import ArtefactVersion, Store
-from soteflow.upstream import StageNotApprovedError, approved_round
-from tests.store.conftest import save_json
+from soteflow.upstream import StageNotApprovedError, approved_case, input_ref, load_payload
+from tests.store.factories import save_json
 
 
 class Table(BaseModel):
@@ -42,20 +42,46 @@ def _round(store: Store, rows: list[int], outcome: str | None) -> tuple[Artefact
 
 def test_without_an_approved_proposal_the_next_stage_does_not_start(store: Store) -> None:
     with pytest.raises(StageNotApprovedError) as caught:
-        approved_round(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+        approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
     assert "stage 1 (needs) has no approved proposal for HVA08, cycle 2026" in caught.value.message
     _round(store, [1, 2], "returned")
     with pytest.raises(StageNotApprovedError):
-        approved_round(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+        approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+    assert approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS, required=False) is None
 
 
 def test_the_approved_round_and_its_inputs_not_a_later_proposal(store: Store) -> None:
     _round(store, [1, 2], "returned")
     table, proposal = _round(store, [1, 2, 3], "approved")
     _round(store, [9], None)  # a newer proposal waiting for its decision is not used
-    approved = approved_round(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+    approved = approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+    assert approved is not None
     assert (approved.proposal.version_id, approved.proposal.version) == (proposal.id, 2)
-    assert approved.ref("needs-index").version_id == table.id
-    assert approved.load(store, "needs-index", Table) == Table(rows=[1, 2, 3])
+    assert (approved.decision.outcome.value, approved.decision.body) == ("approved", "Aluehallitus")
+    assert input_ref(approved, "needs-index").version_id == table.id
+    assert load_payload(store, approved, "needs-index", Table) == Table(rows=[1, 2, 3])
     with pytest.raises(Exception, match="was not computed from 'needs-change'"):
-        approved.ref("needs-change")
+        input_ref(approved, "needs-change")
+
+
+def test_a_report_the_body_noted_stands_like_an_approval(store: Store) -> None:
+    # A stage-6 period report is only taken note of (merkitään tiedoksi): the next period builds on it.
+    _table, proposal = _round(store, [4], None)
+    with store.transaction(actor="test") as tx:
+        for version in (proposal, _table):
+            tx.record_decision(
+                version,
+                body="Järjestämisjaosto",
+                outcome="noted",
+                meeting_date=dt.date(2026, 10, 5),
+                section="12",
+                decision_number=None,
+                comments="",
+                recorded_by="sihteeri",
+            )
+    approved = approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS)
+    assert approved is not None and approved.proposal.status == "noted"
+    assert approved.decision.outcome.value == "noted"
+    _later, later_proposal = _round(store, [5], "approved")
+    assert store.get_version(proposal.id).status.value == "superseded"  # a later standing version supersedes it
+    assert approved_case(store, region="HVA08", cycle=2026, stage=Stage.NEEDS).proposal.version_id == later_proposal.id  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from soteflow.store import Store, StoreIntegrityError, verify
-from tests.store.conftest import save_file, save_json
+from tests.store.factories import save_file, save_json
 
 
 def _populate(store: Store) -> dict[str, object]:

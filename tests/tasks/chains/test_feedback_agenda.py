@@ -1,4 +1,4 @@
-"""The decision document "Yhteenveto sidosryhmien lausunnoista": agenda item, figures, rendered PDF."""
+"""The agenda item and document "Yhteenveto sidosryhmien lausunnoista": agenda item, figures, rendered PDF."""
 
 from __future__ import annotations
 
@@ -11,32 +11,38 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
+from schemas.decisions import EarlierDecision, Outcome
 from schemas.feedback import FeedbackComment, FeedbackSynthesis, ThemeTaxonomy
-from schemas.governance import StageGovernance
 from schemas.results import VersionRef
-from schemas.stages import Stage
-from soteflow.documents import load_governance
-from soteflow.stagekit import RenderedDocument
+from soteflow.documents import DocumentSpec, RenderedDocument
 from soteflow.store.canonical import canonical_json
-from tasks.feedback import synthesise_feedback
-from tasks.feedback_document import build_feedback_agenda, feedback_figures, render_feedback
-from tests.conftest import DATA_DIR
+from tasks.chains.feedback import synthesise_feedback
+from tasks.chains.feedback_agenda import build_feedback_agenda, feedback_document, feedback_figures, feedback_title
+from tests.tasks.chains.factories import REGION_NAME, handling
 
-REGION_NAME = "Pirkanmaan hyvinvointialue"
 SHA = "3f" * 32
 
 TAXONOMY = ThemeTaxonomy.model_validate(
     {
         "options": {"max_themes": 2, "quotes_per_theme": 1, "other_huomioiminen": "Välitetään palvelulinjoille."},
         "themes": [
-            {"id": "kustannukset", "name": "Kustannusten vertailtavuus", "lemmas": ["läpinäkyvyys"],
-             "parts": ["kustannus", "vertailu"], "huomioiminen": "Vaiheen 4 vertailu tehdään täysin kustannuksin."},
-            {"id": "pientuottajat", "name": "Pienet tuottajat ja järjestöt", "parts": ["yrittäjä", "järjestö"],
-             "huomioiminen": "Hankinnat jaetaan osiin vaiheessa 5."},
+            {
+                "id": "kustannukset",
+                "name": "Kustannusten vertailtavuus",
+                "lemmas": ["läpinäkyvyys"],
+                "parts": ["kustannus", "vertailu"],
+                "huomioiminen": "Vaiheen 4 vertailu tehdään täysin kustannuksin.",
+            },
+            {
+                "id": "pientuottajat",
+                "name": "Pienet tuottajat ja järjestöt",
+                "parts": ["yrittäjä", "järjestö"],
+                "huomioiminen": "Hankinnat jaetaan osiin vaiheessa 5.",
+            },
         ],
         "groups": [{"name": "Järjestöt"}, {"name": "Yrittäjät"}, {"name": "Asiakkaat"}],
     }
-)  # fmt: skip
+)
 
 
 def _comment(row: int, cid: str, day: dt.date, session: str, group: str, text: str) -> FeedbackComment:
@@ -45,28 +51,41 @@ def _comment(row: int, cid: str, day: dt.date, session: str, group: str, text: s
 
 COMMENTS = [
     # C1: vertailu 1 + läpinäkyvyyttä 1 + kustannusten 1 = costs 3 (no weights in this taxonomy).
-    _comment(2, "C1", dt.date(2025, 3, 12), "Järjestöfoorumi 12.3.2025", "Järjestöt",
-             "Oman tuotannon ja ostopalvelujen vertailu vaatii läpinäkyvyyttä ja yhteiset periaatteet kustannusten "
-             "laskemiseen."),
+    _comment(
+        2,
+        "C1",
+        dt.date(2025, 3, 12),
+        "Järjestöfoorumi 12.3.2025",
+        "Järjestöt",
+        "Oman tuotannon ja ostopalvelujen vertailu vaatii läpinäkyvyyttä ja yhteiset periaatteet kustannusten "
+        "laskemiseen.",
+    ),
     # C2: Pienyrittäjien → part yrittäjä: small producers 1; kustannuksia: costs 1 → both (tie, taxonomy order).
-    _comment(3, "C2", dt.date(2025, 4, 9), "Yrittäjätilaisuus 9.4.2025", "Yrittäjät",
-             "Pienyrittäjien palveluseteleillä ei kateta kustannuksia."),
+    _comment(
+        3,
+        "C2",
+        dt.date(2025, 4, 9),
+        "Yrittäjätilaisuus 9.4.2025",
+        "Yrittäjät",
+        "Pienyrittäjien palveluseteleillä ei kateta kustannuksia.",
+    ),
     # C3: järjestöjen: small producers 1.
-    _comment(4, "C3", dt.date(2025, 3, 12), "Järjestöfoorumi 12.3.2025", "Järjestöt",
-             "Järjestöjen vertaistuki täydentää palveluja."),
+    _comment(
+        4,
+        "C3",
+        dt.date(2025, 3, 12),
+        "Järjestöfoorumi 12.3.2025",
+        "Järjestöt",
+        "Järjestöjen vertaistuki täydentää palveluja.",
+    ),
     # C4: nothing matches → muu.
     _comment(5, "C4", dt.date(2024, 10, 22), "Asukasraati 22.10.2024", "Asiakkaat", "Kiitos tilaisuudesta."),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
 def synthesis() -> FeedbackSynthesis:
     return synthesise_feedback(COMMENTS, TAXONOMY, source_file="data/examples/HVA08/lausunnot.csv")
-
-
-@pytest.fixture(scope="module")
-def governance() -> StageGovernance:
-    return load_governance("HVA08", Stage.CHAINS, DATA_DIR / "config" / "regions", region_name=REGION_NAME)
 
 
 def test_counts_of_the_document_example(synthesis: FeedbackSynthesis) -> None:
@@ -80,8 +99,8 @@ def test_counts_of_the_document_example(synthesis: FeedbackSynthesis) -> None:
     assert synthesis.example_data is True  # the file lies under data/examples
 
 
-def test_agenda_item(synthesis: FeedbackSynthesis, governance: StageGovernance) -> None:
-    agenda = build_feedback_agenda(synthesis, governance, [], 2026, dt.date(2026, 3, 16))
+def test_agenda_item(synthesis: FeedbackSynthesis) -> None:
+    agenda = build_feedback_agenda(synthesis, handling(), dt.date(2026, 3, 16))
     assert agenda.title == "Yhteenveto sidosryhmien lausunnoista 2026"
     assert (agenda.body, agenda.meeting_date) == ("Aluehallitus", dt.date(2026, 3, 16))
     assert agenda.dnro == "PIRHA/2026/00.01.00/3"
@@ -101,18 +120,25 @@ def test_agenda_item(synthesis: FeedbackSynthesis, governance: StageGovernance) 
     assert sections["Palautteen huomioiminen"] == [
         "Kustannusten vertailtavuus (2 kommenttia, 2 sidosryhmää): Vaiheen 4 vertailu tehdään täysin kustannuksin.",
         "Pienet tuottajat ja järjestöt (2 kommenttia, 2 sidosryhmää): Hankinnat jaetaan osiin vaiheessa 5.",
-        "Muu palaute (1 kommentti, 1 sidosryhmää): Välitetään palvelulinjoille.",
+        "Muu palaute (1 kommentti, 1 sidosryhmä): Välitetään palvelulinjoille.",
     ]
     assert [a.filename for a in agenda.attachments] == ["chains-feedback-synthesis.json"]
     assert agenda.appeal_instructions[0].heading == "Oikaisuvaatimusohje"
 
 
-def test_returned_agenda_quotes_the_comments(synthesis: FeedbackSynthesis, governance: StageGovernance) -> None:
-    earlier = [
-        {"version": 1, "sha256": "a" * 64, "body": "Aluehallitus", "meeting_date": "2026-03-16", "section": "58",
-         "outcome": "returned", "comments": "Erittele kuntien palaute."},
-    ]  # fmt: skip
-    agenda = build_feedback_agenda(synthesis, governance, earlier, 2026, dt.date(2026, 3, 30))
+def test_returned_agenda_quotes_the_comments(synthesis: FeedbackSynthesis) -> None:
+    earlier = (
+        EarlierDecision(
+            version=1,
+            sha256="a" * 64,
+            body="Aluehallitus",
+            meeting_date=dt.date(2026, 3, 16),
+            section="58",
+            outcome=Outcome.RETURNED,
+            comments="Erittele kuntien palaute.",
+        ),
+    )
+    agenda = build_feedback_agenda(synthesis, handling(earlier), dt.date(2026, 3, 30))
     [handled] = agenda.earlier_handling
     assert (handled.date, handled.section) == (dt.date(2026, 3, 16), 58)
     assert "Erittele kuntien palaute." in handled.summary
@@ -145,13 +171,17 @@ def test_grouped_chart_is_split_beyond_six_themes() -> None:
 
 
 @pytest.fixture(scope="module")
-def rendered(synthesis: FeedbackSynthesis, governance: StageGovernance) -> tuple[RenderedDocument, FeedbackSynthesis]:
-    agenda = build_feedback_agenda(synthesis, governance, [], 2026, dt.date(2026, 3, 16))
+def spec(synthesis: FeedbackSynthesis) -> DocumentSpec:
+    agenda = build_feedback_agenda(synthesis, handling(), dt.date(2026, 3, 16))
     ref = VersionRef(
-        version_id=uuid.UUID(int=7), key="chains-proposal", version=2, sha256=SHA, status="proposed",
+        version_id=uuid.UUID(int=7),
+        key="chains-proposal",
+        version=2,
+        sha256=SHA,
+        status="proposed",
         media_type="application/json",
-    )  # fmt: skip
-    doc = render_feedback(
+    )
+    return feedback_document(
         agenda,
         synthesis,
         feedback_figures(synthesis),
@@ -161,12 +191,27 @@ def rendered(synthesis: FeedbackSynthesis, governance: StageGovernance) -> tuple
         cycle=2026,
         created=dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC),
     )
-    return doc, synthesis
+
+
+@pytest.fixture(scope="module")
+def rendered(spec: DocumentSpec, synthesis: FeedbackSynthesis) -> tuple[RenderedDocument, FeedbackSynthesis]:
+    return spec.render(), synthesis
+
+
+def test_document_spec(spec: DocumentSpec) -> None:
+    # Stored as chains-feedback-pdf and chains-feedback-html beside the decision.
+    assert (spec.key, spec.title, spec.template) == (
+        "chains-feedback",
+        "Yhteenveto sidosryhmien lausunnoista 2026",
+        "s3_feedback.html",
+    )
+    assert feedback_title(2027) == "Yhteenveto sidosryhmien lausunnoista 2027"
+    assert spec.metadata.created == dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)  # as given, never the clock
+    assert [a.filename for a in spec.attachments] == ["chains-feedback-synthesis.json"]
 
 
 def test_rendered_document(rendered: tuple[RenderedDocument, FeedbackSynthesis]) -> None:
     doc, _synthesis = rendered
-    assert (doc.key, doc.title) == ("chains-feedback", "Yhteenveto sidosryhmien lausunnoista 2026")
     reader = PdfReader(io.BytesIO(doc.pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = re.sub(r"\s+", " ", text)

@@ -21,8 +21,8 @@ from schemas.feedback import (
     WordMatch,
 )
 from soteflow.errors import InputError
-from tasks import feedback
-from tasks.feedback import (
+from tasks.chains import feedback
+from tasks.chains.feedback import (
     MorphologyUnavailableError,
     analyse_word,
     close_morphology,
@@ -35,7 +35,7 @@ from tasks.feedback import (
     tokenize,
     validate_feedback_inputs,
 )
-from tests.conftest import DATA_DIR
+from tests.support import DATA_DIR
 
 THEMES_TOML = """\
 [options]
@@ -134,8 +134,12 @@ def test_compounds_are_split_into_base_form_parts() -> None:
     assert analyse_word("palveluseteleillä").parts == ("palvelu", "seteli")
     # Three parts give the runs of two as well, so a compound keyword matches inside a longer one.
     assert analyse_word("asiakaskokemuskyselyn").parts == (
-        "asiakas", "kokemus", "kysely", "asiakaskokemus", "kokemuskysely",
-    )  # fmt: skip
+        "asiakas",
+        "kokemus",
+        "kysely",
+        "asiakaskokemus",
+        "kokemuskysely",
+    )
 
 
 def test_compound_parts_from_voikko_attributes() -> None:
@@ -222,13 +226,31 @@ def test_theme_assignment_worked_example(synthesis: FeedbackSynthesis) -> None:
 def test_every_match_is_explained(synthesis: FeedbackSynthesis) -> None:
     a = _by_id(synthesis)
     assert a["K2"].matches == [
-        WordMatch(word="Pienyrittäjien", lemma="pienyrittäjä", kind=MatchKind.COMPOUND_PART, keyword="yrittäjä",
-                  theme_id="pientuottajat", weight=1.0),
-        WordMatch(word="palveluseteleillä", lemma="palveluseteli", kind=MatchKind.COMPOUND_PART, keyword="seteli",
-                  theme_id="pientuottajat", weight=1.0),
-        WordMatch(word="kustannuksia", lemma="kustannus", kind=MatchKind.BASEFORM, keyword="kustannus",
-                  theme_id="kustannukset", weight=2.0),
-    ]  # fmt: skip
+        WordMatch(
+            word="Pienyrittäjien",
+            lemma="pienyrittäjä",
+            kind=MatchKind.COMPOUND_PART,
+            keyword="yrittäjä",
+            theme_id="pientuottajat",
+            weight=1.0,
+        ),
+        WordMatch(
+            word="palveluseteleillä",
+            lemma="palveluseteli",
+            kind=MatchKind.COMPOUND_PART,
+            keyword="seteli",
+            theme_id="pientuottajat",
+            weight=1.0,
+        ),
+        WordMatch(
+            word="kustannuksia",
+            lemma="kustannus",
+            kind=MatchKind.BASEFORM,
+            keyword="kustannus",
+            theme_id="kustannukset",
+            weight=2.0,
+        ),
+    ]
     assert a["K2"].explanation == (
         "Teemat: Kustannusten vertailtavuus (2 pistettä), Pienet tuottajat ja järjestöt (2 pistettä). "
         "Osumat: ”Pienyrittäjien” → perusmuoto pienyrittäjä, yhdyssanan osa yrittäjä → avainsana yrittäjä → "
@@ -245,9 +267,13 @@ def test_every_match_is_explained(synthesis: FeedbackSynthesis) -> None:
 def test_unknown_words_are_named_in_the_explanation(tmp_path: Path, files: tuple[Path, Path]) -> None:
     taxonomy = load_taxonomy(files[1])
     comment = FeedbackComment(
-        row=2, comment_id="X1", date=dt.date(2025, 1, 1), session="S", group="Asiakkaat",
+        row=2,
+        comment_id="X1",
+        date=dt.date(2025, 1, 1),
+        session="S",
+        group="Asiakkaat",
         text="Taysin pysäköinti on kallista.",
-    )  # fmt: skip
+    )
     result = synthesise_feedback([comment], taxonomy, source_file="x.csv")
     [assignment] = result.assignments
     assert assignment.unknown_words == ["Taysin"]
@@ -298,9 +324,18 @@ def test_quotes_are_the_highest_scoring_comments_shortened_at_a_word(synthesis: 
 def test_quote_ties_prefer_groups_not_yet_quoted() -> None:
     def assignment(cid: str, group: str, score: float) -> CommentAssignment:
         return CommentAssignment(
-            comment_id=cid, row=2, group=group, session="S", date=dt.date(2025, 1, 1), text=f"Kommentti {cid}.",
-            themes=["t"], scores={"t": score}, matches=[], unknown_words=[], explanation="",
-        )  # fmt: skip
+            comment_id=cid,
+            row=2,
+            group=group,
+            session="S",
+            date=dt.date(2025, 1, 1),
+            text=f"Kommentti {cid}.",
+            themes=["t"],
+            scores={"t": score},
+            matches=[],
+            unknown_words=[],
+            explanation="",
+        )
 
     items = [
         assignment("A-10", "G3", 2),

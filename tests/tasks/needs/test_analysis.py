@@ -1,33 +1,28 @@
-"""Stage 1 pure functions: profiles, reconciliation, need index, change analysis, assessment."""
+"""Stage 1 analysis (tasks/needs/analysis.py): profiles, reconciliation, need index, change, assessment."""
 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
 from schemas.needs import NeedIndexParams, NeedsAssessment
 from soteflow.data.regions import resolve_region
-from soteflow.errors import InputError, UnknownRegionError
-from tasks.needs import (
+from soteflow.errors import UnknownRegionError
+from tasks.needs.analysis import (
     analyse_change,
     assess_needs,
     build_profiles,
     compute_need_index,
-    load_key,
-    load_needs_sources,
-    needs_map_svg,
     reconcile,
 )
-
-DATA = Path("data")
+from tasks.needs.inputs import load_key, load_needs_sources
+from tests.support import DATA_DIR
 
 
 def raw_values(file: str, area: str) -> dict[str, str]:
     """The raw strings of an area's row, read with json alone (independent of the reader)."""
-    doc = json.loads((DATA / "statfin" / file).read_text(encoding="utf-8-sig"))
+    doc = json.loads((DATA_DIR / "statfin" / file).read_text(encoding="utf-8-sig"))
     codes = [c["code"] for c in doc["columns"] if c["type"] == "c"]
     for row in doc["data"]:
         if area in row["key"]:
@@ -37,7 +32,7 @@ def raw_values(file: str, area: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pirkanmaa() -> NeedsAssessment:
-    return assess_needs(DATA, "Pirkanmaa")
+    return assess_needs(DATA_DIR, "Pirkanmaa")
 
 
 def test_tampere_profile_matches_files(pirkanmaa: NeedsAssessment) -> None:
@@ -64,8 +59,10 @@ def test_region_population_is_sum_and_equals_hva_row(pirkanmaa: NeedsAssessment)
     # Recomputed from summed counts, not averaged.
     assert profiles.region.unemployment_rate == round(
         sum(m.unemployed or 0 for m in profiles.municipalities)
-        / sum(m.labour_force or 0 for m in profiles.municipalities) * 100, 4
-    )  # fmt: skip
+        / sum(m.labour_force or 0 for m in profiles.municipalities)
+        * 100,
+        4,
+    )
 
 
 def test_reconciliation_pirkanmaa(pirkanmaa: NeedsAssessment) -> None:
@@ -85,8 +82,8 @@ def test_reconciliation_pirkanmaa(pirkanmaa: NeedsAssessment) -> None:
 
 
 def test_reconciliation_reports_merge_in_etela_savo() -> None:
-    key = load_key(DATA)
-    sources = load_needs_sources(DATA)
+    key = load_key(DATA_DIR)
+    sources = load_needs_sources(DATA_DIR)
     report = reconcile(sources, key, resolve_region("Etelä-Savo", key))
     assert [(m.old_code, m.old_name, m.new_code, m.new_name) for m in report.merged_municipalities] == [
         ("588", "Pertunmaa", "507", "Mäntyharju")
@@ -96,8 +93,8 @@ def test_reconciliation_reports_merge_in_etela_savo() -> None:
 
 def test_suppressed_counts_are_not_comparable_not_mismatch() -> None:
     # In Lappi some municipalities' pt1_henkiloita is "...": the sum is a lower bound.
-    key = load_key(DATA)
-    report = reconcile(load_needs_sources(DATA), key, resolve_region("HVA21", key))
+    key = load_key(DATA_DIR)
+    report = reconcile(load_needs_sources(DATA_DIR), key, resolve_region("HVA21", key))
     item = next(i for i in report.items if i.indicator == "basic_security_persons")
     assert item.status == "not_comparable" and (item.difference or 0) < 0
     assert report.ok
@@ -116,8 +113,8 @@ def test_index_contributions_sum_to_index(pirkanmaa: NeedsAssessment) -> None:
 
 
 def test_country_index_is_100() -> None:
-    key = load_key(DATA)
-    profiles = build_profiles(load_needs_sources(DATA), key, resolve_region("PI", key))
+    key = load_key(DATA_DIR)
+    profiles = build_profiles(load_needs_sources(DATA_DIR), key, resolve_region("PI", key))
     country_as_region = profiles.model_copy(update={"municipalities": [profiles.country]})
     assert compute_need_index(country_as_region).rows[0].index == 100.0
 
@@ -158,19 +155,29 @@ def test_change_analysis(pirkanmaa: NeedsAssessment) -> None:
     assert change.municipalities_with_natural_decrease == sum(
         1 for m in pirkanmaa.profiles.municipalities if (m.natural_increase or 0) < 0
     )
-    assert change.findings[0].startswith("Alueella syntyi 4 587 lasta ja kuoli 5 423 henkilöä")
+    # Thousands are separated by a no-break space (U+00A0), so a number never wraps across lines.
+    assert change.findings[0].startswith("Alueella syntyi 4\u00a0587 lasta ja kuoli 5\u00a0423 henkilöä")
 
 
 def test_findings_use_finnish_numbers(pirkanmaa: NeedsAssessment) -> None:
     text = "\n".join(pirkanmaa.findings)
-    assert "väkiluku 548 910 (23 kuntaa)" in text
+    assert "väkiluku 548\u00a0910 (23 kuntaa)" in text
     # 22.59 % vs the country's 23.8 %: the difference is computed, not typed.
     assert "65 vuotta täyttäneiden osuus on 22,6 %, 1,2 prosenttiyksikköä koko maata pienempi." in text
     assert "Suurin tarveindeksi on kunnassa" in text
 
 
+def test_comparison_with_the_country_rounds_half_up() -> None:
+    from tasks.needs.analysis import _compare
+
+    # 1,25 − 1,0 = 0,25 exactly: half up is 0,3 (Python's round() would give 0,2, which fi_number never prints).
+    assert _compare(1.25, 1.0, "prosenttiyksikköä") == "0,3 prosenttiyksikköä koko maata suurempi"
+    assert _compare(1.0, 1.25, "prosenttiyksikköä") == "0,3 prosenttiyksikköä koko maata pienempi"
+    assert _compare(23.8, 23.84, "prosenttiyksikköä") == "sama kuin koko maassa"  # −0,04 rounds to 0,0
+
+
 def test_assessment_is_json_stable(pirkanmaa: NeedsAssessment) -> None:
-    again = assess_needs(DATA, "hva08")
+    again = assess_needs(DATA_DIR, "hva08")
     assert again.model_dump_json() == pirkanmaa.model_dump_json()
     restored = NeedsAssessment.model_validate_json(pirkanmaa.model_dump_json())
     assert restored == pirkanmaa
@@ -179,41 +186,11 @@ def test_assessment_is_json_stable(pirkanmaa: NeedsAssessment) -> None:
 
 
 def test_helsinki_single_municipality() -> None:
-    a = assess_needs(DATA, "Helsinki")
+    a = assess_needs(DATA_DIR, "Helsinki")
     assert a.profiles.region.population == a.profiles.municipalities[0].population == 694392
     assert a.reconciliation.ok
 
 
 def test_unknown_region() -> None:
     with pytest.raises(UnknownRegionError, match="valid regions: HVA01"):
-        assess_needs(DATA, "Uusimaa")
-
-
-def test_missing_source_file_named(tmp_path: Path) -> None:
-    shutil.copytree(DATA, tmp_path / "data")
-    (tmp_path / "data" / "statfin" / "income_register_kunnat_14ww.json").unlink()
-    with pytest.raises(InputError) as info:
-        assess_needs(tmp_path / "data", "PI")
-    assert info.value.file is not None and info.value.file.endswith("income_register_kunnat_14ww.json")
-
-
-def test_source_missing_required_column(tmp_path: Path) -> None:
-    shutil.copytree(DATA, tmp_path / "data")
-    path = tmp_path / "data" / "statfin" / "unemployment_register_kunnat_12r5.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    i = next(i for i, c in enumerate(doc["columns"]) if c["code"] == "TYOVOIMATK")
-    doc["columns"].pop(i)
-    for row in doc["data"]:
-        row["values"].pop(i - 2)  # two key columns precede the content columns
-    path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        load_needs_sources(tmp_path / "data")
-    assert (info.value.file, info.value.field) == (str(path), "TYOVOIMATK")
-
-
-def test_needs_map(pirkanmaa: NeedsAssessment) -> None:
-    svg = needs_map_svg(pirkanmaa, DATA)
-    assert svg == needs_map_svg(pirkanmaa, DATA)
-    assert 'role="img"' in svg and "Tarveindeksi kunnittain – Pirkanmaan hyvinvointialue" in svg
-    assert "<title>Tampere: 109,0</title>" in svg
-    assert svg.count("<title") == 1 + 23  # the map's title + one per municipality
+        assess_needs(DATA_DIR, "Uusimaa")

@@ -37,7 +37,7 @@ from schemas.comparison import (
 )
 from schemas.results import VersionRef
 from soteflow.errors import InputError
-from tasks.comparison import (
+from tasks.comparison.analysis import (
     analyse_comparison,
     catalogue_service_ids,
     compact_sources,
@@ -46,17 +46,28 @@ from tasks.comparison import (
     effective_price,
     organising_plan,
 )
-from tasks.comparison_inputs import read_comparison_inputs
-from tests.conftest import DATA_DIR
-from tests.fixtures.comparison.worked_example import INCOME_CSV, PURCHASES_CSV, write_worked_example
+from tasks.comparison.inputs import read_comparison_inputs
+from tests.fixtures.comparison.worked_example import (
+    COSTS_CSV,
+    INCOME_CSV,
+    KEYS_CSV,
+    PURCHASES_CSV,
+    write_worked_example,
+)
+from tests.support import DATA_DIR
 
 
 def _analysis(folder: Path, params: ComparisonParams | None = None, **kwargs: object) -> ComparisonAnalysis:
     inputs = read_comparison_inputs(folder)
     return analyse_comparison(
-        inputs, params or ComparisonParams(), region_code="HVA08", region_name="Pirkanmaan hyvinvointialue",
-        cycle=2026, inputs_dir=str(folder), **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        inputs,
+        params or ComparisonParams(),
+        region_code="HVA08",
+        region_name="Pirkanmaan hyvinvointialue",
+        cycle=2026,
+        inputs_dir=str(folder),
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
@@ -76,9 +87,13 @@ def test_full_cost_per_unit_of_own_production(example: ComparisonAnalysis) -> No
     #   full cost                                                       = 500 720  → / 10 000 = 50,072 → 50,07 €
     #   net             500 720 − 40 000 fees                           = 460 720  → 46,07 €/käynti
     assert {c.code: c.amount for c in home.components} == {
-        "personnel": 360_000.0, "materials": 30_000.0, "premises": 30_000.0, "capital": 8_000.0,
-        "support": 48_720.0, "administration": 24_000.0,
-    }  # fmt: skip
+        "personnel": 360_000.0,
+        "materials": 30_000.0,
+        "premises": 30_000.0,
+        "capital": 8_000.0,
+        "support": 48_720.0,
+        "administration": 24_000.0,
+    }
     assert (home.full_cost, home.unit_cost, home.net_cost, home.unit_cost_net) == (500_720.0, 50.07, 460_720.0, 46.07)
     # Low: 425 000 direct + 2 % × 100 000 + 50 % × (80 000 + 2 % × 40 000) + 30 % × 60 000
     #    = 425 000 + 2 000 + 40 400 + 18 000 = 485 400 → 48,54
@@ -95,6 +110,15 @@ def test_full_cost_per_unit_of_own_production(example: ComparisonAnalysis) -> No
     assert housing.unit == "hoitovuorokausi" and housing.volume == 2_000.0
 
 
+def test_unit_costs_are_rounded_half_up_to_the_cent(tmp_path: Path) -> None:
+    # With 7 040 visits instead of 10 000 the home-care full cost stays 500 720 € (no cost depends on the
+    # volume) and the unit cost is 500 720 / 7 040 = 71,125 € exactly: half up → 71,13 €. (Python's
+    # round() gave 71,12, rounding an exact binary half to even.)
+    costs = COSTS_CSV.replace(";10 000;käynti;", ";7 040;käynti;")
+    home = _analysis(write_worked_example(tmp_path, replace={"Kustannukset": costs})).own.services[0]
+    assert (home.service_id, home.full_cost, home.unit_cost) == ("IKA-KOTIHOITO", 500_720.0, 71.13)
+
+
 def test_every_component_names_its_source_rows(example: ComparisonAnalysis) -> None:
     home = example.own.services[0]
     sources = {c.code: c.sources for c in home.components}
@@ -102,8 +126,9 @@ def test_every_component_names_its_source_rows(example: ComparisonAnalysis) -> N
     # The support share comes from the pool's cost row and the key row of this service.
     assert sources["support"] == ["oma_tuotanto_kustannukset.csv / rivi 4", "oma_tuotanto_tukipalvelut.csv / rivi 2"]
     assert sources["administration"] == [
-        "oma_tuotanto_kustannukset.csv / rivi 5", "oma_tuotanto_tukipalvelut.csv / rivi 5",
-    ]  # fmt: skip
+        "oma_tuotanto_kustannukset.csv / rivi 5",
+        "oma_tuotanto_tukipalvelut.csv / rivi 5",
+    ]
     assert home.cost_rows == ["oma_tuotanto_kustannukset.csv / rivi 2"]
 
 
@@ -116,16 +141,22 @@ def test_allocation_is_complete_and_reconciles_to_the_income_statement(example: 
     #   organiser 40 % × 50 000                                                                =  20 000
     #   other     100 000 (MUU row) + 10 % × 40 000 (ICT to MUU)                               = 104 000
     assert (wages.income_statement, wages.cost_rows, wages.difference) == (690_000.0, 690_000.0, 0.0)
-    assert (wages.services, wages.organiser, wages.other, wages.allocated_total) == (566_000.0, 20_000.0, 104_000.0,
-                                                                                     690_000.0)  # fmt: skip
+    assert (wages.services, wages.organiser, wages.other, wages.allocated_total) == (
+        566_000.0,
+        20_000.0,
+        104_000.0,
+        690_000.0,
+    )
     assert wages.sources[0] == "oma_tuotanto_tuloslaskelma.csv / rivi 2"
     # The organiser's share of administration (40 % × 60 000) is outside both modes' costs;
     # other activities: 100 000 + 10 % × 81 200 = 108 120.
     assert (own.organiser_share, own.other_activities) == (24_000.0, 108_120.0)
     hallinto = next(p for p in own.pools if p.pool_id == "HALLINTO")
     assert [(r.recipient, r.amount) for r in hallinto.recipients] == [
-        ("IKA-KOTIHOITO", 24_000.0), ("IKA-TEHPA", 12_000.0), ("JÄRJESTÄJÄ", 24_000.0),
-    ]  # fmt: skip
+        ("IKA-KOTIHOITO", 24_000.0),
+        ("IKA-TEHPA", 12_000.0),
+        ("JÄRJESTÄJÄ", 24_000.0),
+    ]
 
 
 def test_reconciliation_failure_names_the_income_statement_row_and_the_cost_rows(tmp_path: Path) -> None:
@@ -143,8 +174,11 @@ def test_reconciliation_failure_names_the_income_statement_row_and_the_cost_rows
 
 
 def test_reconciliation_failure_in_the_workbook_names_the_sheet(tmp_path: Path) -> None:
-    folder = write_worked_example(tmp_path, xlsx=True,
-                                  replace={"Tuloslaskelma": INCOME_CSV.replace(";90 000\n2025;Aineet", ";90 002\n2025;Aineet")})  # fmt: skip
+    folder = write_worked_example(
+        tmp_path,
+        xlsx=True,
+        replace={"Tuloslaskelma": INCOME_CSV.replace(";90 000\n2025;Aineet", ";90 002\n2025;Aineet")},
+    )
     with pytest.raises(InputError) as caught:
         _analysis(folder)
     # Palvelujen ostot: 20 000 + 40 000 + 30 000 = 90 000 in rows 2–4 vs 90 002 on row 5.
@@ -241,20 +275,44 @@ def test_personnel_impact(example: ComparisonAnalysis) -> None:
 
 def _previous(entries: list[tuple[str, RecommendedMode]]) -> PreviousPlan:
     plan = OrganisingPlan(
-        region_code="HVA08", cycle=2025,
-        entries=[PlanEntry(service_id=s, name=s, chosen_mode=m, current_mode=m, own_share=0.5, rationale="",
-                           previous_mode=None, changed=False) for s, m in entries],
-        previous=None, changes=[],
-    )  # fmt: skip
-    ref = VersionRef(version_id=uuid.UUID(int=7), key="comparison-organising-plan", version=3, sha256="b" * 64,
-                     status="approved", media_type="application/json")  # fmt: skip
+        region_code="HVA08",
+        cycle=2025,
+        entries=[
+            PlanEntry(
+                service_id=s,
+                name=s,
+                chosen_mode=m,
+                current_mode=m,
+                own_share=0.5,
+                rationale="",
+                previous_mode=None,
+                changed=False,
+            )
+            for s, m in entries
+        ],
+        previous=None,
+        changes=[],
+    )
+    ref = VersionRef(
+        version_id=uuid.UUID(int=7),
+        key="comparison-organising-plan",
+        version=3,
+        sha256="b" * 64,
+        status="approved",
+        media_type="application/json",
+    )
     return PreviousPlan(plan=plan, ref=ref, cycle=2025)
 
 
 def test_organising_plan_records_the_previous_approved_plan_and_the_changes(example: ComparisonAnalysis) -> None:
     assert example.plan.previous is None and example.plan.changes == []
-    previous = _previous([("IKA-KOTIHOITO", RecommendedMode.OWN), ("IKA-TEHPA", RecommendedMode.MIXED),
-                          ("VAM-ASUMINEN", RecommendedMode.PURCHASED)])  # fmt: skip
+    previous = _previous(
+        [
+            ("IKA-KOTIHOITO", RecommendedMode.OWN),
+            ("IKA-TEHPA", RecommendedMode.MIXED),
+            ("VAM-ASUMINEN", RecommendedMode.PURCHASED),
+        ]
+    )
     plan = organising_plan(example.matrix, "HVA08", 2026, previous)
     assert plan.previous is not None and (plan.previous.cycle, plan.previous.version) == (2025, 3)
     assert [(e.service_id, e.previous_mode, e.chosen_mode, e.changed) for e in plan.entries] == [
@@ -269,8 +327,6 @@ def test_organising_plan_records_the_previous_approved_plan_and_the_changes(exam
 
 
 def test_a_key_within_the_tolerance_is_scaled_to_exactly_100_percent(tmp_path: Path) -> None:
-    from tests.fixtures.comparison.worked_example import KEYS_CSV
-
     # 59,995 + 30 + 10 = 99,995 %: within 0,01 pp, scaled to exactly 100 % so the allocation stays complete;
     # the service's share is 59,995 × 100 / 99,995 = 59,998 %.
     keys = KEYS_CSV.replace("IKA-KOTIHOITO;60;", "IKA-KOTIHOITO;59,995;")
@@ -283,15 +339,31 @@ def test_a_key_within_the_tolerance_is_scaled_to_exactly_100_percent(tmp_path: P
 
 
 def test_parameters() -> None:
-    params = ComparisonParams(weight_cost=1, weight_quality=1, weight_availability=0, weight_small_producers=0,
-                              weight_continuity=0, weight_innovation=0)  # fmt: skip
-    assert params.normalised_weights() == {"cost": 0.5, "quality": 0.5, "availability": 0.0, "small_producers": 0.0,
-                                           "continuity": 0.0, "innovation": 0.0}  # fmt: skip
+    params = ComparisonParams(
+        weight_cost=1,
+        weight_quality=1,
+        weight_availability=0,
+        weight_small_producers=0,
+        weight_continuity=0,
+        weight_innovation=0,
+    )
+    assert params.normalised_weights() == {
+        "cost": 0.5,
+        "quality": 0.5,
+        "availability": 0.0,
+        "small_producers": 0.0,
+        "continuity": 0.0,
+        "innovation": 0.0,
+    }
     with pytest.raises(ValueError, match="within its low–high range"):
         ComparisonParams(interest_rate=5.0)
     with pytest.raises(ValueError, match="at least one criterion weight"):
-        ComparisonParams(**{f"weight_{c}": 0 for c in ("cost", "quality", "availability", "small_producers",
-                                                        "continuity", "innovation")})  # fmt: skip
+        ComparisonParams(
+            **{
+                f"weight_{c}": 0
+                for c in ("cost", "quality", "availability", "small_producers", "continuity", "innovation")
+            }
+        )
 
 
 def test_compact_sources() -> None:
@@ -306,7 +378,7 @@ def test_own_costs_without_names_use_the_product_column(tmp_path: Path) -> None:
 
 
 def test_the_example_services_are_steps_of_the_stage_3_example_catalogue() -> None:
-    from tasks.chains import read_catalogue
+    from tasks.chains.catalogue import read_catalogue
 
     catalogue = read_catalogue(DATA_DIR / "examples" / "HVA08" / "palvelukatalogi.csv")
     ids = catalogue_service_ids(catalogue.model_dump(mode="json"))

@@ -4,20 +4,25 @@ every kind of bad input giving an error that names the file, sheet, row and colu
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from schemas.chains import ServiceCatalogue
 from schemas.comparison import ComparisonParams
+from schemas.stages import Stage
 from soteflow.errors import InputError
-from tasks.comparison import analyse_comparison
-from tasks.comparison_inputs import (
+from tasks.chains.catalogue import read_catalogue
+from tasks.comparison.analysis import analyse_comparison
+from tasks.comparison.inputs import (
     check_catalogue,
     comparison_params,
     own_costs_form,
     read_comparison_inputs,
-    validate_comparison_inputs,
 )
-from tests.conftest import DATA_DIR
+from tasks.comparison.stage import DEFINITION
+from tasks.context import make_context
 from tests.fixtures.comparison.worked_example import (
     COSTS_CSV,
     INCOME_CSV,
@@ -27,20 +32,43 @@ from tests.fixtures.comparison.worked_example import (
     QUALITY_CSV,
     write_worked_example,
 )
+from tests.support import DATA_DIR
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
 
 
+def _catalogue(service_ids: set[str] | None = None) -> ServiceCatalogue:
+    """The shipped stage-3 example catalogue, or only its steps ``service_ids`` (packages left empty dropped)."""
+    catalogue = read_catalogue(EXAMPLES / "palvelukatalogi.csv")
+    if service_ids is None:
+        return catalogue
+    packages = [
+        package.model_copy(update={"steps": [s for s in package.steps if s.service_id in service_ids]})
+        for package in catalogue.packages
+    ]
+    return catalogue.model_copy(update={"packages": [p for p in packages if p.steps]})
+
+
+def _precheck(folder: Path, *, catalogue: ServiceCatalogue | None = None, **params: Any) -> object:
+    """The stage's check of its files before a run (what ``validate_comparison_inputs`` was): every row,
+    the keys, the reconciliation and a trial computation; with the catalogue stage 3 will propose
+    (``earlier[Stage.CHAINS].catalogue``, as stage 3's precheck returns it), every service against it."""
+    ctx = make_context(Stage.COMPARISON, region="HVA08", cycle=2026, inputs_dir=folder)
+    earlier = {} if catalogue is None else {Stage.CHAINS: SimpleNamespace(catalogue=catalogue)}
+    return DEFINITION.precheck(ctx, DEFINITION.parse_params(params), earlier)
+
+
 def _error(folder: Path) -> InputError:
     with pytest.raises(InputError) as caught:
-        validate_comparison_inputs(folder)
+        _precheck(folder)
     return caught.value
 
 
 def _numbers(folder: Path) -> object:
     """The computed figures without their source labels (which name the file form)."""
-    analysis = analyse_comparison(read_comparison_inputs(folder), ComparisonParams(), region_code="HVA08",
-                                  region_name="", cycle=2026)  # fmt: skip
+    analysis = analyse_comparison(
+        read_comparison_inputs(folder), ComparisonParams(), region_code="HVA08", region_name="", cycle=2026
+    )
     return [(s.service_id, s.full_cost, s.unit_cost, s.unit_cost_low, s.unit_cost_high) for s in analysis.own.services]
 
 
@@ -62,13 +90,17 @@ def test_the_workbook_is_used_when_both_forms_are_there(tmp_path: Path) -> None:
 
 def test_cp1252_csv_with_decimal_commas_is_read(tmp_path: Path) -> None:
     costs = COSTS_CSV.replace(";300 000;", ";300 000,50;")  # a decimal comma in a euro amount
-    folder = write_worked_example(tmp_path, encoding="cp1252", replace={"Kustannukset": costs,
-                                  "Tuloslaskelma": INCOME_CSV.replace(";690 000", ";690 000,50")})  # fmt: skip
+    folder = write_worked_example(
+        tmp_path,
+        encoding="cp1252",
+        replace={"Kustannukset": costs, "Tuloslaskelma": INCOME_CSV.replace(";690 000", ";690 000,50")},
+    )
     assert "ä".encode("cp1252") in (folder / "oma_tuotanto_kustannukset.csv").read_bytes()
     inputs = read_comparison_inputs(folder)
     assert [line.data.cost_centre_name for line in inputs.own_costs[:2]] == [
-        "Kotihoito, Härmälä", "Palvelukoti Kööpenhamina",
-    ]  # fmt: skip
+        "Kotihoito, Härmälä",
+        "Palvelukoti Kööpenhamina",
+    ]
     assert inputs.own_costs[0].data.wages == 300_000.5
     assert inputs.allocation_keys[0].data.kind.label_fi == "tukipalvelu"
     assert inputs.purchases[0].data.price == 46.0  # "46,00"
@@ -130,42 +162,137 @@ def test_negative_volume(tmp_path: Path, xlsx: bool) -> None:
 @pytest.mark.parametrize(
     ("table", "old", "new", "file", "row", "field", "reason"),
     [
-        ("Tukipalvelut", "IKA-TEHPA;30;25;35", "IKA-TEHPA;30;32;35", "oma_tuotanto_tukipalvelut.csv", 3,
-         "alaraja %", "the low share 32.0 % is above the share 30.0 %"),
-        ("Tukipalvelut", "käyttäjät;MUU;", "käyttäjät;VAM-ASUMINEN;", "oma_tuotanto_tukipalvelut.csv", 4, "kohde",
-         "unknown recipient 'VAM-ASUMINEN'"),
-        ("Tukipalvelut", "HALLINTO;Palvelualueen hallinto;hallinto;henkilötyövuodet;IKA-TEHPA",
-         "HALLINTO;Palvelualueen hallinto;tukipalvelu;henkilötyövuodet;IKA-TEHPA", "oma_tuotanto_tukipalvelut.csv",
-         6, "laji", "the pool columns must agree"),
-        ("Kustannukset", "2025;200;", "2024;200;", "oma_tuotanto_kustannukset.csv", 3, "vuosi",
-         "one accounting year"),
-        ("Kustannukset", "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;0;0", "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;5;0",
-         "oma_tuotanto_kustannukset.csv", 5, "asiakasmaksut", "client fees belong to a service product"),
-        ("Tuloslaskelma", "2025;Maksutuotot;3200–3299;130 000\n", "", "oma_tuotanto_tuloslaskelma.csv", None,
-         "tiliryhmä", "account groups missing from the income statement: Maksutuotot"),
-        ("Tuloslaskelma", "2025;Vuokrat;", "2025;Vuokrat ja leasing;", "oma_tuotanto_tuloslaskelma.csv", 7,
-         "tiliryhmä", "unknown account group 'Vuokrat ja leasing'"),
-        ("ostopalvelut", ";2 000;käynti;", ";2 000;tunti;", "ostopalvelut.csv", 2, "suoriteyksikkö",
-         "the unit costs would not be comparable"),
-        ("ostopalvelut", "pk-yritys;IKA-KOTIHOITO;ostopalvelu", "pienyritys;IKA-KOTIHOITO;ostopalvelu",
-         "ostopalvelut.csv", 2, "tuottajatyyppi", "unknown producer type 'pienyritys'"),
-        ("ostopalvelut", ";veroton;;8 000", ";verollinen;;8 000", "ostopalvelut.csv", 2, None,
-         "a taxable purchase (verollinen) needs its VAT rate"),
-        ("laatu", "IKA-TEHPA;palveluseteli;", "IKA-TEHPA;oma;", "laatu_saatavuus.csv", 6, "tuotantotapa",
-         "duplicate service and mode"),
-        ("laatu", "IKA-KOTIHOITO;ostopalvelu;asiakastyytyväisyys 1–5;4,0;aloitus vrk;3;3;4;4;3;3;\n", "",
-         "laatu_saatavuus.csv", None, "palvelu_id", "scores missing for: IKA-KOTIHOITO / ostopalvelu"),
-        ("laatu", ";4;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu", ";6;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu",
-         "laatu_saatavuus.csv", 2, "laatu", "less than or equal to 5"),
-        ("henkilosto", "IKA-TEHPA;lähihoitaja", "VAM-ASUMINEN;lähihoitaja", "henkilosto.csv", 4, "palvelu_id",
-         "service VAM-ASUMINEN has no own production"),
+        (
+            "Tukipalvelut",
+            "IKA-TEHPA;30;25;35",
+            "IKA-TEHPA;30;32;35",
+            "oma_tuotanto_tukipalvelut.csv",
+            3,
+            "alaraja %",
+            "the low share 32.0 % is above the share 30.0 %",
+        ),
+        (
+            "Tukipalvelut",
+            "käyttäjät;MUU;",
+            "käyttäjät;VAM-ASUMINEN;",
+            "oma_tuotanto_tukipalvelut.csv",
+            4,
+            "kohde",
+            "unknown recipient 'VAM-ASUMINEN'",
+        ),
+        (
+            "Tukipalvelut",
+            "HALLINTO;Palvelualueen hallinto;hallinto;henkilötyövuodet;IKA-TEHPA",
+            "HALLINTO;Palvelualueen hallinto;tukipalvelu;henkilötyövuodet;IKA-TEHPA",
+            "oma_tuotanto_tukipalvelut.csv",
+            6,
+            "laji",
+            "the pool columns must agree",
+        ),
+        ("Kustannukset", "2025;200;", "2024;200;", "oma_tuotanto_kustannukset.csv", 3, "vuosi", "one accounting year"),
+        (
+            "Kustannukset",
+            "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;0;0",
+            "HALLINTO;;;;50 000;8 000;2 000;0;0;0;0;0;5;0",
+            "oma_tuotanto_kustannukset.csv",
+            5,
+            "asiakasmaksut",
+            "client fees belong to a service product",
+        ),
+        (
+            "Tuloslaskelma",
+            "2025;Maksutuotot;3200–3299;130 000\n",
+            "",
+            "oma_tuotanto_tuloslaskelma.csv",
+            None,
+            "tiliryhmä",
+            "account groups missing from the income statement: Maksutuotot",
+        ),
+        (
+            "Tuloslaskelma",
+            "2025;Vuokrat;",
+            "2025;Vuokrat ja leasing;",
+            "oma_tuotanto_tuloslaskelma.csv",
+            7,
+            "tiliryhmä",
+            "unknown account group 'Vuokrat ja leasing'",
+        ),
+        (
+            "ostopalvelut",
+            ";2 000;käynti;",
+            ";2 000;tunti;",
+            "ostopalvelut.csv",
+            2,
+            "suoriteyksikkö",
+            "the unit costs would not be comparable",
+        ),
+        (
+            "ostopalvelut",
+            "pk-yritys;IKA-KOTIHOITO;ostopalvelu",
+            "pienyritys;IKA-KOTIHOITO;ostopalvelu",
+            "ostopalvelut.csv",
+            2,
+            "tuottajatyyppi",
+            "unknown producer type 'pienyritys'",
+        ),
+        (
+            "ostopalvelut",
+            ";veroton;;8 000",
+            ";verollinen;;8 000",
+            "ostopalvelut.csv",
+            2,
+            None,
+            "a taxable purchase (verollinen) needs its VAT rate",
+        ),
+        (
+            "laatu",
+            "IKA-TEHPA;palveluseteli;",
+            "IKA-TEHPA;oma;",
+            "laatu_saatavuus.csv",
+            6,
+            "tuotantotapa",
+            "duplicate service and mode",
+        ),
+        (
+            "laatu",
+            "IKA-KOTIHOITO;ostopalvelu;asiakastyytyväisyys 1–5;4,0;aloitus vrk;3;3;4;4;3;3;\n",
+            "",
+            "laatu_saatavuus.csv",
+            None,
+            "palvelu_id",
+            "scores missing for: IKA-KOTIHOITO / ostopalvelu",
+        ),
+        (
+            "laatu",
+            ";4;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu",
+            ";6;4;1;5;3;\nIKA-KOTIHOITO;ostopalvelu",
+            "laatu_saatavuus.csv",
+            2,
+            "laatu",
+            "less than or equal to 5",
+        ),
+        (
+            "henkilosto",
+            "IKA-TEHPA;lähihoitaja",
+            "VAM-ASUMINEN;lähihoitaja",
+            "henkilosto.csv",
+            4,
+            "palvelu_id",
+            "service VAM-ASUMINEN has no own production",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_names_file_row_and_field(
     tmp_path: Path, table: str, old: str, new: str, file: str, row: int | None, field: str | None, reason: str
 ) -> None:
-    texts = {"Kustannukset": COSTS_CSV, "Tukipalvelut": KEYS_CSV, "Tuloslaskelma": INCOME_CSV,
-             "ostopalvelut": PURCHASES_CSV, "laatu": QUALITY_CSV, "henkilosto": PERSONNEL_CSV}  # fmt: skip
+    texts = {
+        "Kustannukset": COSTS_CSV,
+        "Tukipalvelut": KEYS_CSV,
+        "Tuloslaskelma": INCOME_CSV,
+        "ostopalvelut": PURCHASES_CSV,
+        "laatu": QUALITY_CSV,
+        "henkilosto": PERSONNEL_CSV,
+    }
     assert old in texts[table]
     error = _error(write_worked_example(tmp_path, replace={table: texts[table].replace(old, new, 1)}))
     assert error.file is not None and Path(error.file).name == file
@@ -197,8 +324,11 @@ def test_catalogue_check_names_the_row_of_an_unknown_service(tmp_path: Path) -> 
     assert error.file is not None and error.file.endswith("oma_tuotanto_kustannukset.csv")
     assert (error.row, error.field) == (3, "palvelu_id")
     assert "'IKA-TEHPA' is not in the approved stage-3 service catalogue" in error.reason
-    with pytest.raises(InputError, match="not in the approved stage-3"):
-        validate_comparison_inputs(folder, service_ids={"IKA-KOTIHOITO"})
+    # The stage's check before a run makes the same check against the catalogue stage 3 will propose.
+    with pytest.raises(InputError, match="'IKA-TEHPA' is not in the approved stage-3") as caught:
+        _precheck(folder, catalogue=_catalogue({"IKA-KOTIHOITO"}))
+    assert (caught.value.row, caught.value.field) == (3, "palvelu_id")
+    _precheck(folder, catalogue=_catalogue({"IKA-KOTIHOITO", "IKA-TEHPA"}))
 
 
 def test_parameters_from_the_flow_arguments() -> None:
@@ -213,16 +343,20 @@ def test_parameters_from_the_flow_arguments() -> None:
 
 
 def test_the_shipped_example_files_validate_in_both_forms(tmp_path: Path) -> None:
-    from tasks.chains import read_catalogue
-
-    catalogue = read_catalogue(EXAMPLES / "palvelukatalogi.csv")
-    validate_comparison_inputs(EXAMPLES, service_ids=catalogue.service_ids())
+    inputs = _precheck(EXAMPLES, catalogue=_catalogue())
+    assert inputs == read_comparison_inputs(EXAMPLES)  # the precheck returns what it read
     assert read_comparison_inputs(EXAMPLES).own_costs_form == "xlsx"
     # The CSV files beside the workbook hold the same tables, exported from Excel as cp1252.
     csv_only = tmp_path / "csv"
     csv_only.mkdir()
-    for name in ("oma_tuotanto_kustannukset.csv", "oma_tuotanto_tukipalvelut.csv", "oma_tuotanto_tuloslaskelma.csv",
-                 "ostopalvelut.csv", "laatu_saatavuus.csv", "henkilosto.csv"):  # fmt: skip
+    for name in (
+        "oma_tuotanto_kustannukset.csv",
+        "oma_tuotanto_tukipalvelut.csv",
+        "oma_tuotanto_tuloslaskelma.csv",
+        "ostopalvelut.csv",
+        "laatu_saatavuus.csv",
+        "henkilosto.csv",
+    ):
         (csv_only / name).write_bytes((EXAMPLES / name).read_bytes())
     assert _numbers(csv_only) == _numbers(EXAMPLES)
     assert {f.file: f.encoding for f in read_comparison_inputs(csv_only).files}["oma_tuotanto_kustannukset.csv"] == (

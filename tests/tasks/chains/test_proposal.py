@@ -1,0 +1,145 @@
+"""The stage-3 case: two agenda items written from the numbers, the meeting date from the data.
+
+The stage-2 round is built by hand (tests/tasks/chains/factories.py), so the scores in the
+sentences are checked with pen and paper; the catalogue and the feedback are the shipped example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from schemas.chains import ChainsAnalysis, ChainsInputs, ChainsProposal
+from schemas.decisions import EarlierDecision, Outcome
+from tasks.chains.proposal import basis_date, build_chains_proposal, default_meeting_date, document_created
+from tests.tasks.chains.factories import handling, make_basis, shipped_analysis, shipped_inputs
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@pytest.fixture(scope="module")
+def inputs() -> ChainsInputs:
+    return shipped_inputs()
+
+
+@pytest.fixture(scope="module")
+def analysis(inputs: ChainsInputs) -> ChainsAnalysis:
+    return shipped_analysis(inputs)
+
+
+def _proposal(
+    inputs: ChainsInputs, analysis: ChainsAnalysis, earlier: tuple[EarlierDecision, ...] = ()
+) -> ChainsProposal:
+    return build_chains_proposal(
+        catalogue=inputs.catalogue,
+        analysis=analysis,
+        synthesis=inputs.synthesis,
+        basis=make_basis(),
+        handling=handling(earlier),
+    )
+
+
+def test_meeting_date_and_creation_time_come_from_the_data(inputs: ChainsInputs) -> None:
+    synthesis = inputs.synthesis
+    assert synthesis.last_date == dt.date(2025, 5, 14)  # the example's last stakeholder session
+    # Stage 2 approved Mon 12.10.2026; + 14 days = Mon 26.10.2026 (later than 14.5.2025 + 28 days).
+    assert default_meeting_date(make_basis(), synthesis, 2026) == dt.date(2026, 10, 26)
+    # Without an approval date: 14.5.2025 + 28 days = Wed 11.6.2025 → Mon 16.6.2025.
+    assert default_meeting_date(make_basis(None), synthesis, 2026) == dt.date(2025, 6, 16)
+    # Documents are created at noon (Helsinki) of the newest date the proposal rests on: the stage-2
+    # approval 12.10.2026, else the last stakeholder session 14.5.2025.
+    assert basis_date(make_basis(), synthesis, 2026) == dt.date(2026, 10, 12)
+    assert basis_date(make_basis(None), synthesis, 2026) == dt.date(2025, 5, 14)
+    assert document_created(make_basis(), synthesis, 2026) == dt.datetime(2026, 10, 12, 12, 0, tzinfo=HELSINKI)
+
+
+def test_a_meeting_date_given_by_the_user_is_kept(inputs: ChainsInputs, analysis: ChainsAnalysis) -> None:
+    proposal = build_chains_proposal(
+        catalogue=inputs.catalogue,
+        analysis=analysis,
+        synthesis=inputs.synthesis,
+        basis=make_basis(),
+        handling=handling(meeting_date=dt.date(2026, 12, 3)),
+    )
+    # Thu 3.12.2026 as given (not moved to a Monday); both agenda items are handled at that meeting.
+    assert proposal.agenda.meeting_date == dt.date(2026, 12, 3)
+    assert proposal.feedback_agenda.meeting_date == dt.date(2026, 12, 3)
+    assert "Aluehallitus 3.12.2026" in proposal.summary_markdown
+
+
+def test_first_proposal(inputs: ChainsInputs, analysis: ChainsAnalysis) -> None:
+    proposal = _proposal(inputs, analysis)
+    agenda = proposal.agenda
+    assert agenda.title == "Palvelukokonaisuudet ja palveluketjut 2026"
+    assert (agenda.body, agenda.dnro, agenda.meeting_date) == (
+        "Aluehallitus",
+        "PIRHA/2026/00.01.00/3",
+        dt.date(2026, 10, 26),
+    )
+    assert agenda.proposal == (
+        "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen palvelukokonaisuuksien priorisoinnin sekä "
+        "palveluketjut tavoitteineen ja mittareineen suunnittelukierroksen 2026 pohjaksi ja merkitä tiedoksi "
+        "palvelukuvaukset."
+    )
+    # PK-TYO: alignment 2/2 → 0,35; need 1,02/1,08 = 0,9444 → 0,2833; cost 1 − 175 114 000/1 450 000 000
+    # = 0,8792 → 0,1758; feasibility (3 − 1)/4 = 0,5 → 0,075; score 0,8841.
+    assert proposal.priority_order == ["PK-TYO", "PK-IKA", "PK-LAPSI", "PK-VAM", "PK-MTP"]
+    assert analysis.priorities.rows[0].score == 0.8841
+    assert proposal.top_package == "PK-TYO" and proposal.top_stable is False
+    headings = [g.heading for g in agenda.grounds]
+    assert headings == [
+        "Asian tausta",
+        "Aineisto ja menetelmä",
+        "Priorisoinnin tulos",
+        "Palveluketjut ja niiden tavoitteet",
+        "Sidosryhmien palaute",
+    ]
+    text = json.dumps(agenda.model_dump(mode="json"), ensure_ascii=False)
+    assert "jotka aluevaltuusto hyväksyi 12.10.2026 (päätösehdotuksen versio 2)" in text
+    assert "targets-impact v1" in text and "targets-frame v1" in text
+    assert "palvelukatalogi.csv, esimerkkiaineisto" in text
+    assert "Sidosryhmiltä koottiin 82 kommenttia" in text
+    assert "1. Työikäisten palvelut (0,8841)" in text
+    [chains] = [g for g in agenda.grounds if g.heading == "Palveluketjut ja niiden tavoitteet"]
+    assert chains.paragraphs[1].startswith(
+        "Ikääntyneiden palvelut (ikääntyneet): 5 vaihetta (Ikäihmisten palveluneuvonta →"
+    )
+    assert "Vuosikustannus 375,7 milj. €" in chains.paragraphs[1]
+    assert [a.filename for a in agenda.attachments] == [
+        "chains-proposal.json",
+        "chains-priorities.json",
+        "chains-services.json",
+        None,
+    ]
+    # The second agenda item is the feedback summary, handled at the same meeting.
+    assert proposal.feedback_agenda.title == "Yhteenveto sidosryhmien lausunnoista 2026"
+    assert proposal.feedback_agenda.meeting_date == agenda.meeting_date
+    assert [r.key for r in proposal.stage2] == ["targets-proposal", "targets-impact", "targets-frame"]
+    assert "1. Työikäisten palvelut — 0,8841" in proposal.summary_markdown
+
+
+def test_returned_proposal_quotes_the_comments_and_moves_the_meeting(
+    inputs: ChainsInputs, analysis: ChainsAnalysis
+) -> None:
+    earlier = (
+        EarlierDecision(
+            version=1,
+            sha256="a" * 64,
+            body="Aluehallitus",
+            meeting_date=dt.date(2026, 10, 26),
+            section="301",
+            outcome=Outcome.RETURNED,
+            comments="Perustele vammaispalvelujen toteutettavuusarvio.",
+        ),
+    )
+    proposal = _proposal(inputs, analysis, earlier)
+    [handled] = proposal.agenda.earlier_handling
+    assert (handled.date, handled.section) == (dt.date(2026, 10, 26), 301)
+    assert "Perustele vammaispalvelujen toteutettavuusarvio." in handled.summary
+    assert proposal.agenda.meeting_date == dt.date(2026, 11, 9)  # two weeks later, a Monday
+    assert proposal.agenda.grounds[-1].heading == "Palautuksen johdosta tehty valmistelu"
+    assert proposal.feedback_agenda.earlier_handling[0].date == dt.date(2026, 10, 26)
+    assert "Uudelleen valmisteltu" in proposal.summary_markdown

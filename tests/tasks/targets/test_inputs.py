@@ -1,0 +1,239 @@
+"""Stage 2 inputs (tasks/targets/inputs.py): the finance and target files read and checked, each problem
+named by file, row and field; rounding and the Finnish forms of euros and periods."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from schemas.targets import AllocationMethod, Direction
+from soteflow.errors import InputError
+from tasks.targets.inputs import (
+    INPUT_FILES,
+    check_direction,
+    eur,
+    meur,
+    period_fi,
+    read_targets_inputs,
+    round_to,
+    with_overrides,
+)
+from tests.support import DATA_DIR
+
+EXAMPLES = DATA_DIR / "examples" / "HVA08"
+
+
+@pytest.fixture
+def inputs_dir(tmp_path: Path) -> Path:
+    """A writable copy of the shipped example inputs."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    for name in INPUT_FILES.values():
+        shutil.copy(EXAMPLES / name, folder / name)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# -- rounding and Finnish forms ----------------------------------------------------------------------
+
+
+def test_rounding_is_half_up_to_whole_euros() -> None:
+    assert (eur(2.5), eur(3.5), eur(-2.5), eur(1_129_303.75)) == (3, 4, -3, 1_129_304)
+    # On the decimal value, not the binary float: 2.675 is 2,68 (Python's round() gives 2.67).
+    assert (round_to(2.675, 2), round_to(-0.00004, 4)) == (2.68, 0.0)
+
+
+def test_euros_as_millions_and_periods_in_finnish() -> None:
+    # A typographic minus (U+2212) and a no-break space (U+00A0) between thousands.
+    assert meur(-140_000_000) == "\u2212140,0"
+    assert meur(3_539_480_000) == "3\u00a0539,5"
+    assert meur(39_730_120) == "39,7"
+    assert meur(49_950_000) == "50,0"  # 49,95 half up
+    assert (period_fi("2026M06"), period_fi("2024"), period_fi(None)) == ("6/2026", "2024", "")
+
+
+def test_direction_must_agree_with_baseline_and_target() -> None:
+    check_direction(Direction.DECREASE, 5.4677, 4.8, "tavoitteet.csv", 4)
+    check_direction(Direction.INCREASE, 91.9, 93.0, "tavoitteet.csv", 6)
+    with pytest.raises(InputError) as info:
+        check_direction(Direction.INCREASE, 1234.5, 1234.5, "tavoitteet.csv", 7)
+    assert (info.value.row, info.value.field) == (7, "suunta")
+    assert "baseline 1\u00a0234,50 → target 1\u00a0234,50" in info.value.reason
+
+
+def test_example_inputs_read() -> None:
+    inputs = read_targets_inputs(EXAMPLES)
+    assert inputs.files == {role: str(EXAMPLES / name) for role, name in INPUT_FILES.items()}
+    assert inputs.actual_years == [2023, 2024, 2025]
+    assert inputs.forecast_years == [2026, 2027, 2028, 2029]
+    assert [s.key for s in inputs.assumptions.scenarios] == ["perusura", "myonteinen", "kielteinen"]
+    assert len(inputs.targets) == 11
+
+
+def test_flow_parameters_override_the_allocation_method() -> None:
+    inputs = with_overrides(read_targets_inputs(EXAMPLES), "need_share", None)
+    assert inputs.assumptions.method is AllocationMethod.NEED_SHARE
+    inputs = with_overrides(inputs, None, 0.25)
+    assert inputs.assumptions.need_weight == 0.25
+    with pytest.raises(InputError, match="unknown allocation method"):
+        with_overrides(inputs, "tasan", None)
+    with pytest.raises(InputError, match="between 0 and 1"):
+        with_overrides(inputs, None, 1.5)
+
+
+# -- malformed files: file, row and field ----------------------------------------------------------------
+
+
+def _error(inputs_dir: Path) -> InputError:
+    with pytest.raises(InputError) as info:
+        read_targets_inputs(inputs_dir)
+    return info.value
+
+
+def _where(error: InputError) -> tuple[str, int | None, str | None]:
+    return Path(str(error.file)).name, error.row, error.field
+
+
+def test_missing_column(inputs_dir: Path) -> None:
+    path = inputs_dir / "talous_toteuma.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(";".join(line.split(";")[:4]) for line in lines) + "\n", encoding="utf-8")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_toteuma.csv", 1, "toimintatuotot")
+    assert "required column 'toimintatuotot' is missing" in error.reason
+
+
+def test_wrong_type(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_toteuma.csv", "249 900 000", "noin 250 milj.")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_toteuma.csv", 2, "toimintakulut")
+    assert "is not a number" in error.reason
+
+
+def test_empty_file(inputs_dir: Path) -> None:
+    (inputs_dir / "tavoitteet.csv").write_text("", encoding="utf-8")
+    error = _error(inputs_dir)
+    assert _where(error) == ("tavoitteet.csv", None, None)
+    assert "empty" in error.reason
+
+
+def test_unknown_client_group_in_the_ledger(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_toteuma.csv", "Vammaispalvelut;Vammaiset henkilöt", "Vammaispalvelut;Vammaiset")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_toteuma.csv", 11, "asiakasryhmä")
+    assert "unknown client group 'Vammaiset'" in error.reason
+
+
+def test_unknown_client_group_in_the_targets(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "tavoitteet.csv", "T-VAM-2;Vammaiset henkilöt", "T-VAM-2;Erityisryhmät")
+    assert _where(_error(inputs_dir)) == ("tavoitteet.csv", 10, "asiakasryhmä")
+
+
+def test_duplicate_target_id(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "tavoitteet.csv", "T-IKA-2;", "T-IKA-1;")
+    error = _error(inputs_dir)
+    assert _where(error) == ("tavoitteet.csv", 7, "tavoite_id")
+    assert "first on row 6" in error.reason
+
+
+def test_baseline_from_both_stage1_and_the_file(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "tavoitteet.csv", "long_term_unemployment_rate;;;4,8", "long_term_unemployment_rate;5,0;;4,8")
+    assert _where(_error(inputs_dir)) == ("tavoitteet.csv", 4, "lähtötaso")
+
+
+def test_unknown_stage1_field(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "tavoitteet.csv", "long_term_unemployment_rate;;;", "pitkaaikaistyottomyys;;;")
+    error = _error(inputs_dir)
+    assert _where(error) == ("tavoitteet.csv", 4, "lähtötaso_stage1")
+    assert "not a stage-1 need-profile field" in error.reason
+
+
+def test_file_baseline_must_agree_with_the_direction(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "tavoitteet.csv", "91,9;2024;93,0;2029;kasvaa", "91,9;2024;93,0;2029;laskee")
+    assert _where(_error(inputs_dir)) == ("tavoitteet.csv", 6, "suunta")
+
+
+def test_every_client_group_needs_a_target(inputs_dir: Path) -> None:
+    path = inputs_dir / "tavoitteet.csv"
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if ";Mielenterveys-" not in line]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    error = _error(inputs_dir)
+    assert _where(error) == ("tavoitteet.csv", None, "asiakasryhmä")
+    assert "Mielenterveys- ja päihdeasiakkaat" in error.reason
+
+
+def test_client_group_without_costs_in_the_base_year(inputs_dir: Path) -> None:
+    path = inputs_dir / "talous_toteuma.csv"
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("2025;Vammais")]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_toteuma.csv", None, "asiakasryhmä")
+    assert "base year 2025" in error.reason
+
+
+def test_too_short_forecast(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_rahoitus.csv", "2029;ennuste;3 645 000 000;340 000 000;58 000 000\n", "")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_rahoitus.csv", None, "laji")
+    assert "at least 4 forecast years" in error.reason
+
+
+def test_gap_in_forecast_years(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_rahoitus.csv", "2028;ennuste", "2030;ennuste")
+    # Rows are taken in year order: 2026 (row 5), 2027 (row 6), 2029 (row 8) where 2028 was expected.
+    assert _where(_error(inputs_dir)) == ("talous_rahoitus.csv", 8, "vuosi")
+
+
+def test_actual_income_that_does_not_match_the_ledger(inputs_dir: Path) -> None:
+    # The ledger's operating income in 2024 is 290 700 000 €.
+    _edit(inputs_dir / "talous_rahoitus.csv", "2024;toteuma;3 044 800 000;;", "2024;toteuma;3 044 800 000;290 000 000;")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_rahoitus.csv", 3, "muut_tuotot")
+    assert "290\u00a0700\u00a0000" in error.reason
+
+
+def test_unknown_funding_kind(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_rahoitus.csv", "2027;ennuste", "2027;arvio")
+    assert _where(_error(inputs_dir)) == ("talous_rahoitus.csv", 6, "laji")
+
+
+def test_scenario_without_a_value_for_a_forecast_year(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", "2028 = 4.3, 2029 = 4.0", "2028 = 4.3")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_oletukset.toml", None, "skenaariot.kielteinen.kustannusten_kasvu_pros.2029")
+
+
+def test_unknown_allocation_method_in_the_assumptions(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", 'jakotapa = "blend"', 'jakotapa = "tasajako"')
+    assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "kehys.jakotapa")
+
+
+def test_deadline_after_the_forecast(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", "kattamiskausi_vuotta = 2", "kattamiskausi_vuotta = 5")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_oletukset.toml", None, "alijaaman_kattaminen.kattamiskausi_vuotta")
+    assert "2030" in error.reason
+
+
+def test_balance_sheet_of_another_year(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", "vuosi = 2025", "vuosi = 2024")
+    assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "tase.vuosi")
+
+
+def test_toml_syntax_error(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", "kehysvuosi = 2026", "kehysvuosi = ")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_oletukset.toml", None, None)
+    assert "TOML syntax error" in error.reason
+
+
+def test_missing_file(inputs_dir: Path) -> None:
+    (inputs_dir / "talous_rahoitus.csv").unlink()
+    assert _where(_error(inputs_dir)) == ("talous_rahoitus.csv", None, None)
