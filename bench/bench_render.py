@@ -1,7 +1,8 @@
 """The decision-document renderer vs bare WeasyPrint on the same stage-1 HTML.
 
-The stage-1 HTML, metadata and attachments are built once, exactly as ``render_needs`` builds them
-(the call to ``render_document`` is recorded, with a dummy proposal version). Then, on that HTML:
+The stage-1 HTML, metadata and attachments are built once, exactly as the stage's document
+(``tasks.needs.documents.needs_document``, a ``DocumentSpec``) gives them to the renderer, with a
+dummy proposal version. Then, on that HTML:
 
 * bare WeasyPrint (baseline): ``HTML(string=html, base_url=templates).write_pdf()`` — plain PDF,
   no tags, no PDF/A, no attachments, WeasyPrint's default URL fetcher;
@@ -31,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 _TMP = tempfile.TemporaryDirectory(prefix="soteflow-bench-render-", ignore_cleanup_errors=True)
-# tasks.needs_proposal imports Prefect; keep it away from the user's ~/.prefect.
+# The stage's modules import Prefect; keep it away from the user's ~/.prefect.
 os.environ.update(
     {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -45,24 +46,26 @@ os.environ.update(
 
 from _common import Timing, print_table, time_runs  # noqa: E402  (bench/ is the script's folder)
 
-import tasks.needs_proposal as needs_proposal  # noqa: E402
 from schemas.results import VersionRef  # noqa: E402
 from schemas.stages import Stage  # noqa: E402
 from soteflow.documents import html_to_pdf, load_governance, render_html  # noqa: E402
 from soteflow.documents.render import weasyprint  # noqa: E402  (imported there with its warning filtered)
 from soteflow.settings import get_settings  # noqa: E402
-from tasks.needs import assess_needs  # noqa: E402
+from tasks.context import make_context  # noqa: E402
+from tasks.definition import CaseHandling  # noqa: E402
+from tasks.needs.documents import needs_document  # noqa: E402
+from tasks.needs.proposal import build_needs_proposal  # noqa: E402
+from tasks.needs.stage import DEFINITION  # noqa: E402
+from tasks.round import prepare  # noqa: E402
 
 
 def stage1_document(region: str, cycle: int) -> tuple[str, dict[str, Any]]:
-    """The stage-1 HTML and the keyword arguments ``render_needs`` gives ``html_to_pdf``."""
-    data_dir = get_settings().input_dir
-    assessment = assess_needs(data_dir, region)
-    figures = needs_proposal.build_needs_figures(assessment, data_dir)
-    governance = load_governance(
-        region, Stage.NEEDS, data_dir / "config" / "regions", region_name=assessment.region_name
-    )
-    payload = needs_proposal.build_needs_proposal(assessment, governance, [], cycle)
+    """The stage-1 HTML and the keyword arguments the renderer gives ``html_to_pdf``."""
+    ctx = make_context(Stage.NEEDS, region=region, cycle=cycle)
+    computed = prepare(DEFINITION, ctx)
+    governance = load_governance(ctx.region, Stage.NEEDS, ctx.config_dir, region_name=ctx.region_name)
+    handling = CaseHandling(governance=governance, earlier=(), appeal=governance.appeal_route(), cycle=cycle)
+    payload = build_needs_proposal(computed.analysis, handling)
     dummy = VersionRef(
         version_id=uuid.UUID(int=1),
         key="needs-proposal",
@@ -71,21 +74,9 @@ def stage1_document(region: str, cycle: int) -> tuple[str, dict[str, Any]]:
         status="proposed",
         media_type="application/json",
     )
-    calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-
-    def record(template: str, context: dict[str, Any], **kwargs: Any) -> Any:
-        calls.append((template, context, kwargs))
-        return needs_proposal.RenderedFiles(html="", pdf=b"")
-
-    original = needs_proposal.render_document
-    needs_proposal.render_document = record
-    try:
-        needs_proposal.render_needs(payload, assessment, figures, dummy)
-    finally:
-        needs_proposal.render_document = original
-    ((template, context, kwargs),) = calls
-    html = render_html(template, {"meta": kwargs["metadata"], **context})  # as render_document does
-    return html, {"metadata": kwargs["metadata"], "attachments": kwargs["attachments"]}
+    spec = needs_document(payload, computed.analysis, computed.figures, dummy)
+    html = render_html(spec.template, {"meta": spec.metadata, **spec.context})  # as render_document does
+    return html, {"metadata": spec.metadata, "attachments": list(spec.attachments)}
 
 
 class _Problems(logging.Handler):

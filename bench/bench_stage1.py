@@ -1,9 +1,9 @@
 """Stage 1 orchestrated by Prefect vs the same pure functions called directly.
 
-Baseline ("direct"): what ``flows/s1_needs.py`` does for one scripted round, without Prefect:
-assess the needs, draw the figures, read the governance, read the earlier handling, build the
-proposal, save the round in one store transaction (rendering the PDF/A-3a and HTML inside it, as
-the flow does), and record the scripted approval.
+Baseline ("direct"): the generic round (``tasks.round.run_stage``) that ``flows/s1_needs.py``
+runs, with every step a plain call (``DirectSteps``) instead of a Prefect task: assess the needs,
+draw the figures, build the proposal, save the case in one store transaction (rendering the
+PDF/A-3a and HTML inside it) and record the scripted approval.
 
 Orchestrated: ``needs_flow(region, cycle, gate="scripted")`` inside one Prefect test harness
 (started once, outside the timing). Two rows: with the tasks' result cache refreshed
@@ -44,26 +44,10 @@ os.environ.update(
 from _common import Timing, print_table  # noqa: E402  (bench/ is the script's folder)
 
 from schemas.decisions import Outcome  # noqa: E402
-from schemas.results import Proposal  # noqa: E402
 from schemas.stages import Stage  # noqa: E402
-from soteflow.decide import document_key, proposal_key  # noqa: E402
-from soteflow.documents import load_governance  # noqa: E402
-from soteflow.gates import ScriptedDecisions, scripted_decision  # noqa: E402
 from soteflow.settings import get_settings  # noqa: E402
-from soteflow.stagekit import (  # noqa: E402
-    earlier_decisions,
-    existing_decision,
-    open_store,
-    persist_round,
-    record_decision,
-)
-from tasks.needs import assess_needs  # noqa: E402
-from tasks.needs_proposal import (  # noqa: E402
-    build_needs_figures,
-    build_needs_proposal,
-    needs_renderer,
-    needs_round_outputs,
-)
+from tasks.needs.stage import DEFINITION  # noqa: E402
+from tasks.round import DirectSteps, run_stage  # noqa: E402
 
 STAGE = Stage.NEEDS
 _counter = 0
@@ -79,43 +63,9 @@ def fresh_home() -> None:
 
 def direct(region: str, cycle: int) -> dict[str, str]:
     """One scripted stage-1 round without Prefect; returns artefact key → sha256."""
-    data_dir = get_settings().input_dir
-    assessment = assess_needs(data_dir, region)
-    figures = build_needs_figures(assessment, data_dir)
-    governance = load_governance(region, STAGE, data_dir / "config" / "regions", region_name=assessment.region_name)
-    store = open_store()
-    earlier = earlier_decisions(store, region=region, cycle=cycle, proposal_key=proposal_key(STAGE))
-    payload = build_needs_proposal(assessment, governance, earlier, cycle)
-    outputs = needs_round_outputs(assessment=assessment, figures=figures, proposal=payload, data_dir=None)
-    persisted = persist_round(
-        store=store,
-        region=region,
-        cycle=cycle,
-        stage=STAGE,
-        sources=outputs.sources,
-        data=outputs.data,
-        figures=outputs.figures,
-        proposal=outputs.proposal,
-        render=needs_renderer(payload, assessment, figures),
-        document_key=document_key(STAGE),
-        document_title=payload.agenda.title,
-    )
-    decision = existing_decision(store, persisted.proposal)
-    if decision is None:
-        proposal = Proposal(
-            stage=STAGE,
-            region=region,
-            cycle=cycle,
-            proposal=persisted.proposal,
-            body=payload.agenda.body,
-            meeting_date=payload.agenda.meeting_date.isoformat(),
-            title=payload.agenda.title,
-            summary_markdown=payload.summary_markdown,
-        )
-        decision = scripted_decision(proposal, ScriptedDecisions(), round_no=len(earlier) + 1)
-        persisted = record_decision(store=store, persisted=persisted, decision=decision)
-    assert decision.outcome is Outcome.APPROVED
-    return {key: v.sha256 for key, v in persisted.versions.items()}
+    result = run_stage(DEFINITION, region=region, cycle=cycle, gate="scripted", steps=DirectSteps())
+    assert result.outcome is Outcome.APPROVED
+    return {a.key: a.sha256 for a in result.artefacts}
 
 
 def orchestrated(region: str, cycle: int) -> dict[str, str]:
@@ -123,7 +73,7 @@ def orchestrated(region: str, cycle: int) -> dict[str, str]:
     from flows.s1_needs import needs_flow
 
     result = needs_flow(region=region, cycle=cycle, gate="scripted")
-    assert result.decision is not None and result.decision.outcome is Outcome.APPROVED
+    assert result.outcome is Outcome.APPROVED
     return {a.key: a.sha256 for a in result.artefacts}
 
 
@@ -184,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                 times[label] += timed(label, region, cycle)
         if args.warmup == 0:
             fresh_home()
-            direct_shas, flow_shas = direct(region, cycle), orchestrated(region, cycle)
+            direct_shas = direct(region, cycle)
+            fresh_home()  # each path in its own store, as in the timed runs
+            flow_shas = orchestrated(region, cycle)
 
     base, cold, warm = (Timing(label, times[label]) for label in (DIRECT, COLD, WARM))
     print()
