@@ -188,7 +188,7 @@ def test_each_case_is_decided_on_its_own(inputs: Path, tmp_path: Path) -> None:
     noted = store.read_json(store.latest("HVA08", 2026, "procurement-report-proposal"))  # type: ignore[arg-type]
     assert noted["agenda"]["appeal_kind"] == "valmistelu"
     assert noted["agenda"]["appeal_instructions"][0]["heading"] == "Muutoksenhakukielto"
-    assert "141 §" in noted["agenda"]["appeal_instructions"][0]["paragraphs"][0]
+    assert "141\u00a0§" in noted["agenda"]["appeal_instructions"][0]["paragraphs"][0]
     plan_proposal = store.latest("HVA08", 2026, "procurement-plan-proposal")
     assert plan_proposal is not None
     assert {i["key"] for i in plan_proposal.inputs} == {"procurement-total"}

@@ -81,7 +81,7 @@ def test_first_proposal(assessment: NeedsAssessment) -> None:
     # The aluehallitus's decisions are open to a request for rectification (hyvinvointialuelaki 139 §).
     instructions = agenda.appeal_instructions[0]
     assert instructions.heading == "Oikaisuvaatimusohje"
-    assert "(hyvinvointialuelaki 611/2021, 139 §)" in instructions.paragraphs[0]
+    assert "(hyvinvointialuelaki 611/2021, 139\u00a0§)" in instructions.paragraphs[0]
 
 
 def test_meeting_date_given_by_the_user_wins(assessment: NeedsAssessment) -> None:

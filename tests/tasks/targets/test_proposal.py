@@ -67,7 +67,7 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
     # Decisions of the aluevaltuusto are appealed directly to the administrative court (hyvinvointialuelaki 140 §).
     assert agenda.appeal_instructions[0].heading == "Valitusosoitus"
     assert (
-        "aluevalituksella hallinto-oikeudelta (hyvinvointialuelaki 611/2021, 140 §)"
+        "aluevalituksella hallinto-oikeudelta (hyvinvointialuelaki 611/2021, 140\u00a0§)"
         in (agenda.appeal_instructions[0].paragraphs[0])
     )
     headings = [g.heading for g in agenda.grounds]
