@@ -62,6 +62,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_stage1.py
+	$(BIN)/python bench/bench_parallel.py
 	$(BIN)/python bench/bench_render.py
 
 clean:

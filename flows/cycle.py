@@ -1,6 +1,7 @@
 """The whole cycle: the built stages in order, each starting from the previous stage's approval.
 
-Stages not yet built are not run and not faked; the summary lists the stages that ran.
+Stages not yet built are not run and not faked; the summary lists the stages that ran and how long
+each took.
 """
 
 from __future__ import annotations
@@ -8,13 +9,16 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import time
 from pathlib import Path
 from typing import Any, Literal
 
 from prefect import Flow, flow
 
 from schemas.results import StageResult
+from soteflow.documents.parallel import prestart
 from tasks.registry import STAGES, Definition
+from tasks.round import in_process_flow_settings
 from tasks.summary import build_summary
 
 
@@ -42,7 +46,9 @@ def cycle_flow(
     public data under ``data_dir``; the later stages read the region's files from ``inputs_dir``
     (default ``<data_dir>/examples/<region>``). Writes one folder per stage under ``out_dir`` and
     ``out_dir/summary.json``. Deployed stages wait for their bodies one flow run each (a subflow
-    cannot be suspended), so the cycle runs with scripted decisions or none.
+    cannot be suspended), so the cycle runs with scripted decisions or none. Each stage's
+    wall-clock time goes into the summary. The stages run as subflows in this flow's process,
+    covered by its heartbeats (:func:`tasks.round.in_process_flow_settings`).
 
     Args:
         region: Welfare region: a code (HVA08), the map's id (PI) or a name (Pirkanmaa).
@@ -62,15 +68,23 @@ def cycle_flow(
         "gate": gate,
         "decisions_file": decisions_file,
     }
+    # Later stages render several documents at once: start the rendering processes meanwhile.
+    prestart()
     results: list[StageResult] = []
-    for definition in STAGES:
-        run = stage_flow(definition)
-        accepted = set(inspect.signature(run.fn).parameters)
-        result = run(**{k: v for k, v in common.items() if k in accepted})
-        results.append(result)
-        if not result.accepted:
-            break  # the approval of stage N is what starts stage N+1
-    summary = build_summary(region=results[0].region if results else region, cycle=cycle, results=results)
+    seconds: list[float] = []
+    with in_process_flow_settings():
+        for definition in STAGES:
+            run = stage_flow(definition)
+            accepted = set(inspect.signature(run.fn).parameters)
+            start = time.perf_counter()
+            result = run(**{k: v for k, v in common.items() if k in accepted})
+            seconds.append(time.perf_counter() - start)
+            results.append(result)
+            if not result.accepted:
+                break  # the approval of stage N is what starts stage N+1
+    summary = build_summary(
+        region=results[0].region if results else region, cycle=cycle, results=results, seconds=seconds
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / "summary.json.tmp"

@@ -9,6 +9,7 @@ schema declares ``FiFloat`` and every reader gets the same parsing and the same 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any
 
@@ -26,6 +27,8 @@ def parse_fi_number(value: Any) -> Any:
     """
     if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a finite number")
     if isinstance(value, int | float):
         return value
     if not isinstance(value, str):
@@ -40,6 +43,8 @@ def parse_fi_number(value: Any) -> Any:
     if not _NUMBER.match(text):
         raise ValueError(f"{value!r} is not a number")
     number = float(text)
+    if not math.isfinite(number):  # "1e999" overflows to infinity: no figure is that large
+        raise ValueError(f"{value!r} is not a finite number")
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 

@@ -77,17 +77,25 @@ def artefacts_list(
     cycle: Annotated[int | None, typer.Option(help="Only this cycle.")] = None,
     stage: Annotated[str | None, typer.Option(help="Only this stage.")] = None,
 ) -> None:
-    """List artefacts with their latest version."""
+    """List artefacts with their latest version.
+
+    A version that belongs to an approved round resting on a superseded basis (an earlier stage
+    approved again since) is marked ``[stale basis: …]``.
+    """
+    from soteflow.store.verify import stale_rounds
+
     store = _store()
     code = resolve_region(region).code if region else None
     rows = store.list_artefacts(region=code, cycle=cycle, stage=stage)
     if not rows:
         typer.echo("no artefacts")
+    stale = {member: item for item in stale_rounds(store) for member in item.members}
     for artefact in rows:
         latest = store.latest(artefact.region, artefact.cycle, artefact.key)
+        mark = f"\t[stale basis: {stale[latest.id].basis}]" if latest.id in stale else ""
         typer.echo(
             f"{artefact.region}\t{artefact.cycle}\t{artefact.stage}\t{artefact.key:<24}\t"
-            f"v{latest.version}\t{_status(latest):<10}\t{latest.sha256[:16]}\t{artefact.title}"
+            f"v{latest.version}\t{_status(latest):<10}\t{latest.sha256[:16]}\t{artefact.title}{mark}"
         )
 
 
@@ -128,6 +136,7 @@ def artefacts_show(
         "media_type": item.media_type,
         "schema": f"{item.schema_name} {item.schema_version}",
         "code_version": item.code_version,
+        "record_hash": item.record_hash,
         "created_at": item.created_at.isoformat(),
         "flow_run_id": item.flow_run_id,
         "inputs": item.inputs,
@@ -178,6 +187,8 @@ def artefacts_export(
     version: Annotated[int | None, typer.Option(help="Version number; default the latest.")] = None,
 ) -> None:
     """Write one version (JSON pretty-printed, or the file) into DEST."""
+    if dest.exists() and not dest.is_dir():
+        raise InputError("is not a folder: --dest names the folder to write into", file=dest, field="--dest")
     store = _store()
     code = resolve_region(region).code
     dest.mkdir(parents=True, exist_ok=True)
@@ -185,17 +196,100 @@ def artefacts_export(
     typer.echo(str(store.export_version(item, dest)))
 
 
+#: Exit status of ``verify --strict`` when the store verifies but has warnings or leftover files.
+STRICT_EXIT = 3
+
+
+def _load_anchor(path: Path) -> Any:
+    """The anchor in ``path``, checked against its own root hash (InputError otherwise)."""
+    from pydantic import ValidationError
+
+    from soteflow.store.integrity import Anchor
+
+    if path.is_dir():
+        raise InputError("is a folder, not an anchor file", file=path, field="--anchor")
+    try:
+        anchor = Anchor.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError("the anchor file does not exist", file=path, field="--anchor") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise InputError(f"not a soteflow anchor ({where}: {first['msg']})", file=path, field="--anchor") from None
+    if anchor.recomputed_root() != anchor.root:
+        raise InputError("the anchor's root hash does not match its contents (edited?)", file=path, field="--anchor")
+    return anchor
+
+
 @app.command()
-def verify() -> None:
-    """Re-hash every payload and file and check every chain; exit 1 and name each mismatch."""
+def verify(
+    anchor: Annotated[
+        Path | None, typer.Option("--anchor", help="Also check the store against an anchor taken earlier.")
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help=f"Exit {STRICT_EXIT} on warnings (stale bases) and leftover files too."),
+    ] = False,
+    repair_orphans: Annotated[
+        bool,
+        typer.Option(
+            "--repair-orphans",
+            help="Remove blob files no version references and temporary files of interrupted writes.",
+        ),
+    ] = False,
+) -> None:
+    """Re-hash everything stored, check every chain and the audit log, print the root hash.
+
+    Exit 1 and name each mismatch; with --anchor FILE also against an anchor (`soteflow anchor`).
+    """
     from soteflow.store.verify import verify as verify_store
 
-    report = verify_store(_store())
+    checked = _load_anchor(anchor) if anchor is not None else None
+    store = _store()
+    report = verify_store(store, anchor=checked)
     for problem in report.problems:
         typer.echo(f"FAIL {problem}", err=True)
+    for warning in report.warnings:
+        typer.echo(f"WARN {warning}", err=True)
+    if repair_orphans and (report.orphan_blobs or report.temp_files):
+        if not report.ok:
+            typer.echo("not repairing: the store has integrity problems; a file may be evidence", err=True)
+        else:
+            removed = store.remove_leftovers(actor="soteflow verify --repair-orphans")
+            for relative in removed.orphan_blobs:
+                typer.echo(f"removed orphan blob file {relative}")
+            for relative in removed.temp_files:
+                typer.echo(f"removed temporary file {relative}")
+            left = store.leftovers()
+            report.orphan_blobs, report.temp_files = list(left.orphan_blobs), list(left.temp_files)
+    for relative in report.orphan_blobs:
+        typer.echo(f"orphan blob file {relative} (no version refers to it; --repair-orphans removes it)")
+    for relative in report.temp_files:
+        typer.echo(f"temporary file {relative} (an interrupted write; --repair-orphans removes it)")
     typer.echo(report.summary())
+    typer.echo(f"root {report.root} ({len(report.chains)} chains, audit log #{report.audit_events})")
     if not report.ok:
         raise typer.Exit(1)
+    if strict and not report.clean:
+        raise typer.Exit(STRICT_EXIT)
+
+
+@app.command()
+def anchor(
+    signed_off_by: Annotated[
+        str | None, typer.Option("--signed-off-by", help="Who takes the anchor, recorded in it.")
+    ] = None,
+) -> None:
+    """Print the store's anchor (root hash and chain heads) as JSON, to keep outside the store.
+
+    `soteflow anchor > anchor.json` after a meeting; later `soteflow verify --anchor anchor.json`
+    finds any rewrite made since, even one with every hash recomputed. Exit 1 if the store does
+    not verify now.
+    """
+    from soteflow.store.verify import make_anchor
+
+    taken = make_anchor(_store(), signed_off_by=signed_off_by.strip() if signed_off_by else None)
+    typer.echo(taken.model_dump_json(indent=1))
 
 
 @store_app.command("migrate")

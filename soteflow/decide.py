@@ -107,7 +107,13 @@ def decide_case(
 
 
 def record_in_store(*, region: str, cycle: int, stage: Stage, case: str, decision: DecisionRecord) -> str:
-    """Record the decision on the latest proposed version of the case's proposal in the store."""
+    """Record the decision on the latest proposed version of the case's proposal in the store.
+
+    What is read here only finds the case's versions; whether the case still awaits a decision
+    is checked again inside the writing transaction (:func:`record_decision`), so a decision that
+    loses a race with another is refused (:class:`~soteflow.stagekit.DecisionConflictError`,
+    exit 2), never reported as recorded.
+    """
     store = open_store()
     pkey = proposal_key(case)
     history = store.history(region, cycle, pkey)
@@ -134,7 +140,7 @@ def record_in_store(*, region: str, cycle: int, stage: Stage, case: str, decisio
     persisted = PersistedCase(
         case=case, versions=round_versions, proposal_key=pkey, document_keys=tuple(sorted(document_keys))
     )
-    record_decision(store=store, persisted=persisted, decision=decision)
+    record_decision(store=store, persisted=persisted, decision=decision, latest_only=True)
     return (
         f"recorded: {decision.body} {decision.meeting_date.isoformat()} {decision.section} § — "
         f"{decision.outcome.label_fi} ({pkey} v{latest.version}, sha256 {latest.sha256[:16]}…)"

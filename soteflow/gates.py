@@ -116,6 +116,8 @@ def load_scripted(path: str | Path | None) -> ScriptedDecisions:
     if path is None:
         return ScriptedDecisions()
     file = Path(path)
+    if file.is_dir():
+        raise InputError("is a folder, not a decisions file", file=file, field="--decisions")
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "templates",
         description="Jinja2 templates, print CSS and fonts of the decision documents.",
     )
+    render_workers: int = Field(
+        default=0,
+        ge=0,
+        le=32,
+        description=(
+            "How many documents of a case are rendered at the same time, each in its own process;"
+            " 0: one per CPU (at most 4), 1: one after another in the calling process."
+        ),
+    )
     pause_poll_seconds: int = Field(
         default=10,
         ge=1,

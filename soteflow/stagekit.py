@@ -8,6 +8,8 @@ as a keyed Prefect artifact. Nothing here knows a stage.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,18 +18,22 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
 from schemas.decisions import DecisionRecord, EarlierDecision, Outcome
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents.render import DocumentSpec
+from soteflow.documents.reuse import remember_pdf, render_documents
+from soteflow.errors import InputError
 from soteflow.provenance import schema_version
-from soteflow.store import ArtefactVersion, LineageRef, Store
+from soteflow.store import ArtefactVersion, Decision, LineageRef, Store
 from soteflow.store import repo as store_repo
 
 _KEY_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 __all__ = [
+    "DecisionConflictError",
     "FileOutput",
     "JsonOutput",
     "Output",
@@ -186,9 +192,11 @@ def persist_case(
     """Save one case's round in a single transaction: the outputs it rests on, its proposal, its documents.
 
     The documents are rendered from the stored proposal version inside the transaction, because
-    their footers print that version's number and hash. Saving is idempotent on content: a round
-    whose content is already stored returns the existing versions (a resumed run writes nothing
-    new), and outputs shared by several cases of a stage are stored once.
+    their footers print that version's number and hash; a document whose HTML, metadata,
+    attachments and renderer equal an earlier render's is not rendered again (its stored PDF is
+    reused), and the others render in parallel (:mod:`soteflow.documents.reuse`). Saving is
+    idempotent on content: a round whose content is already stored returns the existing versions
+    (a resumed run writes nothing new), and outputs shared by several cases of a stage are stored once.
     """
     meta: dict[str, Any] = {
         "region": region,
@@ -241,11 +249,12 @@ def persist_case(
                     **meta,
                 )
         document_keys: list[str] = []
-        for spec in documents(ref(stored[proposal.key], proposal.key)):
-            rendered = spec.render()
+        # A document already rendered from identical content is reused; the others render in parallel.
+        for document in render_documents(tx, documents(ref(stored[proposal.key], proposal.key))):
+            spec = document.spec
             for suffix, title, content, media_type, schema in (
-                ("pdf", spec.title, rendered.pdf, "application/pdf", "pdf/a-3a"),
-                ("html", f"{spec.title} (HTML)", rendered.html.encode("utf-8"), "text/html", "html"),
+                ("pdf", spec.title, document.pdf, "application/pdf", "pdf/a-3a"),
+                ("html", f"{spec.title} (HTML)", document.html.encode("utf-8"), "text/html", "html"),
             ):
                 key = f"{spec.key}-{suffix}"
                 stored[key] = tx.save_file(
@@ -260,6 +269,7 @@ def persist_case(
                     **meta,
                 )
                 document_keys.append(key)
+            remember_pdf(tx, document.render_key, stored[f"{spec.key}-pdf"])
         for version in stored.values():
             if status_of(version) == "draft":
                 tx.set_status(version, "proposed")
@@ -304,31 +314,95 @@ def existing_decision(store: Store, proposal: VersionRef) -> DecisionRecord | No
     return _record(decisions[-1]) if decisions else None
 
 
+class DecisionConflictError(InputError):
+    """A decision that cannot be recorded: the case no longer awaits it (another decision won)."""
+
+
+def _describe(decision: DecisionRecord) -> str:
+    return (
+        f"{decision.outcome.label_fi} ({decision.body} {decision.meeting_date.isoformat()} {decision.section} §, "
+        f"recorded by {decision.recorded_by})"
+    )
+
+
+def _check_awaiting(
+    session: Session, persisted: PersistedCase, decision: DecisionRecord, *, latest_only: bool
+) -> tuple[dict[str, ArtefactVersion], bool]:
+    """Lock the case's versions and check, inside the writing transaction, that the case awaits
+    ``decision``; return the versions as stored now and whether this very decision is already there.
+
+    Raises:
+        DecisionConflictError: another decision was recorded first, the proposal is no longer
+            the latest (``latest_only``), or a version of the case is no longer proposed.
+    """
+    pkey = persisted.proposal_key
+    proposal_ref = persisted.proposal
+    # The proposal's artefact first, then the rest in a fixed order (PostgreSQL row locks).
+    store_repo.lock_versions(session=session, version_ids=[proposal_ref.version_id])
+    versions = store_repo.lock_versions(
+        session=session, version_ids=[v.version_id for v in persisted.versions.values()]
+    )
+    by_key = {key: versions[vref.version_id] for key, vref in persisted.versions.items()}
+    proposal = by_key[pkey]
+    recorded: list[Decision] = store_repo.decisions_for(session=session, version_id=proposal.id)
+    if recorded:
+        earlier = _record(recorded[-1])
+        if earlier == decision:
+            return by_key, True
+        raise DecisionConflictError(
+            f"{pkey} v{proposal.version} was already decided: {_describe(earlier)}; "
+            f"this decision ({decision.outcome.label_fi}) was not recorded"
+        )
+    if latest_only:
+        newest = store_repo.newest_version_number(session=session, artefact_id=proposal.artefact_id)
+        if newest != proposal.version:
+            raise DecisionConflictError(
+                f"{pkey} v{proposal.version} is no longer the latest proposal (v{newest} was proposed since); "
+                "this decision was not recorded"
+            )
+    for key in (pkey, *persisted.document_keys):
+        status = status_of(by_key[key])
+        if status != "proposed":
+            raise DecisionConflictError(
+                f"{key} v{by_key[key].version} is {status}, not awaiting a decision; "
+                f"this decision ({decision.outcome.label_fi}) was not recorded"
+            )
+    return by_key, False
+
+
 def record_decision(
     *,
     store: Store,
     persisted: PersistedCase,
     decision: DecisionRecord,
     flow_run_id: str | None = None,
+    latest_only: bool = False,
 ) -> PersistedCase:
-    """Record the body's decision on a case's proposal and on the versions of its round.
+    """Record the body's decision on a case's proposal and on the versions of its round, once.
 
     Every decided version carries a decision bound to its own sha256. A standing outcome
     (approved, noted) decides the whole round (data, proposal, documents); a return or rejection
     decides the proposal and its documents, while the data versions stay proposed: an unchanged
-    table is part of the next proposal too. Data already decided by another case of the stage is
-    left as it is. Idempotent: a proposal that already has a decision is left as it is.
+    table is part of the next proposal too. Data already decided by another case of the stage (or
+    a standing version the round reused) is left as it is.
+
+    The check that the case still awaits a decision and the writes are one transaction, with the
+    case's versions locked: of two decisions racing, one is recorded and the other refused, and
+    the proposal and its documents change status together or not at all. Recording the very same
+    decision again (a retried step) changes nothing. ``latest_only`` also refuses a proposal that
+    is no longer its artefact's newest version (a decision recorded from outside a run).
+
+    Raises:
+        DecisionConflictError: the case no longer awaits this decision (an ``InputError``).
     """
-    if existing_decision(store, persisted.proposal) is not None:
-        return persisted
     decided = {persisted.proposal_key, *persisted.document_keys}
     if decision.outcome.final:
         decided |= set(persisted.versions)
     updated: dict[str, VersionRef] = {}
     with store.transaction(actor=decision.recorded_by) as tx:
-        for key, vref in persisted.versions.items():
-            version = store_repo.get_version(session=tx.session, version_id=vref.version_id)
-            if key in decided and status_of(version) == "proposed":
+        current, already = _check_awaiting(tx.session, persisted, decision, latest_only=latest_only)
+        for key, version in current.items():
+            if not already and key in decided and status_of(version) == "proposed":
                 tx.record_decision(
                     version,
                     body=decision.body,
@@ -376,6 +450,34 @@ def export_versions(*, store: Store, versions: Iterable[VersionRef], dest: Path)
     return [store.export_version(store.get_version(vref.version_id), dest) for vref in versions]
 
 
+def _sanitized(value: Any) -> Any:
+    # Prefect's table artifacts show NaN as empty cells (JSON has no NaN).
+    if isinstance(value, list):
+        return [_sanitized(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _sanitized(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _artifact(
+    store: Store, key: str, vref: VersionRef, file_path: str | None, tables: dict[str, list[dict[str, Any]]]
+) -> tuple[str, str, str]:
+    """The artifact mirroring a version: (type, description, data) as Prefect stores them.
+
+    Tables become table artifacts, files links to the stored file, everything else a markdown
+    card with version, status and hash.
+    """
+    card = f"v{vref.version} · {vref.status} · sha256 `{vref.sha256}`"
+    if key in tables:
+        return "table", f"{key} {card}", json.dumps(_sanitized(tables[key]))
+    if file_path is not None:
+        uri = store.blobs.path_for(file_path).resolve().as_uri()
+        return "markdown", card, f"[{key} v{vref.version} ({vref.media_type})]({uri})"
+    return "markdown", card, f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`"
+
+
 def mirror_to_prefect(
     *,
     store: Store,
@@ -383,29 +485,48 @@ def mirror_to_prefect(
     cycle: int,
     versions: dict[str, VersionRef],
     tables: dict[str, list[dict[str, Any]]],
-) -> None:
-    """Mirror each version as a keyed Prefect artifact so the UI shows its history.
+) -> int:
+    """Mirror each version as a keyed Prefect artifact so the UI shows its history; returns how
+    many artifacts were created.
 
-    Tables become table artifacts, files link artifacts, everything else a markdown card with
-    version, status and hash. Called after the commit, and only inside a flow or task run.
+    One batch: one request reads the latest artifact of every key, and only the versions whose
+    artifact would differ (a new version, a new status, another stored file) are created, so an
+    unchanged re-run adds nothing to the history. Called after the commit, inside a flow or task run.
     """
-    from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+    from prefect.utilities.context import get_task_and_flow_run_ids
 
-    for key, vref in versions.items():
-        pkey = prefect_key(region, cycle, key)
-        card = f"v{vref.version} · {vref.status} · sha256 `{vref.sha256}`"
-        if key in tables:
-            create_table_artifact(tables[key], key=pkey, description=f"{key} {card}")
-        elif vref.media_type != "application/json":
-            stored = store.get_version(vref.version_id)
-            assert stored.file_path is not None
-            create_link_artifact(
-                store.blobs.path_for(stored.file_path).resolve().as_uri(),
-                link_text=f"{key} v{vref.version} ({vref.media_type})",
-                key=pkey,
-                description=card,
+    if not versions:
+        return 0
+    task_run_id, flow_run_id = get_task_and_flow_run_ids()
+    with store.session() as session:  # the stored files' paths, in one query
+        ids = [vref.version_id for vref in versions.values()]
+        rows = session.exec(select(ArtefactVersion).where(col(ArtefactVersion.id).in_(ids))).all()
+        paths = {row.id: row.file_path for row in rows}
+    wanted = {
+        prefect_key(region, cycle, key): _artifact(store, key, vref, paths.get(vref.version_id), tables)
+        for key, vref in versions.items()
+    }
+    with get_client(sync_client=True) as client:
+        latest = {
+            found.key: (found.type, found.description, found.data)
+            for found in client.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=list(wanted))),
+                limit=len(wanted),
             )
-        else:
-            create_markdown_artifact(
-                f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`", key=pkey, description=card
+        }
+        changed = [(key, artifact) for key, artifact in wanted.items() if latest.get(key) != artifact]
+        for key, (kind, description, data) in changed:
+            client.create_artifact(
+                ArtifactCreate(
+                    key=key,
+                    type=kind,
+                    description=description,
+                    data=data,
+                    flow_run_id=flow_run_id,
+                    task_run_id=task_run_id,
+                )
             )
+    return len(changed)

@@ -144,7 +144,7 @@ def _context(
 def _run_stage(definition: Definition, options: Mapping[str, Any]) -> None:
     """Check everything a run would refuse, then run the stage's flow and print what it did."""
     from soteflow.gates import load_scripted
-    from tasks.round import prepare
+    from tasks.round import in_process_flow_settings, prepare
 
     gate = _gate(options["gate"])
     decisions: Path | None = options["decisions"]
@@ -167,7 +167,9 @@ def _run_stage(definition: Definition, options: Mapping[str, Any]) -> None:
         "meeting_date": options["meeting_date"],
         **params,
     }
-    _print_result(flow(**{k: v for k, v in arguments.items() if k in accepted}))
+    with in_process_flow_settings():  # the run ends with this command: no heartbeats needed
+        result = flow(**{k: v for k, v in arguments.items() if k in accepted})
+    _print_result(result)
 
 
 def _stage_command(definition: Definition) -> Callable[..., None]:
@@ -232,9 +234,11 @@ def demo(
 
     Every stage's input files are checked before the first stage starts (each against what the
     stages before it will propose), so bad input stops the demo with one line (exit 2) and
-    nothing stored.
+    nothing stored. Ends with each stage's time, also written into the summary.
     """
     from soteflow.gates import load_scripted
+    from tasks.round import in_process_flow_settings
+    from tasks.summary import time_table
 
     load_scripted(decisions)  # validate before anything runs
     planned: dict[Stage, Any] = {}
@@ -243,19 +247,22 @@ def demo(
         ctx = _context(definition, region, cycle, data, inputs, None)
         planned[definition.stage] = definition.precheck(ctx, definition.parse_params(None), planned)
     assert ctx is not None
-    summary = _flow(CYCLE_FLOW)(
-        region=ctx.region,
-        cycle=ctx.cycle,
-        out_dir=str(out.resolve()),
-        decisions_file=str(decisions.resolve()) if decisions else None,
-        data_dir=str(data.resolve()) if data else None,
-        inputs_dir=str(ctx.inputs_dir),
-    )
+    with in_process_flow_settings():  # the run ends with this command: no heartbeats needed
+        summary = _flow(CYCLE_FLOW)(
+            region=ctx.region,
+            cycle=ctx.cycle,
+            out_dir=str(out.resolve()),
+            decisions_file=str(decisions.resolve()) if decisions else None,
+            data_dir=str(data.resolve()) if data else None,
+            inputs_dir=str(ctx.inputs_dir),
+        )
     for stage in summary["stages"]:
         typer.echo(
             f"{stage['number']}. {stage['name_fi']}: {stage['decision'] or 'ei päätöstä'}"
             f" — {len(stage['documents'])} asiakirjaa"
         )
+    for line in time_table(summary):
+        typer.echo(line)
     typer.echo(f"summary: {out / 'summary.json'}")
 
 
@@ -307,17 +314,28 @@ def decide(
     except ValueError:
         fail(f"--stage must be one of {', '.join(s.value for s in Stage)}")
     try:
+        outcome_value = Outcome(outcome)
+    except ValueError:
+        fail(f"invalid decision: --outcome must be one of {', '.join(o.value for o in Outcome)}")
+    try:
+        date = dt.date.fromisoformat(meeting_date)
+    except ValueError:
+        fail(f"invalid decision: --meeting-date {meeting_date!r} is not a date (YYYY-MM-DD)")
+    try:
         record = DecisionRecord(
-            outcome=Outcome(outcome),
+            outcome=outcome_value,
             body=body,
-            meeting_date=dt.date.fromisoformat(meeting_date),
+            meeting_date=date,
             section=section,
             decision_number=decision_number,
             comments=comments,
             recorded_by=recorded_by,
         )
-    except (ValueError, ValidationError) as exc:
-        fail(f"invalid decision: {exc}")
+    except ValidationError as exc:
+        # One line naming the option, e.g. "--body: String should have at least 1 character".
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "the decision"
+        fail(f"invalid decision: {option}: {first['msg']}")
     if record.outcome is Outcome.RETURNED and not record.comments:
         fail("a returned proposal needs --comments: the next proposal answers them")
     checked_cycle = check_cycle(cycle)

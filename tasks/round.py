@@ -6,17 +6,30 @@ prepare that case again with the body's comments) → export.
 
 The same round runs in two ways (:class:`Steps`):
 
-* :class:`PrefectSteps` — inside a flow: each step is a Prefect task, so the UI shows it, its
-  result is persisted for resume after a suspend, and the computing steps are cached under keys
-  that cover their arguments, the bytes of the input files and the code (:mod:`tasks.caching`);
+* :class:`PrefectSteps` — inside a flow: the steps worth a task boundary are Prefect tasks;
 * :class:`DirectSteps` — plain function calls, for tests that seed earlier stages, for benches
   and for checking inputs before a run starts.
+
+Task boundaries are where they buy something. ``compute`` (read the inputs, analyse, draw the
+figures) is one cached task: its key covers the arguments, the bytes of the input files and the
+code (:mod:`tasks.caching`), which is all its three parts depend on, and its result is persisted
+so a run resumed after a suspend does not compute again. ``persist-<case>`` (the store
+transaction, rendering the documents) is a task for the UI and for the task run id every version
+records. Loading the basis, recording a decision (one short transaction, shown in the UI by its
+own artifact) and exporting are plain calls. What a round stored is mirrored to Prefect's
+artifacts in one batch at its end (and before a gate that waits, so the UI shows the proposal
+meanwhile), skipping what is mirrored already.
+
+An unchanged re-run is cheap: the computation comes from the task cache, a case whose standing
+proposal comes out the same keeps that version and its decision, and documents already rendered
+from identical content are reused from the store (:mod:`soteflow.documents.reuse`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import fields
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -24,6 +37,7 @@ from typing import Any, Protocol, TypeVar
 from prefect import task
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from prefect.context import FlowRunContext, TaskRunContext
+from prefect.utilities.annotations import quote
 
 from schemas.decisions import DecisionRecord, Outcome, ScriptedDecisions
 from schemas.results import CaseResult, Proposal, StageResult, VersionRef
@@ -47,14 +61,14 @@ from soteflow.stagekit import (
     record_decision,
     ref,
 )
-from soteflow.store import Store
+from soteflow.store import Store, canonical_json, sha256_hex
 from tasks.caching import stage_fingerprint
 from tasks.context import RoundContext, make_context
 from tasks.definition import CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
 
 T = TypeVar("T")
 
-__all__ = ["DirectSteps", "PrefectSteps", "Steps", "prepare", "run_stage"]
+__all__ = ["DirectSteps", "PrefectSteps", "Steps", "in_process_flow_settings", "prepare", "run_stage"]
 
 
 class Steps(Protocol):
@@ -83,11 +97,12 @@ class DirectSteps:
 def _cache_key(step: str, fingerprint: str, extra: Any, context: TaskRunContext, parameters: dict[str, Any]) -> str:
     # Everything that changes the result: the step, the code (stage package, engine, schemas,
     # templates), the arguments (models by their canonical JSON) and, for readers, the files' bytes.
-    return digest(step, fingerprint, extra, parameters)
+    plain = {name: value.unquote() if isinstance(value, quote) else value for name, value in parameters.items()}
+    return digest(step, fingerprint, extra, plain)
 
 
 class PrefectSteps:
-    """Every step a Prefect task named ``<stage>-<step>``; computing steps cached honestly."""
+    """Each step a Prefect task named ``<stage>-<step>``; the computing step cached honestly."""
 
     orchestrated = True
 
@@ -104,7 +119,9 @@ class PrefectSteps:
         else:
             policy = NO_CACHE
         runnable: Any = task(name=step, cache_policy=policy, persist_result=cache, retries=0)(fn)
-        result: T = runnable(**kwargs)
+        # quote: Prefect would otherwise walk every argument (whole analyses) twice looking for
+        # futures; the round passes none, and the task receives the values unwrapped.
+        result: T = runnable(**{name: quote(value) for name, value in kwargs.items()})
         return result
 
 
@@ -112,11 +129,39 @@ def _default_steps(definition: StageDefinition[Any, Any, Any, Any, Any, Any]) ->
     return PrefectSteps(definition) if FlowRunContext.get() is not None else DirectSteps()
 
 
+@contextmanager
+def in_process_flow_settings() -> Iterator[None]:
+    """Prefect settings for flows soteflow runs in its own process: the CLI, the demo's cycle, benches.
+
+    No flow-run heartbeats. They let a server notice that a worker's flow-run process died; a run
+    in the calling process ends with it, and a subflow shares its parent's process (and the
+    parent's heartbeats). Prefect 3.8's heartbeat thread also keeps every flow waiting up to a
+    second after its work is done (it sleeps in one-second steps before it sees the stop).
+    Deployments run by a worker keep Prefect's default.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
 # -- the round's pieces -------------------------------------------------------------------------
 
 
-def _load_basis(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> Any:
-    return definition.load_basis(open_store(), ctx)
+def _compute(definition: StageDefinition[Any, Any, Any, Any, Any, Any]) -> Callable[..., tuple[Any, Any, Any]]:
+    """The computing step: read and check the inputs, analyse, draw the figures.
+
+    One step, because one key covers all three: the code fingerprint is the stage's as a whole,
+    and the inputs, the analysis and the figures follow from the files, parameters and basis.
+    """
+
+    def compute(ctx: RoundContext, params: Any, basis: Any) -> tuple[Any, Any, Any]:
+        inputs = definition.read_inputs(ctx, params, basis)
+        analysis = definition.analyse(ctx, params, basis, inputs)
+        figures = definition.figures(ctx, inputs, analysis)
+        return inputs, analysis, figures
+
+    return compute
 
 
 def _check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> dict[str, Path]:
@@ -167,16 +212,12 @@ def prepare(
     """
     steps = steps or DirectSteps()
     checked = definition.parse_params(params)
-    basis = steps.call("load-basis", _load_basis, cache=False, definition=definition, ctx=ctx)
+    basis = definition.load_basis(open_store(), ctx)
     found = _check_files(definition, ctx)
     digests = {role: file_digest(path) for role, path in sorted(found.items())}
-    inputs = steps.call(
-        "read-inputs", definition.read_inputs, cache=True, extra=digests, ctx=ctx, params=checked, basis=basis
+    inputs, analysis, figures = steps.call(
+        "compute", _compute(definition), cache=True, extra=digests, ctx=ctx, params=checked, basis=basis
     )
-    analysis = steps.call(
-        "analyse", definition.analyse, cache=True, ctx=ctx, params=checked, basis=basis, inputs=inputs
-    )
-    figures = steps.call("figures", definition.figures, cache=True, ctx=ctx, inputs=inputs, analysis=analysis)
     return Computed(
         ctx=ctx,
         params=checked,
@@ -191,7 +232,8 @@ def prepare(
 def _run_ids() -> tuple[str | None, str | None]:
     ctx = TaskRunContext.get()
     if ctx is None:
-        return None, None
+        flow = FlowRunContext.get()
+        return (str(flow.flow_run.id) if flow is not None and flow.flow_run is not None else None), None
     flow_run_id = str(ctx.task_run.flow_run_id) if ctx.task_run.flow_run_id else None
     return flow_run_id, str(ctx.task_run.id)
 
@@ -205,15 +247,25 @@ def _persist(
     definition: StageDefinition[Any, Any, Any, Any, Any, Any],
     state: RoundState[Any, Any, Any, Any, Any],
     spec: CaseSpec[Any, Any, Any, Any, Any],
-    handling: CaseHandling,
+    handlings: Sequence[CaseHandling],
+    standing: str | None,
     outputs: Sequence[Output],
-    orchestrated: bool,
-) -> tuple[PersistedCase, Proposal]:
-    """Propose the case and store its round in one transaction; mirror it to Prefect after the commit."""
+) -> tuple[PersistedCase, Proposal, int]:
+    """Propose the case and store its round in one transaction; returns also the round's number.
+
+    ``handlings`` are tried in order: all but the last only count if they give the case's standing
+    proposal (sha256 ``standing``) unchanged, so an unchanged re-run keeps that version and its
+    decision instead of proposing it again with its own approval as earlier handling.
+    """
     ctx = state.ctx
-    draft = spec.propose(state, handling)
+    for handling in handlings[:-1]:
+        draft = spec.propose(state, handling)
+        if sha256_hex(canonical_json(draft.payload)) == standing:
+            break
+    else:
+        handling = handlings[-1]
+        draft = spec.propose(state, handling)
     flow_run_id, task_run_id = _run_ids()
-    store = open_store()
     proposal = JsonOutput(
         key=proposal_key(spec.key),
         kind="proposal",
@@ -222,7 +274,7 @@ def _persist(
         derived_from=draft.derived_from,
     )
     persisted = persist_case(
-        store=store,
+        store=open_store(),
         region=ctx.region,
         cycle=ctx.cycle,
         stage=definition.stage,
@@ -234,10 +286,6 @@ def _persist(
             code_version=code_version(stage_fingerprint(definition)), flow_run_id=flow_run_id, task_run_id=task_run_id
         ),
     )
-    if orchestrated:
-        mirror_to_prefect(
-            store=store, region=ctx.region, cycle=ctx.cycle, versions=persisted.versions, tables=_tables(outputs)
-        )
     agenda = draft.agenda
     pending = Proposal(
         stage=definition.stage,
@@ -251,7 +299,7 @@ def _persist(
         summary_markdown=draft.summary_markdown,
         outcomes=list(spec.outcomes),
     )
-    return persisted, pending
+    return persisted, pending, len(handling.earlier) + 1
 
 
 def _record(
@@ -276,6 +324,26 @@ def _record(
     return updated
 
 
+def _handlings(
+    store: Store, ctx: RoundContext, spec: CaseSpec[Any, Any, Any, Any, Any], base: CaseHandling
+) -> tuple[list[CaseHandling], str | None]:
+    """The handlings to propose the case under, and the sha256 of its standing proposal, if any.
+
+    The last handling has every earlier decision (a new round); when the latest proposal stands
+    (approved or noted), the handling it was proposed under comes first: proposing the same again
+    under it gives the same version, which keeps its decision.
+    """
+    key = proposal_key(spec.key)
+    earlier = earlier_decisions(store, region=ctx.region, cycle=ctx.cycle, proposal_key=key)
+    current = replace(base, earlier=tuple(earlier))
+    latest = store.latest(ctx.region, ctx.cycle, key)
+    decided = [e for e in earlier if latest is not None and e.version == latest.version]
+    if latest is None or not decided or not decided[-1].outcome.final:
+        return [current], None
+    then = replace(base, earlier=tuple(e for e in earlier if e.version < latest.version))
+    return [then, current], latest.sha256
+
+
 def _run_case(
     definition: StageDefinition[Any, Any, Any, Any, Any, Any],
     state: RoundState[Any, Any, Any, Any, Any],
@@ -292,41 +360,47 @@ def _run_case(
     governance = load_governance(
         ctx.region, definition.stage, ctx.config_dir, case=spec.key, region_name=ctx.region_name
     )
+    base = CaseHandling(
+        governance=governance,
+        earlier=(),
+        appeal=governance.appeal_route(spec.appeal),
+        cycle=ctx.cycle,
+        meeting_date=ctx.meeting_date,
+    )
     persisted: PersistedCase | None = None
     pending: Proposal | None = None
     decision: DecisionRecord | None = None
     rounds = 0
     for _ in range(max(1, max_rounds)):
-        earlier = earlier_decisions(store, region=ctx.region, cycle=ctx.cycle, proposal_key=proposal_key(spec.key))
-        rounds = len(earlier) + 1
-        handling = CaseHandling(
-            governance=governance,
-            earlier=tuple(earlier),
-            appeal=governance.appeal_route(spec.appeal),
-            cycle=ctx.cycle,
-            meeting_date=ctx.meeting_date,
-        )
-        persisted, pending = steps.call(
+        handlings, standing = _handlings(store, ctx, spec, base)
+        persisted, pending, rounds = steps.call(
             f"persist-{spec.key}",
             _persist,
             cache=False,
             definition=definition,
             state=state,
             spec=spec,
-            handling=handling,
+            handlings=handlings,
+            standing=standing,
             outputs=outputs,
-            orchestrated=steps.orchestrated,
         )
         decision = existing_decision(store, persisted.proposal)
         if decision is None:
             if mode in (GateMode.PAUSE, GateMode.SUSPEND) and not steps.orchestrated:
                 raise InputError(f"gate {mode.value} needs a Prefect flow run; use --gate none or scripted")
+            if mode in (GateMode.PAUSE, GateMode.SUSPEND):
+                # The body meets meanwhile: the UI shows what it decides on before the run waits.
+                mirror_to_prefect(
+                    store=store,
+                    region=ctx.region,
+                    cycle=ctx.cycle,
+                    versions=persisted.versions,
+                    tables=_tables(outputs),
+                )
             decision = await_decision(pending, mode=mode, round_no=rounds, scripted=scripted)
             if decision is not None:
-                persisted = steps.call(
-                    "record-decision",
-                    _record,
-                    cache=False,
+                # A plain call: one short transaction; the decision's own artifact shows it in the UI.
+                persisted = _record(
                     persisted=persisted,
                     decision=decision,
                     region=ctx.region,
@@ -346,10 +420,6 @@ def _run_case(
         decision=decision,
     )
     return result, persisted
-
-
-def _export(store_versions: list[VersionRef], dest: str) -> list[str]:
-    return [str(p) for p in export_versions(store=open_store(), versions=store_versions, dest=Path(dest))]
 
 
 def run_stage(
@@ -414,12 +484,13 @@ def run_stage(
     for case_round in persisted:
         for key, vref in case_round.versions.items():
             versions[key] = ref(store.get_version(vref.version_id), key)
+    if steps.orchestrated:
+        mirror_to_prefect(store=store, region=ctx.region, cycle=ctx.cycle, versions=versions, tables=_tables(outputs))
     documents: list[str] = []
     if out_dir:
         own = [v for k, v in versions.items() if not any(k in c.source_keys for c in persisted)]
-        documents = steps.call(
-            "export", _export, cache=False, store_versions=own, dest=f"{out_dir}/{definition.stage.slug}"
-        )
+        dest = Path(out_dir) / definition.stage.slug
+        documents = [str(p) for p in export_versions(store=store, versions=own, dest=dest)]
     return StageResult(
         stage=definition.stage,
         number=definition.stage.number,

@@ -261,8 +261,8 @@ def _parse_value(item: Any, *, file: str, row: int, field: str) -> float:
         s = item.strip()
         if s in MISSING_MARKERS:
             return math.nan
-        if _NUMBER.fullmatch(item):
-            return float(item)
+        if _NUMBER.fullmatch(item) and math.isfinite(number := float(item)):  # "1e999" overflows to inf
+            return number
     elif isinstance(item, int | float) and not isinstance(item, bool) and math.isfinite(item):
         return float(item)
     raise InputError(

@@ -7,6 +7,10 @@ identifier from content only; here every date comes from :class:`DocumentMetadat
 
 Isolation: the renderer only reads files inside the templates folder (CSS, fonts, images) and
 ``data:`` URLs; any other URL is refused before any network or file access happens.
+
+Render once per content: :func:`render_key` names everything a PDF's bytes depend on (the HTML,
+the metadata, the attachments and :func:`renderer_identity`), so a PDF stored under the same key
+can be reused instead of rendered again.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib import metadata as package_metadata
 from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
@@ -98,6 +103,10 @@ class DocumentSpec:
             attachments=self.attachments,
             templates_dir=templates_dir,
         )
+
+    def render_html(self, *, templates_dir: Path | None = None) -> str:
+        """Only the HTML, exactly as :meth:`render` gives it to the PDF renderer."""
+        return render_html(self.template, {"meta": self.metadata, **self.context}, templates_dir=templates_dir)
 
 
 def _templates_dir(templates_dir: Path | None) -> Path:
@@ -337,6 +346,94 @@ def html_to_pdf(
     except FatalURLFetchingError as exc:
         raise DocumentRenderError(f"{exc}: {exc.__cause__}") from exc
     return pdf
+
+
+#: The Python packages whose code writes the PDF: parsing, layout, fonts, images, PDF objects.
+_RENDERER_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "pillow")
+
+
+def _package_version(name: str) -> str:
+    try:
+        return package_metadata.version(name)
+    except package_metadata.PackageNotFoundError:
+        return "absent"
+
+
+#: Files of the templates folder that only make HTML (Jinja templates, labels, legal texts): the
+#: HTML is in the render key already, so they are not part of the renderer's identity.
+_HTML_ONLY_SUFFIXES = frozenset({".html", ".toml"})
+
+
+def _resources_fingerprint(root: Path) -> str:
+    """SHA-256 over the files a render may fetch from the templates folder (stylesheets, fonts,
+    images), by relative name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix not in _HTML_ONLY_SUFFIXES and "__pycache__" not in path.parts:
+            name = path.relative_to(root).as_posix().encode()
+            digest.update(len(name).to_bytes(4, "big") + name)
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _renderer_identity(root: Path) -> str:
+    parts = [f"{name}={_package_version(name)}" for name in _RENDERER_PACKAGES]
+    # Pango shapes and breaks the text: a different system library can move a line.
+    parts.append(f"pango={weasyprint.text.ffi.pango.pango_version()}")
+    parts.append(f"variant={PDF_VARIANT};intent={OUTPUT_INTENT};relationship={ATTACHMENT_RELATIONSHIP}")
+    # This module's own code: how the document is written (dates, identifier, media types).
+    parts.append("renderer=" + hashlib.sha256(Path(__file__).read_bytes()).hexdigest())
+    # The HTML names the stylesheet, fonts and images but does not contain them.
+    parts.append("resources=" + _resources_fingerprint(root))
+    return ";".join(parts)
+
+
+def renderer_identity(templates_dir: Path | None = None) -> str:
+    """What decides a PDF's bytes besides its HTML, metadata and attachments.
+
+    The versions of WeasyPrint and the packages it writes with, Pango's version, the PDF variant
+    and output intent, this module's code, and a fingerprint of what a render may fetch from the
+    templates folder (stylesheets, fonts, images; not the Jinja templates and labels, whose effect
+    is in the HTML). Computed once per process and folder, like every code fingerprint: files do
+    not change under a running process.
+    """
+    return _renderer_identity(_templates_dir(templates_dir))
+
+
+def render_key(
+    html: str,
+    metadata: DocumentMetadata,
+    attachments: Sequence[PdfAttachment],
+    *,
+    identity: str,
+) -> str:
+    """SHA-256 over everything a PDF's bytes depend on: equal keys give byte-identical PDFs.
+
+    ``identity`` is :func:`renderer_identity`. Renders are reproducible (dates and identifier come
+    from the inputs), so a PDF stored under a key can stand for a new render with the same key.
+    """
+    digest = hashlib.sha256()
+    parts = [identity.encode(), html.encode(), metadata.model_dump_json().encode()]
+    for attachment in attachments:
+        parts += [
+            attachment.filename.encode(),
+            attachment.media_type.encode(),
+            attachment.description.encode(),
+            attachment.content,
+        ]
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def has_identifier(pdf: bytes, html: str, metadata: DocumentMetadata, attachments: Sequence[PdfAttachment]) -> bool:
+    """Whether ``pdf`` carries the file identifier :func:`pdf_identifier` gives these inputs.
+
+    A cheap check that a stored PDF was rendered from exactly this HTML, metadata and attachments.
+    """
+    return b"/ID [(" + pdf_identifier(html, metadata, attachments) + b")" in pdf
 
 
 def render_document(

@@ -3,6 +3,10 @@
 A file's name is its hash, so a file is never changed once written and identical content is
 stored once. Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so a
 crash leaves either no file or the complete file, never a truncated one under the final name.
+
+A crash can leave two kinds of leftovers, which ``soteflow verify`` reports and the next writer
+(or ``soteflow verify --repair-orphans``) removes: a complete blob file whose transaction never
+committed (an orphan), and a temporary file ``.tmp-<sha256>-<random>`` of an interrupted write.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from pathlib import Path
 from soteflow.store.canonical import sha256_hex
 from soteflow.store.errors import StoreIntegrityError
 
-__all__ = ["BlobStore"]
+__all__ = ["TMP_PREFIX", "BlobStore"]
+
+#: Name prefix of a write's temporary file; the blob's sha256 follows, then a random part.
+TMP_PREFIX = ".tmp-"
 
 
 class BlobStore:
@@ -61,7 +68,8 @@ class BlobStore:
 
     def _atomic_write(self, target: Path, content: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        # The hash in the name tells a cleaner which blob's lock guards the file (PostgreSQL).
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{target.name}-", dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
@@ -103,10 +111,34 @@ class BlobStore:
             raise StoreIntegrityError(f"blob file {relative} has sha256 {digest}, expected {expected}")
         return content
 
-    def delete(self, relative: str) -> None:
-        """Remove a blob (used only to undo a rolled-back transaction's new files)."""
-        with contextlib.suppress(FileNotFoundError):
+    def delete(self, relative: str) -> bool:
+        """Remove a blob or temporary file (a rolled-back transaction's new files, or leftovers
+        of a crash); True if a file was removed."""
+        try:
             self.path_for(relative).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def iter_temp_files(self) -> Iterator[str]:
+        """Every temporary file of an unfinished write under the root, as relative paths."""
+        if not self.root.exists():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if not sub.is_dir() or len(sub.name) != 2:
+                continue
+            for file in sorted(sub.iterdir()):
+                if file.name.startswith(TMP_PREFIX):
+                    yield f"{sub.name}/{file.name}"
+
+    @staticmethod
+    def temp_digest(relative: str) -> str | None:
+        """The sha256 of the blob a temporary file was to become (None for an older name)."""
+        name = relative.rsplit("/", 1)[-1].removeprefix(TMP_PREFIX)
+        digest = name.split("-", 1)[0]
+        if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+            return digest
+        return None
 
     def iter_relative_paths(self) -> Iterator[str]:
         """Every blob file under the root (temporary files excluded), as relative paths."""
@@ -116,5 +148,5 @@ class BlobStore:
             if not sub.is_dir() or len(sub.name) != 2:
                 continue
             for file in sorted(sub.iterdir()):
-                if file.is_file() and not file.name.startswith(".tmp-"):
+                if file.is_file() and not file.name.startswith(TMP_PREFIX):
                     yield f"{sub.name}/{file.name}"

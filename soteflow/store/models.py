@@ -26,6 +26,7 @@ __all__ = [
     "Decision",
     "DecisionOutcome",
     "LineageRef",
+    "RenderedPdf",
     "VersionStatus",
 ]
 
@@ -133,6 +134,13 @@ class ArtefactVersion(SQLModel, table=True):
     status: VersionStatus = Field(
         default=VersionStatus.DRAFT, sa_column=sa.Column(_status_type(), nullable=False, index=True)
     )
+    # NULL only in a row written without the repository (verify reports it).
+    record_hash: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Hash of everything stored about the version but its status, chained per artefact "
+        "(soteflow.store.integrity.version_record_hash).",
+    )
 
 
 class Decision(SQLModel, table=True):
@@ -159,12 +167,21 @@ class Decision(SQLModel, table=True):
     recorded_by: str = Field(max_length=200)
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     flow_run_id: str | None = Field(default=None, max_length=64)
+    record_hash: str | None = Field(
+        default=None, max_length=64, description="Hash of every field (soteflow.store.integrity.decision_record_hash)."
+    )
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only log of every write to the store, in the same transaction as the write."""
+    """Append-only log of every write to the store, in the same transaction as the write.
+
+    The log is a hash chain: ``seq`` numbers the events 1, 2, … without gaps and ``hash`` covers
+    the event and the previous event's ``hash`` (``prev_hash``). Both are assigned when the
+    writing transaction commits (:mod:`soteflow.store.repo`), one committer at a time.
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("uq_audit_event_seq", "seq", unique=True),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
@@ -183,10 +200,38 @@ class AuditEvent(SQLModel, table=True):
         ),
     )
     details: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON, nullable=False)
+    seq: int | None = Field(default=None, description="Position in the audit chain, from 1.")
+    prev_hash: str | None = Field(default=None, max_length=64, description="The previous event's hash.")
+    hash: str | None = Field(
+        default=None, max_length=64, description="Hash of this event (soteflow.store.integrity.audit_event_hash)."
+    )
+
+
+class RenderedPdf(SQLModel, table=True):
+    """Which stored PDF version a render key gave, so identical content is not rendered again.
+
+    The key (:func:`soteflow.documents.render.render_key`) covers the HTML, the metadata, the
+    attachments and the renderer; renders are byte-reproducible, so the version's file stands for
+    any later render with the same key. Written in the transaction that saved the version. A
+    derived index, not a record (so not in the audit log): a row whose file does not check out
+    (hash, the PDF's identifier) is ignored and the document rendered again.
+    """
+
+    __tablename__ = "rendered_pdf"
+
+    render_key: str = Field(primary_key=True, max_length=64, description="SHA-256 of the render's inputs.")
+    version_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid(),
+            sa.ForeignKey("artefact_version.id", name="fk_rendered_pdf_version"),
+            nullable=False,
+        )
+    )
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 #: The store's tables; migrations and schema comparison look only at these.
-STORE_TABLES: frozenset[str] = frozenset({"artefact", "artefact_version", "decision", "audit_event"})
+STORE_TABLES: frozenset[str] = frozenset({"artefact", "artefact_version", "decision", "audit_event", "rendered_pdf"})
 
 
 class LineageRef(BaseModel):

@@ -13,6 +13,11 @@ Locking design (see also :mod:`soteflow.store.db`):
 * All-or-nothing: a :class:`StoreTransaction` remembers the blob files it newly created; if the
   block raises, it deletes those that no other (committed) version references, while it still
   holds the locks, and then rolls the database back.
+* The audit log is one hash chain (:mod:`soteflow.store.integrity`): the events a transaction
+  writes get their sequence numbers and hashes when it commits (a ``before_commit`` hook), after
+  the chain's head is read under the writer's lock — SQLite's write lock, or on PostgreSQL a
+  transaction-scoped advisory lock taken only for that last step, so writers are serialised for
+  the commit and not for their whole unit of work.
 """
 
 from __future__ import annotations
@@ -25,15 +30,17 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, func, text
+from sqlalchemy import Engine, event, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from schemas.stages import Stage
+from soteflow.errors import InputError
 from soteflow.store.blobs import BlobStore
 from soteflow.store.canonical import canonical_json, sha256_hex
 from soteflow.store.db import make_engine, migrate, read_engine
@@ -44,6 +51,7 @@ from soteflow.store.errors import (
     StoreError,
     StoreIntegrityError,
 )
+from soteflow.store.integrity import audit_event_hash, decision_record_hash, version_record_hash
 from soteflow.store.models import (
     Artefact,
     ArtefactVersion,
@@ -58,18 +66,23 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "FINAL_STATUSES",
     "JSON_MEDIA_TYPE",
+    "Leftovers",
     "Store",
     "StoreTransaction",
     "chain_hash_of",
     "decisions_for",
     "export_version",
+    "find_leftovers",
     "get_artefact",
     "get_or_create_artefact",
     "get_version",
     "latest_version",
     "lineage",
     "list_artefacts",
+    "lock_versions",
+    "newest_version_number",
     "record_decision",
+    "remove_leftovers",
     "save_file_version",
     "save_json_version",
     "set_version_status",
@@ -125,6 +138,13 @@ def chain_hash_of(prev_chain_hash: str | None, sha256: str) -> str:
     return sha256_hex(((prev_chain_hash or "") + sha256).encode("ascii"))
 
 
+#: ``Session.info`` key of the audit events a session has added and not yet sealed, in order.
+_PENDING_AUDIT = "soteflow.pending_audit"
+
+#: Arbitrary constant key of the PostgreSQL advisory lock that serialises appends to the audit chain.
+_PG_AUDIT_CHAIN_LOCK = 0x50F7E_A0D17
+
+
 def _audit(
     session: Session,
     *,
@@ -134,9 +154,47 @@ def _audit(
     version_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(actor=actor, action=action, artefact_id=artefact_id, version_id=version_id, details=details or {})
+    audit_event = AuditEvent(
+        actor=actor, action=action, artefact_id=artefact_id, version_id=version_id, details=details or {}
     )
+    session.add(audit_event)
+    session.info.setdefault(_PENDING_AUDIT, []).append(audit_event)
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_audit_chain(session: Session) -> None:
+    """Append the session's new audit events to the chain just before the outermost commit."""
+    if session.in_nested_transaction():
+        return
+    pending: list[AuditEvent] = session.info.pop(_PENDING_AUDIT, [])
+    # Events added inside a savepoint that was rolled back have left the session: skip them.
+    events = [e for e in pending if e in session]
+    if events:
+        seal_audit_events(session, events)
+
+
+def seal_audit_events(session: Session, events: Sequence[AuditEvent]) -> None:
+    """Give ``events`` the next sequence numbers and their chained hashes (the caller commits).
+
+    On SQLite the caller's transaction already holds the write lock (BEGIN IMMEDIATE); on
+    PostgreSQL the chain's advisory lock is taken here and held until the commit.
+    """
+    if _is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_CHAIN_LOCK})
+    with session.no_autoflush:
+        head = session.exec(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(col(AuditEvent.seq).is_not(None))
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(1)
+        ).first()
+    seq, prev_hash = (int(head[0] or 0), head[1]) if head else (0, None)
+    for audit_event in events:
+        seq += 1
+        audit_event.seq = seq
+        audit_event.prev_hash = prev_hash
+        audit_event.hash = audit_event_hash(audit_event, seq=seq, prev_hash=prev_hash)
+        prev_hash = audit_event.hash
 
 
 def _validate_identity(region: str, cycle: int, stage: Stage | str, key: str, kind: str) -> str:
@@ -224,6 +282,8 @@ def get_or_create_artefact(
                             "stage": stage_value,
                             "key": key,
                             "kind": kind,
+                            "title": title,
+                            "created_at": artefact.created_at.isoformat(),
                         },
                     )
             except IntegrityError:
@@ -303,6 +363,7 @@ def _save_version(
             task_run_id=task_run_id,
             status=status,
         )
+        version.record_hash = version_record_hash(artefact, version, previous.record_hash if previous else None)
         try:
             with session.begin_nested():
                 session.add(version)
@@ -319,6 +380,18 @@ def _save_version(
                         "status": status.value,
                         "flow_run_id": flow_run_id,
                         "task_run_id": task_run_id,
+                        # The rest of the row, so verification can name a field changed later.
+                        "size": size,
+                        "media_type": media_type,
+                        "file_path": file_path,
+                        "prev_sha256": version.prev_sha256,
+                        "chain_hash": version.chain_hash,
+                        "schema_name": schema_name,
+                        "schema_version": schema_version,
+                        "code_version": code_version,
+                        "inputs": refs,
+                        "created_at": version.created_at.isoformat(),
+                        "record_hash": version.record_hash,
                     },
                 )
         except IntegrityError:
@@ -446,6 +519,32 @@ def _reload_for_update(session: Session, version: ArtefactVersion | uuid.UUID) -
     return current
 
 
+def lock_versions(*, session: Session, version_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ArtefactVersion]:
+    """The versions as stored now, after locking their artefacts (one writer at a time).
+
+    On PostgreSQL the artefact rows are locked ``FOR UPDATE`` in id order (a fixed order, so two
+    transactions locking overlapping sets cannot deadlock), and the versions are read after the
+    lock is held; on SQLite the transaction's write lock (BEGIN IMMEDIATE) already serialises.
+
+    Raises:
+        NotFoundError: a version is not in the store.
+    """
+    found = {
+        v.id: v
+        for v in session.exec(select(ArtefactVersion).where(col(ArtefactVersion.id).in_(list(version_ids)))).all()
+    }
+    missing = [str(i) for i in version_ids if i not in found]
+    if missing:
+        raise NotFoundError(f"versions not in the store: {', '.join(missing)}")
+    artefact_ids = sorted({v.artefact_id for v in found.values()})
+    session.exec(
+        select(Artefact).where(col(Artefact.id).in_(artefact_ids)).order_by(col(Artefact.id)).with_for_update()
+    ).all()
+    for version in found.values():
+        session.refresh(version)
+    return found
+
+
 def _change_status(
     session: Session, version: ArtefactVersion, new: VersionStatus, *, actor: str, reason: str | None
 ) -> None:
@@ -549,6 +648,7 @@ def record_decision(
         recorded_by=recorded_by,
         flow_run_id=flow_run_id,
     )
+    decision.record_hash = decision_record_hash(decision)
     session.add(decision)
     _audit(
         session,
@@ -564,6 +664,11 @@ def record_decision(
             "meeting_date": meeting_date.isoformat(),
             "section": section,
             "decision_number": decision_number,
+            "comments": comments,
+            "recorded_by": recorded_by,
+            "recorded_at": decision.recorded_at.isoformat(),
+            "flow_run_id": flow_run_id,
+            "record_hash": decision.record_hash,
         },
     )
     _change_status(session, current, VersionStatus(result.value), actor=actor, reason=f"decision {decision.id}")
@@ -640,6 +745,14 @@ def latest_version(
     if status is not None:
         statement = statement.where(ArtefactVersion.status == VersionStatus(status))
     return session.exec(statement.order_by(col(ArtefactVersion.version).desc()).limit(1)).first()
+
+
+def newest_version_number(*, session: Session, artefact_id: uuid.UUID) -> int | None:
+    """The highest version number of an artefact, or None if it has no version."""
+    result: int | None = session.exec(
+        select(func.max(ArtefactVersion.version)).where(ArtefactVersion.artefact_id == artefact_id)
+    ).one()
+    return result
 
 
 def list_artefacts(
@@ -719,6 +832,9 @@ def export_version(*, session: Session, blobs: BlobStore, version: ArtefactVersi
     artefact = get_artefact(session=session, artefact_id=version.artefact_id)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / f"{artefact.key}-v{version.version}.{_extension(version.media_type)}"
+    if target.is_symlink():
+        # Writing through a link found in the destination would write wherever it points.
+        raise InputError("is a symbolic link; refusing to write through it", file=target)
     if version.payload is not None:
         value = read_json(version)
         target.write_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -727,6 +843,69 @@ def export_version(*, session: Session, blobs: BlobStore, version: ArtefactVersi
     else:
         raise StoreIntegrityError(f"version {version.id} has neither payload nor file")
     return target
+
+
+# --------------------------------------------------------------------------------------------
+# Leftovers of a crash
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """Files a crash left in the blob folder: blobs no version references, and temporary files."""
+
+    orphan_blobs: tuple[str, ...] = ()
+    temp_files: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.orphan_blobs or self.temp_files)
+
+
+def find_leftovers(*, session: Session, blobs: BlobStore) -> Leftovers:
+    """The orphan blob files and temporary files in the blob folder (nothing is removed)."""
+    temps = tuple(blobs.iter_temp_files())
+    on_disk = set(blobs.iter_relative_paths())
+    if not on_disk:
+        return Leftovers(temp_files=temps)
+    referenced = set(
+        session.exec(select(ArtefactVersion.file_path).where(col(ArtefactVersion.file_path).is_not(None))).all()
+    )
+    return Leftovers(orphan_blobs=tuple(sorted(on_disk - referenced)), temp_files=temps)
+
+
+def remove_leftovers(*, session: Session, blobs: BlobStore, actor: str) -> Leftovers:
+    """Remove the orphan blob files and temporary files; return what was removed (audited).
+
+    Only files no committed version references are removed, and only while no writer can be
+    between writing a file and committing its version: on SQLite the caller's write transaction
+    holds the database's write lock (taken by the first statement here); on PostgreSQL each
+    file's blob lock is taken and its references are read again before it is removed.
+    """
+    session.exec(select(func.count()).select_from(ArtefactVersion)).one()  # SQLite: BEGIN IMMEDIATE's lock
+    found = find_leftovers(session=session, blobs=blobs)
+    removed_blobs: list[str] = []
+    removed_temps: list[str] = []
+    for relative in found.orphan_blobs:
+        _lock_blob(session, relative.rsplit("/", 1)[-1])
+        referenced = session.exec(
+            select(ArtefactVersion.id).where(ArtefactVersion.file_path == relative).limit(1)
+        ).first()
+        if referenced is None and blobs.delete(relative):
+            removed_blobs.append(relative)
+    for relative in found.temp_files:
+        digest = BlobStore.temp_digest(relative)
+        if digest is not None:
+            _lock_blob(session, digest)  # a write still under way holds it until its commit
+        if blobs.delete(relative):
+            removed_temps.append(relative)
+    removed = Leftovers(orphan_blobs=tuple(removed_blobs), temp_files=tuple(removed_temps))
+    if removed:
+        _audit(
+            session,
+            actor=actor,
+            action="store.leftovers-removed",
+            details={"orphan_blobs": removed_blobs, "temp_files": removed_temps},
+        )
+    return removed
 
 
 # --------------------------------------------------------------------------------------------
@@ -895,6 +1074,7 @@ class Store:
         self._auto_migrate = auto_migrate
         self._migrated = False
         self._migrate_lock = threading.Lock()
+        self._swept = False
 
     @classmethod
     def from_settings(cls) -> Store:
@@ -926,6 +1106,7 @@ class Store:
         blob file the block newly created that no committed version references.
         """
         self._ensure_migrated()
+        self._sweep_once(actor)
         session = Session(self.engine, expire_on_commit=False)
         tx = StoreTransaction(self, session, actor)
         committing = False
@@ -953,6 +1134,27 @@ class Store:
             raise
         finally:
             session.close()
+
+    def _sweep_once(self, actor: str) -> None:
+        """Before this store's first write: remove what an earlier crash left in the blob folder."""
+        if self._swept:
+            return
+        self._swept = True
+        with self.session() as session:
+            if not find_leftovers(session=session, blobs=self.blobs):
+                return
+        self.remove_leftovers(actor=actor)
+
+    def leftovers(self) -> Leftovers:
+        """The orphan blob files and temporary files in the blob folder now."""
+        with self.session() as session:
+            return find_leftovers(session=session, blobs=self.blobs)
+
+    def remove_leftovers(self, *, actor: str) -> Leftovers:
+        """Remove orphan blob files and temporary files (see :func:`remove_leftovers`)."""
+        self._swept = True
+        with self.transaction(actor=actor) as tx:
+            return remove_leftovers(session=tx.session, blobs=self.blobs, actor=actor)
 
     def _discard_after_failed_commit(self, tx: StoreTransaction) -> None:
         if not tx.new_blobs:
@@ -1021,7 +1223,7 @@ class Store:
             statement = select(AuditEvent)
             if artefact_id is not None:
                 statement = statement.where(AuditEvent.artefact_id == artefact_id)
-            return list(session.exec(statement.order_by(col(AuditEvent.at))).all())
+            return list(session.exec(statement.order_by(col(AuditEvent.seq), col(AuditEvent.at))).all())
 
     def read_json(self, version: ArtefactVersion) -> Any:
         """The JSON value of a JSON version, hash-checked."""

@@ -1,49 +1,142 @@
-"""``soteflow verify``: re-hash every version and check every chain and decision.
+"""``soteflow verify``: re-hash everything stored, replay the audit log, compute the root hash.
 
-Reads the whole store in one read transaction (a consistent snapshot). The report lists each
-problem with the artefact key and version it concerns; blob files that no version references
-(left by a crash between writing a file and committing) are listed apart, as they do not make
-the store wrong, only larger.
+Reads the whole store in one read transaction (a consistent snapshot) and checks:
+
+* every version: its JSON text is canonical and hashes to ``sha256`` (a file: exists at its
+  content address and hashes to it), ``size``, the content chain (``prev_sha256``,
+  ``chain_hash``), version numbers 1..n, and its ``record_hash`` — which covers its metadata and
+  its artefact's identity, chained per artefact (:mod:`soteflow.store.integrity`);
+* every decision: its ``record_hash``, and that it was made on the version's current ``sha256``;
+* the audit log: one hash chain (``seq`` 1..n, ``prev_hash``, ``hash``); then a replay of it —
+  every artefact, version and decision must be in the log as it is stored (a field changed since
+  is named), and every version's status must be the one its logged changes lead to;
+* lineage references point at existing versions with the hash that was used;
+* against an anchor taken earlier (:func:`make_anchor`): the audit log still has the anchored
+  event with the anchored hash, and each anchored chain still has its anchored head — so a
+  rewrite made consistently (hashes recomputed, log re-chained), or the deletion of a newest
+  version, is found too.
+
+It also computes the store's **root hash**, reports files a crash left in the blob folder (not
+integrity problems: they make the store larger, not wrong), and warns about approved rounds that
+rest on a basis that has been superseded since (:func:`stale_rounds`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from soteflow.store.blobs import BlobStore
 from soteflow.store.canonical import canonical_text, sha256_hex
 from soteflow.store.errors import StoreIntegrityError
-from soteflow.store.models import Artefact, ArtefactVersion, Decision, LineageRef, VersionStatus
-from soteflow.store.repo import Store, chain_hash_of
+from soteflow.store.integrity import (
+    Anchor,
+    AnchoredChain,
+    audit_event_hash,
+    chain_label,
+    decision_record_hash,
+    root_hash,
+    version_record_hash,
+)
+from soteflow.store.models import Artefact, ArtefactVersion, AuditEvent, Decision, LineageRef, VersionStatus
+from soteflow.store.repo import FINAL_STATUSES, Store, chain_hash_of, find_leftovers
 
-__all__ = ["Problem", "VerificationReport", "verify"]
-
-#: Records one problem: (artefact, version or None, code, message).
-_AddProblem = Callable[[Artefact, ArtefactVersion | None, str, str], None]
+__all__ = ["Problem", "StaleRound", "VerificationReport", "make_anchor", "stale_rounds", "verify"]
 
 _DECIDED = {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED, VersionStatus.NOTED}
 
+#: Audit-event detail fields compared with the row they describe, per action: (detail, how the
+#: row's value is read). Older events carry fewer fields; only those present are compared.
+_VERSION_FIELDS: dict[str, Callable[[ArtefactVersion], Any]] = {
+    "version": lambda v: v.version,
+    "sha256": lambda v: v.sha256,
+    "size": lambda v: v.size,
+    "media_type": lambda v: v.media_type,
+    "file_path": lambda v: v.file_path,
+    "prev_sha256": lambda v: v.prev_sha256,
+    "chain_hash": lambda v: v.chain_hash,
+    "schema_name": lambda v: v.schema_name,
+    "schema_version": lambda v: v.schema_version,
+    "code_version": lambda v: v.code_version,
+    "inputs": lambda v: v.inputs,
+    "flow_run_id": lambda v: v.flow_run_id,
+    "task_run_id": lambda v: v.task_run_id,
+    "created_at": lambda v: _iso(v.created_at),
+    "record_hash": lambda v: v.record_hash,
+}
+_DECISION_FIELDS: dict[str, Callable[[Decision], Any]] = {
+    "outcome": lambda d: _value(d.outcome),
+    "sha256": lambda d: d.sha256,
+    "body": lambda d: d.body,
+    "meeting_date": lambda d: d.meeting_date.isoformat(),
+    "section": lambda d: d.section,
+    "decision_number": lambda d: d.decision_number,
+    "comments": lambda d: d.comments,
+    "recorded_by": lambda d: d.recorded_by,
+    "recorded_at": lambda d: _iso(d.recorded_at),
+    "flow_run_id": lambda d: d.flow_run_id,
+    "record_hash": lambda d: d.record_hash,
+}
+_ARTEFACT_FIELDS: dict[str, Callable[[Artefact], Any]] = {
+    "region": lambda a: a.region,
+    "cycle": lambda a: a.cycle,
+    "stage": lambda a: a.stage,
+    "key": lambda a: a.key,
+    "kind": lambda a: a.kind,
+    "title": lambda a: a.title,
+    "created_at": lambda a: _iso(a.created_at),
+}
+
+
+def _ref_id(raw: Any) -> uuid.UUID | None:
+    """The version id of a stored lineage reference, or None if it has none."""
+    try:
+        return uuid.UUID(str(raw.get("version_id")))
+    except (AttributeError, ValueError):
+        return None
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 90 else text[:87] + "…"
+
 
 class Problem(BaseModel):
-    """One thing wrong in the store."""
+    """One thing wrong in the store (or, as a warning, one thing to look at)."""
 
-    region: str = Field(description="Region of the artefact concerned.")
-    cycle: int = Field(description="Cycle year of the artefact concerned.")
-    key: str = Field(description="Key of the artefact concerned.")
+    region: str | None = Field(default=None, description="Region of the artefact concerned, if one.")
+    cycle: int | None = Field(default=None, description="Cycle year of the artefact concerned, if one.")
+    key: str | None = Field(default=None, description="Key of the artefact concerned, if one.")
     version: int | None = Field(default=None, description="Version number concerned, if one.")
     version_id: uuid.UUID | None = Field(default=None, description="Version id concerned, if one.")
+    event: int | None = Field(default=None, description="Audit-log event (sequence number) concerned, if one.")
     code: str = Field(description="Machine-readable kind of problem, e.g. payload-hash.")
     message: str = Field(description="What is wrong, for people.")
 
     def __str__(self) -> str:
-        where = f"{self.region}/{self.cycle}/{self.key}"
-        if self.version is not None:
-            where += f" v{self.version}"
+        if self.key is not None:
+            where = f"{self.region}/{self.cycle}/{self.key}"
+            if self.version is not None:
+                where += f" v{self.version}"
+        elif self.event is not None:
+            where = f"audit log #{self.event}"
+        else:
+            where = "store"
         return f"{where}: {self.message} [{self.code}]"
 
 
@@ -53,14 +146,26 @@ class VerificationReport(BaseModel):
     artefacts: int = Field(default=0, description="Artefacts checked.")
     versions: int = Field(default=0, description="Versions checked.")
     decisions: int = Field(default=0, description="Decisions checked.")
+    audit_events: int = Field(default=0, description="Audit-log events checked.")
     blobs: int = Field(default=0, description="Blob files found.")
     problems: list[Problem] = Field(default_factory=list, description="Integrity problems.")
+    warnings: list[Problem] = Field(default_factory=list, description="Stale bases: approved on a superseded basis.")
     orphan_blobs: list[str] = Field(default_factory=list, description="Blob files no version references.")
+    temp_files: list[str] = Field(default_factory=list, description="Temporary files of unfinished writes.")
+    root: str = Field(default="", description="Root hash over every artefact's chain and the audit log.")
+    audit_head: str | None = Field(default=None, description="Hash of the last audit event.")
+    chains: list[AnchoredChain] = Field(default_factory=list, description="Every artefact's chain head.")
+    anchor_checked: bool = Field(default=False, description="Whether an anchor was checked.")
 
     @property
     def ok(self) -> bool:
-        """True when no integrity problem was found (orphan files are not problems)."""
+        """True when no integrity problem was found (leftover files and warnings are not problems)."""
         return not self.problems
+
+    @property
+    def clean(self) -> bool:
+        """True when there is nothing to report at all (``verify --strict``)."""
+        return self.ok and not self.warnings and not self.orphan_blobs and not self.temp_files
 
     def raise_for_problems(self) -> None:
         """Raise :class:`StoreIntegrityError` listing the problems, if there are any."""
@@ -73,127 +178,183 @@ class VerificationReport(BaseModel):
         state = "OK" if self.ok else f"{len(self.problems)} PROBLEMS"
         return (
             f"{state}: {self.artefacts} artefacts, {self.versions} versions, {self.decisions} decisions, "
-            f"{self.blobs} blob files, {len(self.orphan_blobs)} orphan blob files"
+            f"{self.audit_events} audit events, {self.blobs} blob files, {len(self.orphan_blobs)} orphan blob files, "
+            f"{len(self.temp_files)} temporary files, {len(self.warnings)} warnings"
+            + (", anchor matches" if self.anchor_checked and self.ok else "")
+        )
+
+    def anchor(self, *, signed_off_by: str | None = None) -> Anchor:
+        """The anchor of the verified state (see :func:`make_anchor`)."""
+        return Anchor(
+            root=self.root,
+            audit_events=self.audit_events,
+            audit_head=self.audit_head,
+            chains=self.chains,
+            taken_at=dt.datetime.now(dt.UTC),
+            signed_off_by=signed_off_by,
         )
 
 
-def verify(store: Store) -> VerificationReport:
-    """Re-hash every JSON payload and file, check every chain, decision and lineage reference.
+@dataclass
+class _Snapshot:
+    artefacts: dict[uuid.UUID, Artefact]
+    versions: dict[uuid.UUID, ArtefactVersion]
+    by_artefact: dict[uuid.UUID, list[ArtefactVersion]]
+    decisions: list[Decision]
+    events: list[AuditEvent]
 
-    Checks, per version: the stored JSON text is canonical and hashes to ``sha256`` (so an edit
-    of the text, even one that keeps it valid JSON, is found); a file exists at its
-    content-addressed path and hashes to ``sha256``; ``size`` matches. Per artefact: version
-    numbers run 1..n, each ``prev_sha256`` is the previous version's ``sha256`` and each
-    ``chain_hash`` recomputes. Per decision: its ``sha256`` is its version's, and a decided
-    status has a decision. Lineage references point at existing versions with the same hash.
-    """
+
+def _snapshot(session: Session) -> _Snapshot:
+    artefacts = {a.id: a for a in session.exec(select(Artefact)).all()}
+    versions: dict[uuid.UUID, ArtefactVersion] = {}
+    by_artefact: dict[uuid.UUID, list[ArtefactVersion]] = defaultdict(list)
+    for v in session.exec(
+        select(ArtefactVersion).order_by(col(ArtefactVersion.artefact_id), col(ArtefactVersion.version))
+    ).all():
+        versions[v.id] = v
+        by_artefact[v.artefact_id].append(v)
+    decisions = list(session.exec(select(Decision)).all())
+    events = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.seq), col(AuditEvent.at))).all())
+    return _Snapshot(artefacts, versions, dict(by_artefact), decisions, events)
+
+
+@dataclass
+class _Checker:
+    snap: _Snapshot
+    report: VerificationReport
+    referenced: set[str] = field(default_factory=set)
+
+    def add(
+        self,
+        artefact: Artefact | None,
+        v: ArtefactVersion | None,
+        code: str,
+        message: str,
+        *,
+        event: int | None = None,
+        warning: bool = False,
+    ) -> None:
+        problem = Problem(
+            region=artefact.region if artefact else None,
+            cycle=artefact.cycle if artefact else None,
+            key=artefact.key if artefact else None,
+            version=v.version if v else None,
+            version_id=v.id if v else None,
+            event=event,
+            code=code,
+            message=message,
+        )
+        (self.report.warnings if warning else self.report.problems).append(problem)
+
+    def artefact_of(self, v: ArtefactVersion) -> Artefact | None:
+        return self.snap.artefacts.get(v.artefact_id)
+
+
+def verify(store: Store, *, anchor: Anchor | None = None) -> VerificationReport:
+    """Check everything stored (see the module docstring); with ``anchor``, also against it."""
     report = VerificationReport()
-    referenced: set[str] = set()
     with store.session() as session:
-        artefacts = {a.id: a for a in session.exec(select(Artefact)).all()}
-        versions_by_id: dict[uuid.UUID, ArtefactVersion] = {}
-        by_artefact: dict[uuid.UUID, list[ArtefactVersion]] = defaultdict(list)
-        for v in session.exec(
-            select(ArtefactVersion).order_by(col(ArtefactVersion.artefact_id), col(ArtefactVersion.version))
-        ).all():
-            versions_by_id[v.id] = v
-            by_artefact[v.artefact_id].append(v)
-        decisions = list(session.exec(select(Decision)).all())
+        snap = _snapshot(session)
+        leftovers = find_leftovers(session=session, blobs=store.blobs)
+    report.artefacts = len(snap.artefacts)
+    report.versions = len(snap.versions)
+    report.decisions = len(snap.decisions)
+    report.audit_events = len(snap.events)
+    checker = _Checker(snap, report)
 
-    report.artefacts = len(artefacts)
-    report.versions = len(versions_by_id)
-    report.decisions = len(decisions)
-
-    def add(artefact: Artefact, v: ArtefactVersion | None, code: str, message: str) -> None:
-        report.problems.append(
-            Problem(
-                region=artefact.region,
-                cycle=artefact.cycle,
-                key=artefact.key,
-                version=v.version if v else None,
-                version_id=v.id if v else None,
-                code=code,
-                message=message,
-            )
-        )
-
-    for artefact_id, versions in by_artefact.items():
-        artefact = artefacts[artefact_id]
-        prev: ArtefactVersion | None = None
-        for index, v in enumerate(versions, start=1):
-            if v.version != index:
-                add(artefact, v, "version-gap", f"version number {v.version} where {index} was expected")
-            expected_prev = prev.sha256 if prev else None
-            if v.prev_sha256 != expected_prev:
-                add(
-                    artefact,
-                    v,
-                    "chain-link",
-                    f"prev_sha256 is {v.prev_sha256}, the previous version's sha256 is {expected_prev}",
-                )
-            if v.chain_hash != chain_hash_of(prev.chain_hash if prev else None, v.sha256):
-                add(artefact, v, "chain-hash", "chain_hash does not recompute from the previous version")
-            _check_content(store.blobs, artefact, v, add, referenced)
-            for raw in v.inputs:
-                try:
-                    ref = LineageRef.model_validate(raw)
-                except ValueError:
-                    add(artefact, v, "lineage-ref", f"malformed lineage reference {raw!r}")
-                    continue
-                source = versions_by_id.get(ref.version_id)
-                if source is None:
-                    add(
-                        artefact,
-                        v,
-                        "lineage-missing",
-                        f"input version {ref.version_id} ({ref.key}) does not exist",
-                    )
-                elif source.sha256 != ref.sha256:
-                    add(
-                        artefact,
-                        v,
-                        "lineage-hash",
-                        f"input {ref.key} v{ref.version} no longer has the hash used",
-                    )
-            prev = v
-
-    decided: set[uuid.UUID] = set()
-    for decision in decisions:
-        version = versions_by_id.get(decision.version_id)
-        if version is None:  # impossible with foreign keys on; reported all the same
+    for artefact_id, versions in snap.by_artefact.items():
+        artefact = snap.artefacts.get(artefact_id)
+        if artefact is None:  # impossible with foreign keys on; reported all the same
+            checker.add(None, None, "artefact-missing", f"versions of a missing artefact {artefact_id}")
             continue
-        decided.add(version.id)
-        if decision.sha256 != version.sha256:
-            add(
-                artefacts[version.artefact_id],
-                version,
-                "decision-hash",
-                f"decision {decision.id} ({decision.section} §) was made on sha256 {decision.sha256}, "
-                f"the version now has {version.sha256}",
-            )
-    for version in versions_by_id.values():
-        if version.status in _DECIDED and version.id not in decided:
-            add(
-                artefacts[version.artefact_id],
-                version,
-                "decision-missing",
-                f"status {version.status.value} without a decision",
-            )
+        _check_chain(store.blobs, checker, artefact, versions)
+    _check_decisions(checker)
+    _check_audit_chain(checker)
+    _replay_audit_log(checker)
+    _root(checker)
+    if anchor is not None:
+        _check_anchor(checker, anchor)
+        report.anchor_checked = True
+    for stale in _stale(snap):
+        proposal = snap.versions[stale.proposal_id]
+        checker.add(checker.artefact_of(proposal), proposal, "stale-basis", stale.message, warning=True)
 
     on_disk = list(store.blobs.iter_relative_paths())
     report.blobs = len(on_disk)
-    report.orphan_blobs = sorted(set(on_disk) - referenced)
+    report.orphan_blobs = list(leftovers.orphan_blobs)
+    report.temp_files = list(leftovers.temp_files)
     return report
 
 
-def _check_content(
-    blobs: BlobStore,
-    artefact: Artefact,
-    v: ArtefactVersion,
-    add: _AddProblem,
-    referenced: set[str],
-) -> None:
+def make_anchor(store: Store, *, signed_off_by: str | None = None) -> Anchor:
+    """Verify the store and return its anchor: the root hash and its parts, to keep elsewhere.
+
+    Raises:
+        StoreIntegrityError: the store does not verify (an anchor of a damaged store would
+            vouch for the damage).
+    """
+    report = verify(store)
+    report.raise_for_problems()
+    return report.anchor(signed_off_by=signed_off_by)
+
+
+# --------------------------------------------------------------------------------------------
+# Versions, decisions
+
+
+def _check_chain(blobs: BlobStore, checker: _Checker, artefact: Artefact, versions: list[ArtefactVersion]) -> None:
+    add = checker.add
+    prev: ArtefactVersion | None = None
+    for index, v in enumerate(versions, start=1):
+        if v.version != index:
+            add(artefact, v, "version-gap", f"version number {v.version} where {index} was expected")
+        expected_prev = prev.sha256 if prev else None
+        if v.prev_sha256 != expected_prev:
+            add(
+                artefact,
+                v,
+                "chain-link",
+                f"prev_sha256 is {v.prev_sha256}, the previous version's sha256 is {expected_prev}",
+            )
+        if v.chain_hash != chain_hash_of(prev.chain_hash if prev else None, v.sha256):
+            add(artefact, v, "chain-hash", "chain_hash does not recompute from the previous version")
+        if v.record_hash is None:
+            add(artefact, v, "record-missing", "the version has no record_hash (written outside the store's code?)")
+        elif v.record_hash != version_record_hash(artefact, v, prev.record_hash if prev else None):
+            add(
+                artefact,
+                v,
+                "record-hash",
+                "record_hash does not recompute: the version's metadata or its artefact's identity "
+                "(key, created_at, run ids, code version, lineage, …) or the previous version's record changed",
+            )
+        _check_content(blobs, checker, artefact, v)
+        _check_lineage(checker, artefact, v)
+        prev = v
+
+
+def _check_lineage(checker: _Checker, artefact: Artefact, v: ArtefactVersion) -> None:
+    for raw in v.inputs:
+        try:
+            ref = LineageRef.model_validate(raw)
+        except ValueError:
+            checker.add(artefact, v, "lineage-ref", f"malformed lineage reference {raw!r}")
+            continue
+        source = checker.snap.versions.get(ref.version_id)
+        if source is None:
+            checker.add(artefact, v, "lineage-missing", f"input version {ref.version_id} ({ref.key}) does not exist")
+            continue
+        source_artefact = checker.artefact_of(source)
+        if source.sha256 != ref.sha256:
+            checker.add(artefact, v, "lineage-hash", f"input {ref.key} v{ref.version} no longer has the hash used")
+        elif source.version != ref.version or (source_artefact is not None and source_artefact.key != ref.key):
+            where = f"{source_artefact.key if source_artefact else '?'} v{source.version}"
+            checker.add(artefact, v, "lineage-ref", f"input {ref.key} v{ref.version} points at {where}")
+
+
+def _check_content(blobs: BlobStore, checker: _Checker, artefact: Artefact, v: ArtefactVersion) -> None:
     """Re-hash one version's payload or file."""
+    add = checker.add
     if (v.payload is None) == (v.file_path is None):
         add(artefact, v, "content-shape", "a version must have exactly one of payload and file_path")
         return
@@ -205,48 +366,495 @@ def _check_content(
             add(artefact, v, "payload-json", f"payload is not valid JSON: {exc}")
             canonical = None
         if canonical is not None and canonical != stored:
-            add(
-                artefact,
-                v,
-                "payload-canonical",
-                "payload text is not in canonical form (edited after saving?)",
-            )
+            add(artefact, v, "payload-canonical", "payload text is not in canonical form (edited after saving?)")
         if sha256_hex(stored) != v.sha256:
-            add(
-                artefact,
-                v,
-                "payload-hash",
-                f"payload hashes to {sha256_hex(stored)}, recorded sha256 is {v.sha256}",
-            )
+            add(artefact, v, "payload-hash", f"payload hashes to {sha256_hex(stored)}, recorded sha256 is {v.sha256}")
         if len(stored) != v.size:
             add(artefact, v, "size", f"payload is {len(stored)} bytes, recorded size is {v.size}")
         return
     assert v.file_path is not None
-    referenced.add(v.file_path)
+    checker.referenced.add(v.file_path)
     try:
         expected_path = BlobStore.relative_path(v.sha256)
     except ValueError:
         expected_path = None
     if v.file_path != expected_path:
-        add(
-            artefact,
-            v,
-            "file-path",
-            f"file_path {v.file_path} is not the content address of sha256 {v.sha256}",
-        )
-    path = blobs.path_for(v.file_path)
+        add(artefact, v, "file-path", f"file_path {v.file_path} is not the content address of sha256 {v.sha256}")
     try:
-        content = path.read_bytes()
+        content = blobs.path_for(v.file_path).read_bytes()
     except FileNotFoundError:
         add(artefact, v, "file-missing", f"blob file {v.file_path} is missing")
         return
     digest = sha256_hex(content)
     if digest != v.sha256:
-        add(
-            artefact,
-            v,
-            "file-hash",
-            f"blob file {v.file_path} hashes to {digest}, recorded sha256 is {v.sha256}",
-        )
+        add(artefact, v, "file-hash", f"blob file {v.file_path} hashes to {digest}, recorded sha256 is {v.sha256}")
     if len(content) != v.size:
         add(artefact, v, "size", f"blob file is {len(content)} bytes, recorded size is {v.size}")
+
+
+def _decision_label(decision: Decision) -> str:
+    """A decision as reports name it: outcome, body, date and section."""
+    return f"{_value(decision.outcome)} ({decision.body} {decision.meeting_date.isoformat()} {decision.section} §)"
+
+
+def _check_decisions(checker: _Checker) -> None:
+    snap = checker.snap
+    decided: set[uuid.UUID] = set()
+    for decision in snap.decisions:
+        version = snap.versions.get(decision.version_id)
+        if version is None:  # impossible with foreign keys on
+            checker.add(None, None, "decision-orphan", f"decision {decision.id} is on a missing version")
+            continue
+        artefact = checker.artefact_of(version)
+        decided.add(version.id)
+        if decision.sha256 != version.sha256:
+            checker.add(
+                artefact,
+                version,
+                "decision-hash",
+                f"decision {decision.id} ({decision.section} §) was made on sha256 {decision.sha256}, "
+                f"the version now has {version.sha256}",
+            )
+        if decision.record_hash is None:
+            checker.add(artefact, version, "decision-record", f"decision {decision.id} has no record_hash")
+        elif decision.record_hash != decision_record_hash(decision):
+            checker.add(
+                artefact,
+                version,
+                "decision-record",
+                f"decision {decision.id} ({decision.section} §): record_hash does not recompute "
+                f"(outcome, body, date, section, comments or who recorded it changed)",
+            )
+    last_outcome: dict[uuid.UUID, Decision] = {}
+    for decision in sorted(snap.decisions, key=lambda d: d.recorded_at):
+        last_outcome[decision.version_id] = decision
+    for version in snap.versions.values():
+        if version.status in _DECIDED and version.id not in decided:
+            checker.add(
+                checker.artefact_of(version),
+                version,
+                "decision-missing",
+                f"status {version.status.value} without a decision",
+            )
+        last = last_outcome.get(version.id)
+        if last is None:
+            continue
+        outcome = VersionStatus(_value(last.outcome))
+        standing = version.status is VersionStatus.SUPERSEDED and outcome in FINAL_STATUSES
+        if version.status is not outcome and not standing:
+            checker.add(
+                checker.artefact_of(version),
+                version,
+                "decision-status",
+                f"status {_value(version.status)} does not follow its decision {_decision_label(last)}",
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# The audit log
+
+
+def _subject(checker: _Checker, event: AuditEvent) -> tuple[Artefact | None, ArtefactVersion | None]:
+    version = checker.snap.versions.get(event.version_id) if event.version_id else None
+    artefact = checker.snap.artefacts.get(event.artefact_id) if event.artefact_id else None
+    return artefact, version
+
+
+def _check_audit_chain(checker: _Checker) -> None:
+    prev_hash: str | None = None
+    expected_seq = 1
+    for event in checker.snap.events:
+        if event.seq is None or event.hash is None:
+            checker.add(
+                None,
+                None,
+                "audit-unsealed",
+                f"audit event {event.id} ({event.action}) is not in the hash chain (written outside the store's code?)",
+            )
+            continue
+        what = f"event {event.action}"
+        if event.seq != expected_seq:
+            checker.add(
+                None,
+                None,
+                "audit-sequence",
+                f"{what} has number {event.seq} where {expected_seq} was expected",
+                event=event.seq,
+            )
+        if event.prev_hash != prev_hash:
+            checker.add(
+                None,
+                None,
+                "audit-link",
+                f"{what}: prev_hash does not match the previous event's hash (an event "
+                "before it was removed, inserted or changed)",
+                event=event.seq,
+            )
+        if event.hash != audit_event_hash(event, seq=event.seq, prev_hash=event.prev_hash):
+            checker.add(
+                None,
+                None,
+                "audit-hash",
+                f"{what} was changed after it was written (its hash does not recompute)",
+                event=event.seq,
+            )
+        prev_hash = event.hash
+        expected_seq = event.seq + 1
+    sealed = [e for e in checker.snap.events if e.seq is not None]
+    checker.report.audit_head = sealed[-1].hash if sealed else None
+
+
+def _compare(
+    checker: _Checker,
+    event: AuditEvent,
+    fields: dict[str, Callable[[Any], Any]],
+    row: Any,
+    artefact: Artefact | None,
+    version: ArtefactVersion | None,
+    noun: str,
+) -> None:
+    for name, read in fields.items():
+        if name not in event.details:
+            continue
+        logged, stored = event.details[name], read(row)
+        if logged != stored:
+            if name == "inputs":
+                said, was = _refs_text(stored, checker), _refs_text(logged, checker)
+                text = f"lineage is {said}, the audit log (event #{event.seq}) recorded {was}"
+            else:
+                text = (
+                    f"{noun} {name} is {_short(stored)}, the audit log (event #{event.seq}) recorded {_short(logged)}"
+                )
+            checker.add(artefact, version, "audit-mismatch", text, event=event.seq)
+
+
+def _refs_text(refs: Any, checker: _Checker) -> str:
+    """Lineage references for people: ``[needs-index v2 (id 551f04d2…)]``."""
+    if not isinstance(refs, list):
+        return _short(refs)
+    parts = []
+    for raw in refs:
+        ref_id = _ref_id(raw)
+        key = raw.get("key") if isinstance(raw, dict) else None
+        number = raw.get("version") if isinstance(raw, dict) else None
+        parts.append(f"{key} v{number} (id {str(ref_id)[:8]}…)")
+    return "[" + ", ".join(parts) + "]"
+
+
+def _replay_audit_log(checker: _Checker) -> None:
+    """Every row must be in the log as stored, and every status where its logged changes lead."""
+    snap = checker.snap
+    created_artefacts: set[uuid.UUID] = set()
+    created_versions: set[uuid.UUID] = set()
+    recorded_decisions: set[str] = set()
+    expected_status: dict[uuid.UUID, str] = {}
+    decisions = {str(d.id): d for d in snap.decisions}
+    for event in snap.events:
+        artefact, version = _subject(checker, event)
+        details = event.details or {}
+        if event.action == "artefact.created":
+            if artefact is None:
+                checker.add(
+                    None,
+                    None,
+                    "audit-orphan",
+                    f"artefact {details.get('region')}/{details.get('cycle')}/{details.get('key')} created in "
+                    f"event #{event.seq} is not in the store",
+                    event=event.seq,
+                )
+                continue
+            created_artefacts.add(artefact.id)
+            _compare(checker, event, _ARTEFACT_FIELDS, artefact, artefact, None, "artefact")
+        elif event.action == "version.created":
+            if version is None:
+                checker.add(
+                    artefact,
+                    None,
+                    "audit-orphan",
+                    f"version {details.get('version')} ({details.get('key')}) created in event #{event.seq} "
+                    "is not in the store (deleted?)",
+                    event=event.seq,
+                )
+                continue
+            created_versions.add(version.id)
+            expected_status[version.id] = str(details.get("status", "draft"))
+            owner = checker.artefact_of(version)
+            if owner is not None and details.get("key") not in (None, owner.key):
+                checker.add(
+                    owner,
+                    version,
+                    "audit-mismatch",
+                    f"artefact key is {owner.key!r}, the audit log (event #{event.seq}) recorded "
+                    f"{details.get('key')!r}",
+                    event=event.seq,
+                )
+            _compare(checker, event, _VERSION_FIELDS, version, owner, version, "version")
+        elif event.action == "version.status":
+            if version is None:
+                checker.add(
+                    artefact,
+                    None,
+                    "audit-orphan",
+                    f"status change of a version not in the store (event #{event.seq})",
+                    event=event.seq,
+                )
+                continue
+            before = expected_status.get(version.id)
+            if before is not None and details.get("from") != before:
+                checker.add(
+                    checker.artefact_of(version),
+                    version,
+                    "audit-replay",
+                    f"event #{event.seq} changes the status from {details.get('from')}, but the log had left it "
+                    f"{before}",
+                    event=event.seq,
+                )
+            expected_status[version.id] = str(details.get("to"))
+        elif event.action == "decision.recorded":
+            decision = decisions.get(str(details.get("decision_id")))
+            if decision is None:
+                checker.add(
+                    checker.artefact_of(version) if version else artefact,
+                    version,
+                    "audit-orphan",
+                    f"decision {details.get('decision_id')} ({details.get('outcome')}, {details.get('section')} §) "
+                    f"recorded in event #{event.seq} is not in the store",
+                    event=event.seq,
+                )
+                continue
+            recorded_decisions.add(str(decision.id))
+            _compare(
+                checker,
+                event,
+                _DECISION_FIELDS,
+                decision,
+                checker.artefact_of(version) if version else artefact,
+                version,
+                "decision",
+            )
+    for artefact in snap.artefacts.values():
+        if artefact.id not in created_artefacts:
+            checker.add(artefact, None, "audit-missing", "the artefact's creation is not in the audit log")
+    for version in snap.versions.values():
+        owner = checker.artefact_of(version)
+        if version.id not in created_versions:
+            checker.add(owner, version, "audit-missing", "the version's creation is not in the audit log")
+            continue
+        expected = expected_status[version.id]
+        if _value(version.status) != expected:
+            checker.add(
+                owner,
+                version,
+                "status",
+                f"status is {_value(version.status)}, the audit log's changes leave it {expected}",
+            )
+    for decision in snap.decisions:
+        if str(decision.id) not in recorded_decisions:
+            version = snap.versions.get(decision.version_id)
+            checker.add(
+                checker.artefact_of(version) if version else None,
+                version,
+                "audit-missing",
+                f"decision {decision.id} ({_value(decision.outcome)}, {decision.section} §) is not in the audit log",
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Root hash and anchor
+
+
+def _root(checker: _Checker) -> None:
+    chains: list[AnchoredChain] = []
+    for artefact_id, versions in checker.snap.by_artefact.items():
+        artefact = checker.snap.artefacts.get(artefact_id)
+        if artefact is None or not versions:
+            continue
+        chains.append(
+            AnchoredChain(
+                artefact=chain_label(artefact.region, artefact.cycle, artefact.key),
+                versions=len(versions),
+                head=versions[-1].record_hash or "0" * 64,
+            )
+        )
+    chains.sort(key=lambda c: c.artefact)
+    report = checker.report
+    report.chains = chains
+    events = max((e.seq for e in checker.snap.events if e.seq is not None), default=0)
+    report.root = root_hash(
+        [(c.artefact, c.versions, c.head) for c in chains], audit_events=events, audit_head=report.audit_head
+    )
+
+
+def _check_anchor(checker: _Checker, anchor: Anchor) -> None:
+    add = checker.add
+    if anchor.audit_events:
+        at = [e for e in checker.snap.events if e.seq == anchor.audit_events]
+        if not at:
+            add(
+                None,
+                None,
+                "anchor-audit",
+                f"the anchor ({anchor.taken_at:%Y-%m-%d %H:%M}Z) saw {anchor.audit_events} audit events; "
+                f"the log now has {len(checker.snap.events)} (events were deleted)",
+                event=anchor.audit_events,
+            )
+        elif at[0].hash != anchor.audit_head:
+            add(
+                None,
+                None,
+                "anchor-audit",
+                f"the audit log up to event #{anchor.audit_events} is not the one the anchor saw "
+                "(an event was changed, inserted or deleted and the log re-chained)",
+                event=anchor.audit_events,
+            )
+    by_label = {c.artefact: c for c in checker.report.chains}
+    artefacts = {chain_label(a.region, a.cycle, a.key): a for a in checker.snap.artefacts.values()}
+    for anchored in anchor.chains:
+        artefact = artefacts.get(anchored.artefact)
+        current = by_label.get(anchored.artefact)
+        if artefact is None or current is None:
+            region, cycle, key = _split_label(anchored.artefact)
+            checker.report.problems.append(
+                Problem(
+                    region=region,
+                    cycle=cycle,
+                    key=key,
+                    code="anchor-chain",
+                    message=f"the anchor saw {anchored.versions} versions of this artefact; it is no longer in the "
+                    "store (deleted or renamed)",
+                )
+            )
+            continue
+        versions = checker.snap.by_artefact[artefact.id]
+        if len(versions) < anchored.versions:
+            add(
+                artefact,
+                versions[-1],
+                "anchor-chain",
+                f"the anchor saw {anchored.versions} versions; the store has {len(versions)} "
+                f"(version {len(versions) + 1} and later were deleted)",
+            )
+            continue
+        then = versions[anchored.versions - 1]
+        if then.record_hash != anchored.head:
+            add(
+                artefact,
+                then,
+                "anchor-chain",
+                f"version {anchored.versions} or an earlier one is not what the anchor saw (rewritten since, "
+                "even if consistently)",
+            )
+
+
+def _split_label(label: str) -> tuple[str | None, int | None, str]:
+    parts = label.split("/", 2)
+    if len(parts) == 3 and parts[1].isdigit():
+        return parts[0], int(parts[1]), parts[2]
+    return None, None, label
+
+
+# --------------------------------------------------------------------------------------------
+# Stale bases
+
+
+@dataclass(frozen=True)
+class StaleRound:
+    """An approved (or noted) proposal that rests on a basis superseded since it was computed."""
+
+    proposal_id: uuid.UUID
+    proposal: str
+    basis: str
+    message: str
+    #: The round's versions: the proposal, what its stage computed it from, its documents.
+    members: frozenset[uuid.UUID]
+
+
+def stale_rounds(store: Store) -> list[StaleRound]:
+    """Every standing round whose basis (an earlier case's proposal) is superseded, directly or
+    through the rounds it rests on."""
+    with store.session() as session:
+        snap = _snapshot(session)
+    return _stale(snap)
+
+
+def _stale(snap: _Snapshot) -> list[StaleRound]:
+    def kind(v: ArtefactVersion) -> str:
+        artefact = snap.artefacts.get(v.artefact_id)
+        return artefact.kind if artefact else ""
+
+    def label(v: ArtefactVersion) -> str:
+        artefact = snap.artefacts.get(v.artefact_id)
+        return f"{artefact.key if artefact else v.artefact_id} v{v.version}"
+
+    def basis(v: ArtefactVersion) -> Iterable[ArtefactVersion]:
+        # A round's basis is the earlier cases' proposals it names among its direct inputs.
+        for raw in v.inputs:
+            source = snap.versions.get(_ref_id(raw))  # type: ignore[arg-type]
+            if source is not None and source.artefact_id != v.artefact_id and kind(source) == "proposal":
+                yield source
+
+    def newer(v: ArtefactVersion) -> str:
+        later = [
+            o for o in snap.by_artefact.get(v.artefact_id, []) if o.version > v.version and o.status in FINAL_STATUSES
+        ]
+        return f", superseded by v{later[-1].version}" if later else ", superseded"
+
+    reasons: dict[uuid.UUID, str | None] = {}
+
+    def reason(v: ArtefactVersion, seen: frozenset[uuid.UUID]) -> str | None:
+        if v.id in reasons:
+            return reasons[v.id]
+        found: str | None = None
+        for source in basis(v):
+            if source.status is VersionStatus.SUPERSEDED:
+                found = f"rests on {label(source)}{newer(source)}"
+            elif source.id not in seen:
+                deeper = reason(source, seen | {v.id})
+                if deeper is not None:
+                    found = f"rests on {label(source)}, which {deeper}"
+            if found:
+                break
+        reasons[v.id] = found
+        return found
+
+    result: list[StaleRound] = []
+    for v in snap.versions.values():
+        if kind(v) != "proposal" or v.status not in FINAL_STATUSES:
+            continue
+        why = reason(v, frozenset())
+        if why is None:
+            continue
+        result.append(
+            StaleRound(
+                proposal_id=v.id,
+                proposal=label(v),
+                basis=why,
+                message=f"approved round {why}: it was computed from a basis that is no longer the approved one",
+                members=frozenset(_round_members(snap, v)),
+            )
+        )
+    return sorted(result, key=lambda r: r.proposal)
+
+
+def _round_members(snap: _Snapshot, proposal: ArtefactVersion) -> set[uuid.UUID]:
+    """The proposal, the versions of its own stage it was computed from, and its documents."""
+    own = snap.artefacts.get(proposal.artefact_id)
+    stage = own.stage if own else None
+    members = {proposal.id}
+    frontier = [proposal]
+    while frontier:
+        current = frontier.pop()
+        for raw in current.inputs:
+            source = snap.versions.get(_ref_id(raw))  # type: ignore[arg-type]
+            if source is None or source.id in members:
+                continue
+            artefact = snap.artefacts.get(source.artefact_id)
+            if artefact is not None and artefact.stage == stage and artefact.kind != "proposal":
+                members.add(source.id)
+                frontier.append(source)
+    for v in snap.versions.values():
+        if any(_ref_id(raw) == proposal.id for raw in v.inputs):
+            artefact = snap.artefacts.get(v.artefact_id)
+            if artefact is not None and artefact.kind == "document":
+                members.add(v.id)
+    return members

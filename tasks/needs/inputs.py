@@ -204,6 +204,34 @@ def check_area_codes(sources: NeedsSources, key: RegionKey) -> None:
                 )
 
 
+#: Columns that count people or give a share of them: never negative. (Migration and natural
+#: increase are net figures and may be.)
+NON_NEGATIVE: Mapping[str, tuple[str, ...]] = {
+    "age": ("vaerak-vaesto", "vaesto_alle15_p", "vaesto_yli64_p"),
+    "population": ("ssaaty-vaesto",),
+    "sex": ("vaerak-vaesto",),
+    "education": ("vaesto_15_",),
+}
+
+
+def check_counts(sources: NeedsSources) -> None:
+    """Refuse a negative population or population share: it is a defect of the file, not a figure."""
+    for name, columns in NON_NEGATIVE.items():
+        src = sources[name]
+        frame = src.table.frame
+        for column in columns:
+            values = frame[column]
+            for position, value in enumerate(values):
+                if not pd.isna(value) and value < 0:
+                    area = frame[src.area_column].iloc[position]
+                    raise InputError(
+                        f"negative value {value:g} for {area} (a count of people cannot be negative)",
+                        file=src.file,
+                        row=position + 1,
+                        field=column,
+                    )
+
+
 def read_needs_inputs(ctx: RoundContext) -> NeedsInputs:
     """Read and check every stage-1 file (columns, area codes, the region in the key).
 
@@ -213,4 +241,5 @@ def read_needs_inputs(ctx: RoundContext) -> NeedsInputs:
     region = resolve_region(ctx.region, key)
     sources = load_needs_sources(ctx.data_dir)
     check_area_codes(sources, key)
+    check_counts(sources)
     return NeedsInputs(region_code=region.code, sources=sources.provenance())

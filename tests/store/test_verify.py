@@ -106,4 +106,5 @@ def test_status_without_decision_is_named(store: Store, tmp_path: Path) -> None:
     _populate(store)
     _sql(store, "UPDATE artefact_version SET status = 'approved' WHERE version = 1 AND payload IS NOT NULL")
     found = {(p.key, p.version, p.code) for p in verify(store).problems}
-    assert found == {("needs-profile", 1, "decision-missing")}
+    # No decision bound to it, and no status change in the audit log that leads there.
+    assert found == {("needs-profile", 1, "decision-missing"), ("needs-profile", 1, "status")}

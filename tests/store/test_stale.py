@@ -1,0 +1,79 @@
+"""Stale bases are visible: a round approved on a proposal that has been superseded since.
+
+Stages 1–3 are approved in order, each on the approved proposal of the one before; then stage 1
+is approved again (v2). Stage 2's approved round was computed from stage-1 v1 and stage 3's from
+that stage-2 round: both are reported, in ``verify`` as warnings (exit 3 under ``--strict``) and
+in ``artefacts list``. Running stage 2 again on the new basis clears it, and stage 3 is still
+reported (its basis, stage-2 v1, is now superseded itself).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from soteflow.cli import main
+from soteflow.stagekit import open_store, record_decision
+from soteflow.store import ArtefactVersion, Store, verify
+from soteflow.store.verify import stale_rounds
+from tests.store.factories import decision, propose_round
+
+
+def _approve(store: Store, stage: str, content: int, basis: list[ArtefactVersion]) -> ArtefactVersion:
+    case = propose_round(store, stage=stage, content=content, basis=basis)
+    record_decision(store=store, persisted=case, decision=decision("approved"))
+    return store.get_version(case.proposal.version_id)
+
+
+@pytest.fixture
+def restated() -> Store:
+    """Stages needs → targets → chains approved in order, then needs approved again."""
+    store = open_store()
+    needs = _approve(store, "needs", 1, [])
+    targets = _approve(store, "targets", 1, [needs])
+    _approve(store, "chains", 1, [targets])
+    assert not stale_rounds(store)
+    _approve(store, "needs", 2, [])
+    return store
+
+
+def test_rounds_on_a_superseded_basis_are_named(restated: Store) -> None:
+    stale = {item.proposal: item.basis for item in stale_rounds(restated)}
+    assert stale == {
+        "targets-proposal v1": "rests on needs-proposal v1, superseded by v2",
+        "chains-proposal v1": "rests on targets-proposal v1, which rests on needs-proposal v1, superseded by v2",
+    }
+    report = verify(restated)
+    assert report.ok and not report.clean
+    assert {(w.key, w.version, w.code) for w in report.warnings} == {
+        ("targets-proposal", 1, "stale-basis"),
+        ("chains-proposal", 1, "stale-basis"),
+    }
+
+
+def test_verify_strict_fails_and_artefacts_list_marks_the_round(
+    restated: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["verify"])
+    assert exited.value.code in (0, None)  # a warning, not an integrity problem
+    assert "WARN HVA08/2026/targets-proposal v1: approved round rests on needs-proposal v1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--strict"])
+    assert exited.value.code == 3
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["artefacts", "list", "--region", "HVA08"])
+    lines = {line.split("\t")[3].strip(): line for line in capsys.readouterr().out.splitlines()}
+    for key in ("targets-proposal", "targets-index", "targets-decision-pdf", "chains-proposal"):
+        assert "[stale basis: rests on " in lines[key], lines[key]
+    for key in ("needs-proposal", "needs-index"):
+        assert "stale basis" not in lines[key]
+
+
+def test_a_stage_run_again_on_the_new_basis_is_no_longer_stale(restated: Store) -> None:
+    needs = restated.latest("HVA08", 2026, "needs-proposal")
+    assert needs is not None
+    _approve(restated, "targets", 2, [needs])
+    assert [(item.proposal, item.basis) for item in stale_rounds(restated)] == [
+        ("chains-proposal v1", "rests on targets-proposal v1, superseded by v2")
+    ]
