@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_stage1.py
 	$(BIN)/python bench/bench_parallel.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_stage5.py
 
 clean:
 	rm -rf $(VENV) var out .pytest_cache

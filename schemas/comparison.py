@@ -19,6 +19,7 @@ capital costs, and reconciliation to the income statement.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from enum import StrEnum
 from typing import Annotated, Any
@@ -1045,3 +1046,37 @@ class ComparisonRunParams(BaseModel):
             if not math.isfinite(weight) or weight < 0:
                 raise ValueError(f"weight {name} must be a finite number ≥ 0, not {weight}")
         return value
+
+
+class ServiceBasis(_Model):
+    """A service of the approved organising plan with what stage 5 needs of it."""
+
+    service_id: str = Field(description="Palvelu")
+    name: str = Field(description="Palvelun nimi")
+    unit: str = Field(description="Suoriteyksikkö")
+    chosen_mode: RecommendedMode = Field(description="Hyväksytty tuotantotapa")
+    current_mode: RecommendedMode = Field(description="Nykyinen tuotantotapa")
+    own_volume: float = Field(description="Oman tuotannon suoritteet")
+    purchased_volume: float = Field(description="Ostopalvelun suoritteet")
+    voucher_volume: float = Field(description="Palvelusetelin suoritteet")
+    own_unit_cost: float | None = Field(description="Oman tuotannon täyskustannus, €/suorite")
+    purchased_unit_price: float | None = Field(description="Ostopalvelun keskihinta, €/suorite")
+    voucher_unit_price: float | None = Field(description="Palvelusetelin keskiarvo, €/suorite")
+
+
+class ComparisonRound(_Model):
+    """The approved stage-4 round as later stages read it: the plan, volumes, costs and prices."""
+
+    region_code: str = Field(description="Hyvinvointialueen koodi")
+    region_name: str = Field(description="Hyvinvointialueen nimi")
+    services: list[ServiceBasis] = Field(description="Palvelut")
+    plan_ref: VersionRef = Field(description="Hyväksytty järjestämissuunnitelma (versio)")
+    own_costs_ref: VersionRef = Field(description="Oman tuotannon täyskustannukset (versio)")
+    purchased_ref: VersionRef = Field(description="Ostopalvelujen kustannukset (versio)")
+    proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 4 päätösehdotus")
+    approved_on: dt.date = Field(description="Vaiheen 4 hyväksymispäivä")
+    approved_by: str = Field(description="Vaiheen 4 hyväksynyt toimielin")
+
+    def service(self, service_id: str) -> ServiceBasis | None:
+        """A service by id, or None."""
+        return next((s for s in self.services if s.service_id == service_id), None)

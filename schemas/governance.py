@@ -53,6 +53,18 @@ class CaseConfig(_Config):
     appeal: AppealKind | None = Field(default=None, description="Appeal route of this case's decision.")
 
 
+class ProcurementConfig(_Config):
+    """How the region publishes its procurements as open contracting data (OCDS)."""
+
+    ocid_prefix: str = Field(
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        description="The region's OCDS ocid prefix, registered with the Open Contracting Partnership.",
+    )
+    buyer_id: str = Field(description="The buyer's organisation identifier, e.g. 'FI-PRO-1234567-8' (y-tunnus).")
+    publisher: str = Field(description="Who publishes the data (the buyer's name by default).")
+    uri: str = Field(description="Where the release packages are published (their uri).")
+
+
 class StageConfig(_Config):
     """Who decides and who prepares and presents a stage's decision documents."""
 
@@ -74,6 +86,7 @@ class RegionConfig(_Config):
     bodies: dict[str, BodyConfig] = Field(description="Governance bodies by key.")
     people: dict[str, Person] = Field(description="People by key (shipped files hold example people only).")
     stages: dict[Stage, StageConfig] = Field(description="Per-stage governance, keyed by stage value.")
+    procurement: ProcurementConfig = Field(description="Open contracting data (OCDS) settings.")
 
 
 class StageGovernance(_Config):

@@ -15,12 +15,13 @@ from tasks.chains.stage import DEFINITION as CHAINS
 from tasks.comparison.stage import DEFINITION as COMPARISON
 from tasks.definition import StageDefinition
 from tasks.needs.stage import DEFINITION as NEEDS
+from tasks.procurement.stage import DEFINITION as PROCUREMENT
 from tasks.targets.stage import DEFINITION as TARGETS
 
 Definition = StageDefinition[Any, Any, Any, Any, Any, Any]
 
 #: The built stages, in cycle order.
-STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON)
+STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON, PROCUREMENT)
 
 #: The flow that runs the built stages in order (the demo and the ``cycle`` deployment).
 CYCLE_FLOW = "flows/cycle.py:cycle_flow"

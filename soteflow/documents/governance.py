@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.governance import RegionConfig, StageGovernance
+from schemas.governance import CaseConfig, RegionConfig, StageConfig, StageGovernance
 from schemas.stages import Stage
 from soteflow.errors import InputError
 
@@ -127,6 +127,16 @@ def load_region_config(region_code: str, config_dir: Path, *, region_name: str |
     return config
 
 
+def _case_config(stage_config: StageConfig, case: str | None) -> CaseConfig | None:
+    """The case's own entry, else its family's: ``award`` configures every ``award-…`` case."""
+    if case is None:
+        return None
+    if case in stage_config.cases:
+        return stage_config.cases[case]
+    families = [key for key in stage_config.cases if case.startswith(key + "-")]
+    return stage_config.cases[max(families, key=len)] if families else None
+
+
 def load_governance(
     region_code: str,
     stage: Stage | str,
@@ -152,7 +162,7 @@ def load_governance(
     if stage not in config.stages:
         raise InputError("stage is not configured", file=config_dir / DEFAULT_FILE, field=f"stages.{stage.value}")
     stage_config = config.stages[stage]
-    override = stage_config.cases.get(case) if case is not None else None
+    override = _case_config(stage_config, case)
     body = (override.body if override else None) or stage_config.body
     presenter = (override.presenter if override else None) or stage_config.presenter
     preparers = (override.preparers if override else None) or stage_config.preparers

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
-import zipfile
 from typing import Any
 
 from schemas.chains import ProductionMode
 from schemas.comparison import (
     ComparisonAnalysis,
 )
+from soteflow.data.exports import Sheet, csv_bytes, is_formula_like, neutralise, xlsx_bytes
 from tasks.comparison.analysis import compact_sources
+
+__all__ = ["EXPORT_COLUMNS", "MODE_WORD", "export_csv", "export_rows", "export_xlsx", "is_formula_like", "neutralise"]
 
 #: How a production mode is named in the exports' rows and the document's tables.
 MODE_WORD = {
@@ -141,69 +140,14 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
     return rows
 
 
-def _csv_number(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    return (f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)).replace(".", ",")
-
-
 def export_csv(analysis: ComparisonAnalysis) -> bytes:
     """The comparison as CSV for publication: ``;``, decimal comma, UTF-8 with BOM (opens in Excel)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in export_rows(analysis):
-        writer.writerow([_csv_number(row[c]) for c in EXPORT_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(EXPORT_COLUMNS, export_rows(analysis))
 
 
 def export_xlsx(analysis: ComparisonAnalysis, created: dt.datetime) -> bytes:
-    """The comparison as an .xlsx workbook (sheet ``Vertailu``) with deterministic bytes.
-
-    openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry; both are replaced
-    by ``created`` (from the data), so the same analysis always gives the same file and the store's
-    idempotence holds.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Vertailu"
-    sheet.append(list(EXPORT_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in export_rows(analysis):
-        sheet.append([row[c] for c in EXPORT_COLUMNS])
-    for column, width in zip("ABCDEFG", (18, 34, 16, 48, 14, 16, 70), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    moment = created.astimezone(dt.UTC).replace(tzinfo=None)
-    workbook.properties.creator = analysis.region_name
-    workbook.properties.title = f"Tuotantotapojen vertailu {analysis.cycle}"
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
-    raw = io.BytesIO()
-    workbook.save(raw)
-    return _fix_zip_times(raw.getvalue(), moment)
-
-
-def _fix_zip_times(data: bytes, moment: dt.datetime) -> bytes:
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                for tag in ("dcterms:created", "dcterms:modified"):
-                    text = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{stamp}\g<2>", text)
-                content = text.encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    """The comparison as an .xlsx workbook (sheet ``Vertailu``) with deterministic bytes."""
+    sheet = Sheet("Vertailu", EXPORT_COLUMNS, export_rows(analysis), widths=(18, 34, 16, 48, 14, 16, 70))
+    return xlsx_bytes(
+        [sheet], creator=analysis.region_name, title=f"Tuotantotapojen vertailu {analysis.cycle}", created=created
+    )

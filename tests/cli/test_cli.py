@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -55,7 +56,12 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         (2, "targets", "approved"),
         (3, "chains", "approved"),
         (4, "comparison", "approved"),
+        (5, "procurement", "approved"),
     ]
+    # Stage 5 decides several cases: the plan and one award per procurement that had bids.
+    cases = {c["case"]: c["decision"] for c in by_stage["procurement"]["cases"]}
+    assert cases["procurement-plan"] == "approved"
+    assert {c for c in cases if c.startswith("award-")} and set(cases.values()) == {"approved"}
     documents = {Path(p).name for s in stages for p in s["documents"]}
     assert {
         "targets-decision-pdf-v2.pdf",
@@ -64,6 +70,9 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         "comparison-decision-pdf-v1.pdf",
         "comparison-plan-pdf-v1.pdf",
         "comparison-export-xlsx-v1.xlsx",
+        "procurement-plan-decision-pdf-v1.pdf",
+        "procurement-award-h-2027-01-decision-pdf-v1.pdf",
+        "procurement-ocds-releases-v1.json",
     } <= documents
     stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
@@ -75,7 +84,15 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
     documents = [Path(p) for p in stage["documents"]]
     assert all(p.is_file() for p in documents)
     assert {p.suffix for p in documents} == {".pdf", ".html", ".json", ".svg"}
-    assert "Strateginen palvelutarpeiden arviointi: approved" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Strateginen palvelutarpeiden arviointi: approved" in printed
+    # Each stage's time, in summary.json and in the table the demo ends with.
+    assert all(s["seconds"] > 0 for s in stages) and summary["seconds"] == pytest.approx(
+        sum(s["seconds"] for s in stages), abs=0.05
+    )
+    seconds = by_stage["comparison"]["seconds"]
+    assert re.search(rf"^4\. Tuotantotapojen vertailu ja valinta +{seconds:.2f}$", printed, re.MULTILINE)
+    assert re.search(rf"^yhteensä +{summary['seconds']:.2f}$", printed, re.MULTILINE)
 
 
 def test_decide_records_a_return_and_the_next_run_answers_it(

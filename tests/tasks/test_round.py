@@ -175,7 +175,8 @@ def test_each_case_is_decided_on_its_own(inputs: Path, tmp_path: Path) -> None:
     plan, report = result.case("procurement-plan"), result.case("procurement-report")
     assert (plan.rounds, plan.decision.outcome if plan.decision else None) == (2, Outcome.APPROVED)
     assert (report.rounds, report.decision.outcome if report.decision else None) == (1, Outcome.NOTED)
-    assert plan.body == report.body == "Aluehallituksen järjestämisjaosto"  # the stage's body in the config
+    # The plan is the board's by a case entry in the configuration; the report keeps the stage's body.
+    assert (plan.body, report.body) == ("Aluehallitus", "Aluehallituksen järjestämisjaosto")
     assert result.accepted and result.outcome is Outcome.APPROVED and result.rounds == 2
     store = open_store()
     assert _statuses(store, "procurement-plan-proposal") == [(1, "returned"), (2, "approved")]
@@ -286,3 +287,67 @@ def test_a_change_in_the_computing_code_is_never_answered_from_the_cache(
     (inputs / "values.csv").write_text("arvo\n1,5\n2,5\n", encoding="utf-8")  # the same bytes
     assert runs() == 0
     clear_fingerprints()
+
+
+def test_an_unchanged_re_run_keeps_the_standing_proposal_and_its_decision(inputs: Path, tmp_path: Path) -> None:
+    """Re-running a decided round on the same inputs proposes nothing new: the approved version
+    (whose earlier handling is its own round's) stands; a changed input is a new round."""
+    decisions = tmp_path / "decisions.json"
+    decisions.write_text(
+        json.dumps({"procurement": {"procurement-plan": [{"outcome": "returned", "comments": "Täydennä."}]}}),
+        encoding="utf-8",
+    )
+    arguments: dict[str, Any] = {"region": "HVA08", "cycle": 2026, "inputs_dir": str(inputs), "steps": DirectSteps()}
+    first = run_stage(TOY, **arguments, gate="scripted", decisions_file=str(decisions))
+    again = run_stage(TOY, **arguments, gate="none")
+    assert [(c.case, c.rounds, c.proposal, c.decision) for c in again.cases] == [
+        (c.case, c.rounds, c.proposal, c.decision) for c in first.cases
+    ]
+    store = open_store()
+    assert _statuses(store, "procurement-plan-proposal") == [(1, "returned"), (2, "approved")]
+    (inputs / "values.csv").write_text("arvo\n1,5\n3,5\n", encoding="utf-8")
+    changed = run_stage(TOY, **arguments, gate="none")
+    plan = changed.case("procurement-plan")
+    assert (plan.rounds, plan.proposal.version, plan.decision) == (3, 3, None)  # answers both earlier handlings
+    assert _statuses(store, "procurement-plan-proposal")[-1] == (3, "proposed")
+
+
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_round_mirrors_its_versions_once_and_an_unchanged_re_run_mirrors_nothing(
+    inputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch at the end of the round, with the statuses as decided; nothing again when nothing changed."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    from tasks import round as round_module
+
+    created: list[int] = []
+    real = round_module.mirror_to_prefect
+
+    def counting(**kwargs: Any) -> int:
+        count = real(**kwargs)
+        created.append(count)
+        return count
+
+    monkeypatch.setattr(round_module, "mirror_to_prefect", counting)
+
+    @flow(name="mirror-probe")
+    def probe() -> None:
+        run_stage(TOY, region="HVA08", cycle=2031, inputs_dir=str(inputs), gate="scripted")
+
+    probe()
+    assert len(created) == 1 and created[0] == 4  # source, total, two proposals: one batch
+    probe()
+    assert created == [4, 0]
+    with get_client(sync_client=True) as client:
+        latest = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["hva08-2031-procurement-plan-proposal"])
+            )
+        )
+    assert [a.description for a in latest] == [
+        f"v1 · approved · sha256 `{open_store().latest('HVA08', 2031, 'procurement-plan-proposal').sha256}`"  # type: ignore[union-attr]
+    ]
