@@ -16,22 +16,29 @@ export PREFECT_CLIENT_ENABLE_METRICS := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 DEMO_PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: demo test venv system-deps lint bench clean
+.PHONY: demo test test-e2e venv system-deps lint bench clean
 
 demo: $(STAMP)
 	mkdir -p $(DEMO_PREFECT_HOME)
 	PREFECT_HOME=$${PREFECT_HOME:-$(DEMO_PREFECT_HOME)} $(BIN)/soteflow demo --region $(REGION) --out $(OUT)
 
 # Two workers (pytest-xdist): each has its own Prefect test server and seeded stores. The 15
-# slowest tests are printed at the end (the suite's budget is 4 minutes on 2 cores).
+# slowest tests are printed at the end (the suite's budget is 4 minutes on 2 cores). The store tests
+# also run on PostgreSQL when SOTEFLOW_TEST_PG_URL is set (.ci/run starts a private cluster).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --durations=15 -m "not e2e"
+
+# The deployed path end to end (a Prefect server, a worker, deployments, Chromium): one process,
+# since its tests share one server. On PostgreSQL when SOTEFLOW_TEST_PG_URL is set.
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -m e2e --durations=5
 
 venv: $(STAMP)
 
 # System libraries the Python packages load: Pango for WeasyPrint, and Voikko with its Finnish
-# dictionary for the stakeholder-feedback synthesis. Machines of this kind have Pango; whatever is
-# missing is installed here from Debian's packages (as root).
+# dictionary for the stakeholder-feedback synthesis; Chromium for the end-to-end tests (playwright
+# drives Debian's browser; its own download is not used). Machines of this kind have Pango; whatever
+# is missing is installed here from Debian's packages (as root).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libvoikko1 voikko-fi
 system-deps:
 	@missing=""; \
@@ -39,6 +46,7 @@ system-deps:
 	ldconfig -p | grep -q libvoikko.so.1 || missing="$$missing libvoikko1"; \
 	test -f /usr/lib/voikko/5/mor-standard/mor.vfst \
 	  || missing="$$missing voikko-fi"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \

@@ -9,13 +9,16 @@ as a keyed Prefect artifact. Nothing here knows a stage.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import random
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -27,10 +30,11 @@ from soteflow.documents.render import DocumentSpec
 from soteflow.documents.reuse import remember_pdf, render_documents
 from soteflow.errors import InputError
 from soteflow.provenance import schema_version
-from soteflow.store import ArtefactVersion, Decision, LineageRef, Store
+from soteflow.store import Artefact, ArtefactVersion, Decision, LineageRef, Store
 from soteflow.store import repo as store_repo
 
 _KEY_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+T = TypeVar("T")
 
 __all__ = [
     "DecisionConflictError",
@@ -39,10 +43,14 @@ __all__ = [
     "Output",
     "PersistedCase",
     "Provenance",
+    "awaiting_runs",
+    "document_url",
     "earlier_decisions",
     "existing_decision",
     "export_versions",
+    "first_pdf_url",
     "mirror_to_prefect",
+    "note_awaited",
     "open_store",
     "persist_case",
     "prefect_key",
@@ -68,12 +76,15 @@ class JsonOutput:
 
 @dataclass(frozen=True)
 class FileOutput:
-    """A file artefact (input snapshot, SVG figure, export) and the outputs it was computed from."""
+    """A file artefact (input snapshot, SVG figure, export) and the outputs it was computed from.
+
+    ``content`` is the bytes, or the path of a large file (a Parquet table), which the store copies
+    streaming and hashes while it copies."""
 
     key: str
     kind: str
     title: str
-    content: bytes
+    content: bytes | Path
     media_type: str
     schema_name: str = "file"  # e.g. "pxweb-json", "svg"; files have no pydantic schema
     schema_version: str = "1"
@@ -177,6 +188,37 @@ def _in_lineage_order(outputs: Sequence[Output]) -> list[Output]:
     return ordered
 
 
+#: SQLSTATEs after which PostgreSQL asks the client to run the transaction again: deadlock
+#: detected, serialization failure.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+_ATTEMPTS = 5
+#: How many store transactions this process ran again after a deadlock (the PostgreSQL bench prints it).
+retried_transactions = 0
+
+
+def _retrying(unit: Callable[[], T]) -> T:
+    """Run one store transaction (``unit``), again if PostgreSQL chose it as a deadlock's victim.
+
+    The failed attempt rolled back completely (its rows, and the blob files it created), so it is
+    simply run again, after a short random wait; the last failure is raised.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return unit()
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == _ATTEMPTS:
+                raise
+            global retried_transactions
+            retried_transactions += 1
+            logging.getLogger("soteflow.store").warning(
+                "store transaction run again (attempt %d): %s", attempt + 1, str(exc.orig).splitlines()[0:3]
+            )
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def persist_case(
     *,
     store: Store,
@@ -223,7 +265,15 @@ def persist_case(
 
     ordered = _in_lineage_order([*outputs, proposal])
     source_keys = tuple(sorted(o.key for o in outputs if o.kind == "source"))
-    with store.transaction(actor=provenance.actor) as tx:
+
+    def unit() -> tuple[dict[str, VersionRef], list[str]]:
+        stored.clear()
+        with store.transaction(actor=provenance.actor) as tx:
+            tx.lock_round(region=region, cycle=cycle, stage=stage)
+            document_keys = _persist_in(tx)
+            return {key: ref(version, key) for key, version in stored.items()}, document_keys
+
+    def _persist_in(tx: Any) -> list[str]:
         for item in ordered:
             if isinstance(item, JsonOutput):
                 stored[item.key] = tx.save_json(
@@ -273,7 +323,9 @@ def persist_case(
         for version in stored.values():
             if status_of(version) == "draft":
                 tx.set_status(version, "proposed")
-        versions = {key: ref(version, key) for key, version in stored.items()}
+        return document_keys
+
+    versions, document_keys = _retrying(unit)
     return PersistedCase(
         case=case,
         versions=versions,
@@ -306,6 +358,49 @@ def _record(decision: Any) -> DecisionRecord:
         comments=decision.comments,
         recorded_by=decision.recorded_by,
     )
+
+
+def document_url(store: Store, file_path: str) -> str:
+    """Where a person opens a stored file: under ``documents_url`` when set, else a file:// URI."""
+    from soteflow.settings import get_settings
+
+    base = get_settings().documents_url
+    if base:
+        return f"{base.rstrip('/')}/{file_path}"
+    return store.blobs.path_for(file_path).resolve().as_uri()
+
+
+def first_pdf_url(store: Store, persisted: PersistedCase) -> str | None:
+    """The link to the case's first PDF document (what the body decides on), if it has one."""
+    for vref in persisted.documents:
+        if vref.media_type == "application/pdf":
+            path = store.get_version(vref.version_id).file_path
+            if path:
+                return document_url(store, path)
+    return None
+
+
+def note_awaited(store: Store, proposal: VersionRef, *, flow_run_id: str, gate: str, pause_key: str) -> bool:
+    """Log in the store that ``flow_run_id`` waits for the decision on ``proposal``, once per run
+    (a suspended run resumed goes through its gate again); whether it was logged now."""
+    if any(d.get("flow_run_id") == flow_run_id for d in awaiting_runs(store, proposal)):
+        return False
+    with store.transaction(actor=f"flow-run:{flow_run_id}") as tx:
+        tx.note_awaited(
+            store_repo.lock_versions(session=tx.session, version_ids=[proposal.version_id])[proposal.version_id],
+            details={"flow_run_id": flow_run_id, "gate": gate, "pause_key": pause_key},
+        )
+    return True
+
+
+def awaiting_runs(store: Store, proposal: VersionRef) -> list[dict[str, Any]]:
+    """The flow runs logged as waiting for the decision on ``proposal`` (oldest first)."""
+    version = store.get_version(proposal.version_id)
+    return [
+        dict(e.details or {})
+        for e in store.audit_events(artefact_id=version.artefact_id)
+        if e.action == "decision.awaited" and e.version_id == proposal.version_id
+    ]
 
 
 def existing_decision(store: Store, proposal: VersionRef) -> DecisionRecord | None:
@@ -399,22 +494,32 @@ def record_decision(
     if decision.outcome.final:
         decided |= set(persisted.versions)
     updated: dict[str, VersionRef] = {}
-    with store.transaction(actor=decision.recorded_by) as tx:
-        current, already = _check_awaiting(tx.session, persisted, decision, latest_only=latest_only)
-        for key, version in current.items():
-            if not already and key in decided and status_of(version) == "proposed":
-                tx.record_decision(
-                    version,
-                    body=decision.body,
-                    outcome=decision.outcome.value,
-                    meeting_date=decision.meeting_date,
-                    section=decision.section,
-                    decision_number=decision.decision_number,
-                    comments=decision.comments,
-                    recorded_by=decision.recorded_by,
-                    flow_run_id=flow_run_id,
-                )
-            updated[key] = ref(version, key)
+
+    def unit() -> None:
+        updated.clear()
+        with store.transaction(actor=decision.recorded_by) as tx:
+            # The round's lock first (PostgreSQL): its persist locks the same rows in another order.
+            row = tx.session.get(ArtefactVersion, persisted.proposal.version_id)
+            artefact = tx.session.get(Artefact, row.artefact_id) if row is not None else None
+            if artefact is not None:
+                tx.lock_round(region=artefact.region, cycle=artefact.cycle, stage=artefact.stage)
+            current, already = _check_awaiting(tx.session, persisted, decision, latest_only=latest_only)
+            for key, version in current.items():
+                if not already and key in decided and status_of(version) == "proposed":
+                    tx.record_decision(
+                        version,
+                        body=decision.body,
+                        outcome=decision.outcome.value,
+                        meeting_date=decision.meeting_date,
+                        section=decision.section,
+                        decision_number=decision.decision_number,
+                        comments=decision.comments,
+                        recorded_by=decision.recorded_by,
+                        flow_run_id=flow_run_id,
+                    )
+                updated[key] = ref(version, key)
+
+    _retrying(unit)
     return PersistedCase(
         case=persisted.case,
         versions=updated,
@@ -462,20 +567,29 @@ def _sanitized(value: Any) -> Any:
 
 
 def _artifact(
-    store: Store, key: str, vref: VersionRef, file_path: str | None, tables: dict[str, list[dict[str, Any]]]
+    store: Store,
+    key: str,
+    vref: VersionRef,
+    file_path: str | None,
+    tables: dict[str, list[dict[str, Any]]],
+    cards: dict[str, str],
 ) -> tuple[str, str, str]:
     """The artifact mirroring a version: (type, description, data) as Prefect stores them.
 
     Tables become table artifacts, files links to the stored file, everything else a markdown
-    card with version, status and hash.
+    card with version, status and hash, followed by ``cards[key]`` (a proposal's summary and the
+    link to its document).
     """
     card = f"v{vref.version} · {vref.status} · sha256 `{vref.sha256}`"
     if key in tables:
         return "table", f"{key} {card}", json.dumps(_sanitized(tables[key]))
     if file_path is not None:
-        uri = store.blobs.path_for(file_path).resolve().as_uri()
+        uri = document_url(store, file_path)
         return "markdown", card, f"[{key} v{vref.version} ({vref.media_type})]({uri})"
-    return "markdown", card, f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`"
+    body = f"### {key}\n\n{card}\n\nversion id `{vref.version_id}`"
+    if key in cards:
+        body += "\n\n" + cards[key]
+    return "markdown", card, body
 
 
 def mirror_to_prefect(
@@ -485,6 +599,7 @@ def mirror_to_prefect(
     cycle: int,
     versions: dict[str, VersionRef],
     tables: dict[str, list[dict[str, Any]]],
+    cards: dict[str, str] | None = None,
 ) -> int:
     """Mirror each version as a keyed Prefect artifact so the UI shows its history; returns how
     many artifacts were created.
@@ -506,7 +621,7 @@ def mirror_to_prefect(
         rows = session.exec(select(ArtefactVersion).where(col(ArtefactVersion.id).in_(ids))).all()
         paths = {row.id: row.file_path for row in rows}
     wanted = {
-        prefect_key(region, cycle, key): _artifact(store, key, vref, paths.get(vref.version_id), tables)
+        prefect_key(region, cycle, key): _artifact(store, key, vref, paths.get(vref.version_id), tables, cards or {})
         for key, vref in versions.items()
     }
     with get_client(sync_client=True) as client:

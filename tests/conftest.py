@@ -19,7 +19,7 @@ from schemas.stages import Stage
 from tests.support import StoreSeeds, copy_home
 
 #: Switches for the test run itself, not settings of the code under test.
-_KEEP = {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS"}
+_KEEP = {"SOTEFLOW_UPDATE_GOLDEN", "SOTEFLOW_UI_TESTS", "SOTEFLOW_TEST_PG_URL", "SOTEFLOW_TEST_ARTEFACTS"}
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="soteflow-tests-"))
 for _name in list(os.environ):

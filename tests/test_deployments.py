@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,44 @@ def test_each_flow_describes_its_parameters_for_the_ui_form(definition: Any) -> 
     schema = flow.parameters.model_dump()
     for name, spec in schema["properties"].items():
         assert spec.get("description"), f"{definition.flow}: parameter {name} has no description"
+
+
+def test_each_stage_after_the_first_starts_on_the_previous_approval_and_the_cycle_starts_stage_1() -> None:
+    from soteflow.chaining import APPROVED_EVENT, resource
+
+    by_name = {d["name"]: d for d in DEPLOYMENTS}
+    assert "triggers" not in by_name[STAGES[0].stage.value]
+    for previous, current in pairwise(STAGES):
+        if current.periodic:  # started per period by its owner: an approval carries no period
+            assert "triggers" not in by_name[current.stage.value]
+            continue
+        [trigger] = by_name[current.stage.value]["triggers"]
+        assert trigger["expect"] == [APPROVED_EVENT]
+        # The event's resource (what approving the previous stage emits) is what the trigger matches.
+        emitted = resource(previous.stage, "HVA08", 2026)["prefect.resource.id"]
+        assert emitted.startswith(trigger["match"]["prefect.resource.id"].removesuffix("*"))
+        assert trigger["parameters"] == {"region": "{{ event.payload.region }}", "cycle": "{{ event.payload.cycle }}"}
+    assert by_name["cycle"]["entrypoint"] == "flows/cycle.py:start_cycle_flow"
+    assert _load(by_name["cycle"]["entrypoint"]).name == "cycle"  # deployed as cycle/cycle
+
+
+def test_the_triggers_are_valid_deployment_triggers() -> None:
+    from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
+
+    for deployment in DEPLOYMENTS:
+        for trigger in deployment.get("triggers", []):
+            DeploymentEventTrigger.model_validate({k: v for k, v in trigger.items() if k != "type"})
+
+
+def test_the_shipped_notification_automation_is_valid_with_a_block() -> None:
+    import uuid
+
+    from prefect.events.schemas.automations import AutomationCore
+
+    from soteflow.notify import automation
+
+    core = AutomationCore.model_validate(automation(uuid.uuid4()))
+    assert core.trigger.expect == {"soteflow.decision.awaited"}  # type: ignore[union-attr]
+    body = core.actions[0].body  # type: ignore[union-attr]
+    for field in ("stage", "region", "cycle", "body", "meeting_date", "url"):
+        assert f"event.payload.{field}" in body

@@ -98,19 +98,25 @@ def test_missing_decisions_file_is_input_error(tmp_path: Path) -> None:
         load_scripted(tmp_path / "missing.json")
 
 
-def test_decision_form_keeps_labels_and_fills_defaults_from_the_proposal() -> None:
+def test_decision_form_is_finnish_keeps_labels_and_fills_defaults_from_the_proposal() -> None:
     form = decision_form(_proposal())
     schema = form.model_json_schema()
-    assert schema["properties"]["body"]["title"] == "Toimielin"
-    assert schema["properties"]["body"]["default"] == "Aluehallitus"
-    assert schema["properties"]["meeting_date"]["default"] == "2026-08-24"
-    assert "approved" in schema["properties"]["outcome"]["description"]
-    assert schema["properties"]["outcome"]["enum"] == ["approved", "returned", "rejected"]  # the case's outcomes only
+    properties = schema["properties"]
+    assert properties["body"]["title"] == "Toimielin"
+    assert properties["body"]["default"] == "Aluehallitus"
+    assert properties["meeting_date"]["default"] == "24.8.2026"  # the Finnish date, not 2026-08-24
+    # The case's outcomes only, as the minutes say them.
+    assert properties["outcome"]["enum"] == ["hyväksytty", "palautettu uudelleen valmisteltavaksi", "hylätty"]
     assert decision_form(_proposal(outcomes=NOTING_OUTCOMES)).model_json_schema()["properties"]["outcome"]["enum"] == [
-        "noted",
-        "returned",
+        "merkitty tiedoksi",
+        "palautettu uudelleen valmisteltavaksi",
     ]
-    # The form's optional text fields are strings: a decision without a number is sent as "", not null.
+    # Titles and descriptions in Finnish: no English word of the old form is left.
+    assert schema["required"] == list(properties)  # no "(Optional)" added by the UI
+    for name, field in properties.items():
+        text = f"{field['title']} {field['description']}"
+        assert not any(word in text for word in ("approved", "returned", "The body", "Optional", "Date of")), name
+    # The optional text fields are strings: a decision without a number is sent as "", not null.
     record = DecisionRecord(
         outcome=Outcome.APPROVED,
         body="Aluehallitus",
@@ -119,12 +125,77 @@ def test_decision_form_keeps_labels_and_fills_defaults_from_the_proposal() -> No
         recorded_by="Sihteeri",
     )
     payload = DecisionInput.payload(record)
-    assert payload["decision_number"] == ""
-    assert schema["properties"]["decision_number"]["type"] == "string"
+    assert payload["decision_number"] == "" and payload["outcome"] == "hyväksytty"
+    assert payload["meeting_date"] == "24.8.2026"
+    assert properties["decision_number"]["type"] == "string"
     assert form.model_validate(payload).to_record() == record
-    assert form._description == "**Palvelutarvearvio 2026** — ehdotus"  # shown above the form
     assert issubclass(form, DecisionInput)
-    assert pause_key(_proposal(3)) == "decision-needs-needs-proposal-v3"
+    assert pause_key(_proposal(3)) == "decision-hva08-2026-needs-needs-proposal-v3"
+
+
+def test_the_labels_of_the_form_are_the_outcomes_labels() -> None:
+    from typing import get_args
+
+    from soteflow.gates import OUTCOME_LABELS, OutcomeLabel
+
+    assert set(get_args(OutcomeLabel)) == set(OUTCOME_LABELS.values())
+
+
+def test_the_form_refuses_a_return_without_comments_in_its_schema_and_its_validator() -> None:
+    from prefect.utilities.schema_tools.validation import validate
+
+    form = decision_form(_proposal())
+    schema = form.model_json_schema()
+    returned = {
+        "outcome": "palautettu uudelleen valmisteltavaksi",
+        "body": "Aluehallitus",
+        "meeting_date": "7.9.2026",
+        "section": "12",
+        "decision_number": "",
+        "comments": "",
+        "recorded_by": "Sihteeri",
+    }
+    # What the Prefect server checks before it resumes the run (the same validator).
+    errors = validate(returned, schema, raise_on_error=False)
+    assert errors, "a return without comments passed the schema"
+    assert not validate({**returned, "comments": "Täydennä luvut."}, schema, raise_on_error=False)
+    assert validate({**returned, "comments": "   "}, schema, raise_on_error=False)
+    with pytest.raises(ValueError, match="palautettaessa tarvitaan kommentit"):
+        form.model_validate(returned)
+    with pytest.raises(ValueError, match=r"pp\.kk\.vvvv"):
+        form.model_validate({**returned, "comments": "x", "meeting_date": "31.2.2026"})
+    assert form.model_validate(
+        {**returned, "comments": "x", "meeting_date": "2026-09-07"}
+    ).to_record().meeting_date == (dt.date(2026, 9, 7))
+
+
+def test_the_dialog_shows_a_short_summary_and_the_link_to_the_document() -> None:
+    long = "**Palvelutarvearvio 2026** — Pirkanmaa\n\n" + "\n".join(f"- havainto {i} " + "x" * 80 for i in range(20))
+    proposal = _proposal().model_copy(
+        update={"summary_markdown": long, "document_url": "https://asiakirjat.example/ab/abcd.pdf"}
+    )
+    # With the first field, inside the form (the dialog leaves no height to text above the form).
+    description = decision_form(proposal).model_json_schema()["properties"]["outcome"]["description"]
+    assert description.startswith("Mitä toimielin päätti ehdotuksesta?\n\n**Palvelutarvearvio 2026** — Pirkanmaa")
+    assert len(description) < 950 and "- havainto 19" not in description and "…" in description
+    assert "[Päätösesitys kokonaisuudessaan (PDF)](https://asiakirjat.example/ab/abcd.pdf)" in description
+    assert "`needs-proposal` v1" in description
+
+
+def test_gate_suspend_without_a_deployment_and_pause_without_a_server_say_so() -> None:
+    from soteflow.gates import check_gate_possible
+
+    with pytest.raises(InputError, match=r"^gate suspend needs a deployment's flow run"):
+        check_gate_possible(GateMode.SUSPEND)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # Without a server (the session's test harness, when started, sets one).
+    with (
+        temporary_settings(restore_defaults={PREFECT_API_URL}),
+        pytest.raises(InputError, match=r"^gate pause needs a Prefect server: set PREFECT_API_URL"),
+    ):
+        check_gate_possible(GateMode.PAUSE)
+    check_gate_possible(GateMode.SCRIPTED)
 
 
 @pytest.mark.prefect
@@ -183,3 +254,4 @@ def test_decide_finds_the_paused_run_by_region_name_and_resumes_it_without_a_dec
     thread.join(timeout=5)
     assert messages and messages[0].startswith(f"resumed flow run {run_ids[0]}")
     assert result == {"outcome": "returned", "comments": "Tarkenna kuntakohtaiset luvut.", "number": None}
+    assert "(Palautettiin uudelleen valmisteltavaksi)" in messages[0]

@@ -12,6 +12,7 @@ committed (an orphan), and a temporary file ``.tmp-<sha256>-<random>`` of an int
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +21,21 @@ from pathlib import Path
 from soteflow.store.canonical import sha256_hex
 from soteflow.store.errors import StoreIntegrityError
 
-__all__ = ["TMP_PREFIX", "BlobStore"]
+__all__ = ["TMP_PREFIX", "BlobStore", "file_sha256"]
+
+_BLOCK = 1 << 20
+#: Where a streamed file is copied before its hash (and so its name) is known.
+STREAM_FOLDER = "st"
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks (a large Parquet file never sits in memory whole)."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(_BLOCK), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
 
 #: Name prefix of a write's temporary file; the blob's sha256 follows, then a random part.
 TMP_PREFIX = ".tmp-"
@@ -65,6 +80,41 @@ class BlobStore:
             return digest, relative, False
         self._atomic_write(target, content)
         return digest, relative, True
+
+    def write_file(self, source: Path) -> tuple[str, str, bool, int]:
+        """Store the file at ``source`` streaming (hashed while copied, never read whole); return
+        ``(sha256, relative_path, created, size)``. Like :meth:`write`, an identical file already
+        stored is reused (after checking its hash) and a damaged one is replaced."""
+        # The hash is known only at the end: the copy waits in a two-letter folder of its own, where
+        # the leftovers' sweep finds a temporary file a crash left behind.
+        staging = self.root / STREAM_FOLDER
+        staging.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}stream-", dir=staging)
+        try:
+            hasher = hashlib.sha256()
+            size = 0
+            with os.fdopen(fd, "wb") as handle, source.open("rb") as reader:
+                for block in iter(lambda: reader.read(_BLOCK), b""):
+                    hasher.update(block)
+                    handle.write(block)
+                    size += len(block)
+                handle.flush()
+                os.fsync(handle.fileno())
+            digest = hasher.hexdigest()
+            relative = self.relative_path(digest)
+            target = self.path_for(relative)
+            if target.exists() and file_sha256(target) == digest:
+                os.unlink(tmp_name)
+                return digest, relative, False, size
+            existed = target.exists()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp_name, target)
+            self._fsync_dir(target.parent)
+            return digest, relative, not existed, size
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
 
     def _atomic_write(self, target: Path, content: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)

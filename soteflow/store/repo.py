@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from schemas.stages import Stage
 from soteflow.errors import InputError
-from soteflow.store.blobs import BlobStore
+from soteflow.store.blobs import BlobStore, file_sha256
 from soteflow.store.canonical import canonical_json, sha256_hex
 from soteflow.store.db import make_engine, migrate, read_engine
 from soteflow.store.errors import (
@@ -462,7 +462,7 @@ def save_file_version(
     key: str,
     kind: str,
     title: str,
-    content: bytes,
+    content: bytes | Path,
     media_type: str,
     schema_name: str,
     schema_version: str,
@@ -476,24 +476,36 @@ def save_file_version(
 ) -> ArtefactVersion:
     """Save a file artefact version as a content-addressed blob.
 
-    The blob is written after the database lock is held (see the module docstring). When the
-    file did not exist before, its relative path is appended to ``new_blobs`` so the caller can
-    delete it if the transaction rolls back; a newly created version's id goes to ``new_versions``.
+    ``content`` is the bytes, or the path of a large file, which is hashed and copied streaming
+    (never read whole). The blob is written after the database lock is held (see the module
+    docstring). When the file did not exist before, its relative path is appended to ``new_blobs``
+    so the caller can delete it if the transaction rolls back; a newly created version's id goes to
+    ``new_versions``.
     """
     artefact = get_or_create_artefact(
         session=session, actor=actor, region=region, cycle=cycle, stage=stage, key=key, kind=kind, title=title
     )
-    sha256 = sha256_hex(content)
-    _lock_blob(session, sha256)
-    _, relative, created = blobs.write(content)
-    if created and new_blobs is not None:
-        new_blobs.append(relative)
+    if isinstance(content, Path):
+        sha256 = file_sha256(content)
+        _lock_blob(session, sha256)
+        copied, relative, created, size = blobs.write_file(content)
+        if created and new_blobs is not None:
+            new_blobs.append(relative)
+        if copied != sha256:
+            raise StoreIntegrityError(f"{content} changed while it was stored (sha256 {sha256}, then {copied})")
+    else:
+        sha256 = sha256_hex(content)
+        _lock_blob(session, sha256)
+        _, relative, created = blobs.write(content)
+        size = len(content)
+        if created and new_blobs is not None:
+            new_blobs.append(relative)
     return _save_version(
         session=session,
         actor=actor,
         artefact=artefact,
         sha256=sha256,
-        size=len(content),
+        size=size,
         media_type=media_type,
         payload=None,
         file_path=relative,
@@ -974,7 +986,7 @@ class StoreTransaction:
         key: str,
         kind: str,
         title: str,
-        content: bytes,
+        content: bytes | Path,
         media_type: str,
         schema_name: str,
         schema_version: str,
@@ -1008,6 +1020,35 @@ class StoreTransaction:
             new_versions=self.new_versions,
         )
         return version
+
+    def lock_round(self, *, region: str, cycle: int, stage: Stage | str) -> None:
+        """Serialise this transaction with every other writer of one stage round (PostgreSQL).
+
+        Taken first, before any row or blob lock: a round's persist and its decisions lock the
+        same artefact rows in different orders (lineage order, id order), which on PostgreSQL can
+        deadlock two writers of one round; one at a time per round they cannot. SQLite's write lock
+        already serialises every writer.
+        """
+        if _is_postgres(self.session):
+            name = f"round:{region}:{cycle}:{Stage(stage).value}"
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(sha256_hex(name.encode())[:15], 16)}
+            )
+
+    def note_awaited(self, version: ArtefactVersion, *, details: dict[str, Any]) -> None:
+        """Log that a flow run waits for the body's decision on ``version`` (``decision.awaited``).
+
+        ``details`` name the run and how it waits (flow run id, gate, pause key), so a decision
+        recorded from outside the run can find it rather than write around it.
+        """
+        _audit(
+            self.session,
+            actor=self.actor,
+            action="decision.awaited",
+            artefact_id=version.artefact_id,
+            version_id=version.id,
+            details=details,
+        )
 
     def set_status(
         self, version: ArtefactVersion | uuid.UUID, status: VersionStatus | str, *, reason: str | None = None

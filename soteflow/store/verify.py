@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from soteflow.store.blobs import BlobStore
+from soteflow.store.blobs import BlobStore, file_sha256
 from soteflow.store.canonical import canonical_text, sha256_hex
 from soteflow.store.errors import StoreIntegrityError
 from soteflow.store.integrity import (
@@ -380,16 +380,18 @@ def _check_content(blobs: BlobStore, checker: _Checker, artefact: Artefact, v: A
         expected_path = None
     if v.file_path != expected_path:
         add(artefact, v, "file-path", f"file_path {v.file_path} is not the content address of sha256 {v.sha256}")
+    path = blobs.path_for(v.file_path)
     try:
-        content = blobs.path_for(v.file_path).read_bytes()
+        # Streaming: a large Parquet snapshot is hashed block by block, never read whole.
+        digest = file_sha256(path)
+        size = path.stat().st_size
     except FileNotFoundError:
         add(artefact, v, "file-missing", f"blob file {v.file_path} is missing")
         return
-    digest = sha256_hex(content)
     if digest != v.sha256:
         add(artefact, v, "file-hash", f"blob file {v.file_path} hashes to {digest}, recorded sha256 is {v.sha256}")
-    if len(content) != v.size:
-        add(artefact, v, "size", f"blob file is {len(content)} bytes, recorded size is {v.size}")
+    if size != v.size:
+        add(artefact, v, "size", f"blob file is {size} bytes, recorded size is {v.size}")
 
 
 def _decision_label(decision: Decision) -> str:

@@ -1,6 +1,6 @@
 """What an attacker with write access to the database and the blob folder can do (test helpers).
 
-:func:`sql` edits the SQLite file the way the ``sqlite3`` shell does (foreign keys off).
+:func:`sql` edits the database the way its shell does (foreign keys off), on SQLite or PostgreSQL.
 :func:`forge` is the capable attacker: after an edit it recomputes every hash the store keeps —
 content hashes, both chains, lineage references, decisions, the audit log's details and its hash
 chain — with the store's own formulas, so the store is consistent again and only an anchor taken
@@ -20,7 +20,18 @@ from soteflow.store.integrity import audit_event_hash, decision_record_hash, ver
 
 
 def sql(store: Store, statement: str, **params: Any) -> int:
-    """Run one statement on the store's SQLite file with foreign keys off; the rows it changed."""
+    """Run one statement on the store's database with foreign keys off; the rows it changed.
+
+    SQLite: on the file, as the ``sqlite3`` shell does. PostgreSQL: a session whose
+    ``session_replication_role`` is ``replica`` (no foreign-key triggers), as a superuser can.
+    """
+    if store.engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with store.engine.begin() as connection:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            changed: int = connection.execute(text(statement), params).rowcount
+        return changed
     database = store.engine.url.database
     assert database is not None
     conn = sqlite3.connect(database)

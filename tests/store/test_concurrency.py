@@ -1,4 +1,4 @@
-"""Concurrent writers on one SQLite file: version numbers never collide, the chain stays intact."""
+"""Concurrent writers on one store (SQLite file or PostgreSQL): version numbers never collide, the chain stays intact."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from tests.store.factories import save_file, save_json
 WRITERS = 8
 
 
-def _run_writers(tmp_path: Path, payload_for: object) -> list[ArtefactVersion]:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def _run_writers(url: str, tmp_path: Path, payload_for: object) -> list[ArtefactVersion]:
     barrier = threading.Barrier(WRITERS)
 
     def write(i: int) -> ArtefactVersion:
@@ -34,11 +33,11 @@ def _run_writers(tmp_path: Path, payload_for: object) -> list[ArtefactVersion]:
         return list(pool.map(write, range(WRITERS)))
 
 
-def test_eight_writers_get_versions_one_to_eight(tmp_path: Path) -> None:
-    results = _run_writers(tmp_path, lambda tx, i: save_json(tx, {"writer": i}))
+def test_eight_writers_get_versions_one_to_eight(store_url: str, tmp_path: Path) -> None:
+    results = _run_writers(store_url, tmp_path, lambda tx, i: save_json(tx, {"writer": i}))
     assert sorted(v.version for v in results) == list(range(1, WRITERS + 1))
 
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "blobs")
+    store = Store(store_url, tmp_path / "blobs")
     history = store.history("HVA08", 2025, "needs-profile")
     assert [v.version for v in history] == list(range(1, WRITERS + 1))
     assert history[0].prev_sha256 is None
@@ -50,10 +49,10 @@ def test_eight_writers_get_versions_one_to_eight(tmp_path: Path) -> None:
     store.close()
 
 
-def test_eight_writers_of_identical_content_share_one_version(tmp_path: Path) -> None:
-    results = _run_writers(tmp_path, lambda tx, i: save_file(tx, b"%PDF-same"))
+def test_eight_writers_of_identical_content_share_one_version(store_url: str, tmp_path: Path) -> None:
+    results = _run_writers(store_url, tmp_path, lambda tx, i: save_file(tx, b"%PDF-same"))
     assert {v.id for v in results} == {results[0].id}
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "blobs")
+    store = Store(store_url, tmp_path / "blobs")
     assert [v.version for v in store.history("HVA08", 2025, "needs-proposal")] == [1]
     actions = [e.action for e in store.audit_events()]
     assert actions.count("version.created") == 1 and actions.count("version.reused") == WRITERS - 1

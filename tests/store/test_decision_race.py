@@ -26,8 +26,8 @@ from tests.store.factories import decision, propose_round
 
 
 @pytest.fixture
-def shared_store() -> Iterator[Store]:
-    """The store of the current settings (the one ``soteflow decide`` opens)."""
+def shared_store(settings_store: str) -> Iterator[Store]:
+    """The store of the current settings (the one ``soteflow decide`` opens), on either backend."""
     yield open_store()
 
 

@@ -60,7 +60,7 @@ def _kill_during_persist(url: str, blob_dir: Path) -> None:
 
 
 @pytest.fixture
-def crashed(tmp_path: Path) -> Store:
+def crashed(settings_store: str) -> Store:
     """The settings' store with one committed file, after a run was killed during persist."""
     store = open_store()
     with store.transaction(actor="flow") as tx:
@@ -109,8 +109,8 @@ def test_verify_without_repair_lists_them_and_strict_fails(crashed: Store, capsy
     assert len(verify(crashed).orphan_blobs) == 1  # reported, not removed
 
 
-def test_the_next_writer_removes_what_a_crash_left(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_the_next_writer_removes_what_a_crash_left(store_url: str, tmp_path: Path) -> None:
+    url = store_url
     store = Store(url, tmp_path / "blobs")
     with store.transaction(actor="flow") as tx:
         kept = save_file(tx, b"%PDF committed")

@@ -1,4 +1,5 @@
-"""The schema comes from the Alembic migrations, which match the table classes."""
+"""The schema comes from the Alembic migrations, which match the table classes (on SQLite and PostgreSQL;
+the tests of a SQLite file's own behaviour run on SQLite only)."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def test_upgrade_head_creates_tables_on_empty_file(tmp_path: Path, monkeypatch: 
     engine.dispose()
 
 
-def test_upgrade_twice_is_a_no_op(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_upgrade_twice_is_a_no_op(store_url: str) -> None:
+    url = store_url
     engine = make_engine(url)
     migrate(engine)
     with engine.begin() as conn:
@@ -58,8 +59,8 @@ def test_upgrade_twice_is_a_no_op(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_migrations_match_the_table_classes(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def test_migrations_match_the_table_classes(store_url: str) -> None:
+    engine = make_engine(store_url)
     migrate(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(
@@ -190,13 +191,13 @@ def test_a_store_of_revision_0001_upgrades_with_its_rows_as_the_baseline(tmp_pat
     store.close()
 
 
-def test_downgrade_to_0001_and_upgrade_again(tmp_path: Path) -> None:
+def test_downgrade_to_0001_and_upgrade_again(store_url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
     from soteflow.store.db import MIGRATIONS_DIR
 
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = store_url
     migrate(url)
     engine = make_engine(url)
     config = Config()
