@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -27,27 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from soteflow.store import Store, verify  # noqa: E402
-
-WRITER = textwrap.dedent(
-    """
-    import os, sys
-    from pathlib import Path
-    from soteflow.store import Store
-
-    store = Store(sys.argv[1], Path(sys.argv[2]))
-    common = dict(region="HVA08", cycle=2026, stage="needs", schema_name="x", schema_version="1", code_version="b")
-    n = 0
-    while True:
-        n += 1
-        with store.transaction(actor="bench writer") as tx:
-            for i in range(6):
-                tx.save_json(key=f"needs-table-{i}", kind="table", title="T", payload={"n": n, "i": i}, **common)
-            for i in range(4):
-                content = os.urandom(200_000)  # big enough that a kill often lands inside a write
-                tx.save_file(key=f"needs-doc-{i}", kind="document", title="D", content=content,
-                             media_type="application/pdf", **common)
-    """
-)
+from tests.store.crashing import WRITER  # noqa: E402
 
 
 def main() -> None:
@@ -63,8 +42,11 @@ def main() -> None:
     figures = {"kills": 0, "verify failures": 0, "orphan blobs left": 0, "temp files left": 0, "left after sweep": 0}
     try:
         for _ in range(args.kills):
-            writer = subprocess.Popen([sys.executable, "-c", WRITER, url, str(blob_dir)], cwd=REPO)
-            time.sleep(rng.uniform(0.6, 0.6 + args.max_delay))  # the import takes ~0.5 s
+            writer = subprocess.Popen(
+                [sys.executable, "-c", WRITER, url, str(blob_dir)], cwd=REPO, stdout=subprocess.PIPE, text=True
+            )
+            assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.05, args.max_delay))
             writer.send_signal(signal.SIGKILL)
             writer.wait()
             figures["kills"] += 1

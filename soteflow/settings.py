@@ -45,6 +45,28 @@ class Settings(BaseSettings):
             " 0: one per CPU (at most 4), 1: one after another in the calling process."
         ),
     )
+    documents_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL at which the blob folder is served (a shared volume behind a web server, or object"
+            " storage): the decision form and the Prefect artifacts link documents there; default: file:// links."
+        ),
+    )
+    notify_webhook_url: str | None = Field(
+        default=None,
+        description="Webhook that `soteflow notifications` points the decision-awaited automation at.",
+    )
+    notify_block: str | None = Field(
+        default=None,
+        description="Name of an existing Prefect notification block (e.g. email) to use instead of the webhook.",
+    )
+    allow_stale_basis: bool = Field(
+        default=False,
+        description=(
+            "Let a stage build on an approved round that rests on a superseded basis (an earlier stage"
+            " approved again since); by default the stage refuses and says which round to run again."
+        ),
+    )
     pause_poll_seconds: int = Field(
         default=10,
         ge=1,

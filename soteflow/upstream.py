@@ -20,11 +20,15 @@ from soteflow.store import FINAL_STATUSES, Store
 
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["StageNotApprovedError", "approved_case", "input_ref", "load_payload"]
+__all__ = ["StageNotApprovedError", "StaleBasisError", "approved_case", "input_ref", "load_payload"]
 
 
 class StageNotApprovedError(InputError):
     """The stage a run depends on has no approved proposal for the region and cycle."""
+
+
+class StaleBasisError(InputError):
+    """The approved round a run would build on rests on a basis approved again since."""
 
 
 _STANDING = {s.value for s in FINAL_STATUSES}
@@ -49,6 +53,7 @@ def approved_case(
             f"run `soteflow stage {stage.value} --region {region} --cycle {cycle}` and record the body's approval"
         )
     proposal = standing[-1]
+    _refuse_stale(store, proposal.id, stage, region, cycle)
     proposal_ref = ref(proposal, key)
     decision = existing_decision(store, proposal_ref)
     if decision is None:  # pragma: no cover - an approved version always carries its decision
@@ -84,3 +89,20 @@ def load_payload(store: Store, approved: ApprovedCase, key: str, model: type[M])
     """The payload of ``key`` in the approved case, hash-checked and validated as ``model``."""
     version = store.get_version(input_ref(approved, key).version_id)
     return model.model_validate(store.read_json(version))
+
+
+def _refuse_stale(store: Store, proposal_id: object, stage: Stage, region: str, cycle: int) -> None:
+    """Refuse a basis whose round was computed from a superseded earlier round, unless the
+    ``allow_stale_basis`` setting says to build on it anyway."""
+    from soteflow.settings import get_settings
+    from soteflow.store.verify import stale_rounds
+
+    if get_settings().allow_stale_basis:
+        return
+    for item in stale_rounds(store):
+        if item.proposal_id == proposal_id:
+            raise StaleBasisError(
+                f"the approved {item.proposal} of stage {stage.number} ({stage.value}) {item.basis}: run "
+                f"`soteflow stage {stage.value} --region {region} --cycle {cycle}` again on the approved basis and "
+                "record its decision, or build on it anyway with --allow-stale-basis (SOTEFLOW_ALLOW_STALE_BASIS=1)"
+            )

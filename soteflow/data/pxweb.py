@@ -241,14 +241,14 @@ def _parse_columns(items: list[Any], name: str) -> list[PxColumn]:
     for i, col in enumerate(items, start=1):
         where = f"columns[{i}]"
         if not isinstance(col, dict):
-            raise InputError(f"{where} is not an object", file=where, field="columns")
+            raise InputError(f"{where} is not an object", file=name, field="columns")
         code, text, ctype = col.get("code"), col.get("text", ""), col.get("type")
         if not isinstance(code, str) or not code:
-            raise InputError(f"{where} has no code", file=where, field="columns")
+            raise InputError(f"{where} has no code", file=name, field="columns")
         if ctype not in ("d", "t", "c"):
-            raise InputError(f"{where} has type {ctype!r}, expected d, t or c", file=where, field=code)
+            raise InputError(f"{where} has type {ctype!r}, expected d, t or c", file=name, field=code)
         if code in seen:
-            raise InputError("column code appears twice", file=where, field=code)
+            raise InputError(f"{where}: the column code appears twice", file=name, field=code)
         seen.add(code)
         columns.append(PxColumn(code=code, text=str(text), type=ctype))
     return columns

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,10 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
     raise InputError("the file is neither UTF-8 nor cp1252 text", file=path)  # pragma: no cover
 
 
+#: Control characters no cell of a text export holds (tab, line feed and carriage return may, in quotes).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _build(path: Path, sheet: str | None, cells: Iterator[tuple[int, list[Any]]], encoding: str | None) -> RawTable:
     header: list[str] | None = None
     header_row = 0
@@ -100,6 +105,16 @@ def _build(path: Path, sheet: str | None, cells: Iterator[tuple[int, list[Any]]]
                 seen[key] = position
             continue
         names = [normalise(h) for h in header]
+        for position, value in enumerate(values):
+            if isinstance(value, str) and (found := _CONTROL.search(value)):
+                field = header[position] if position < len(header) else None
+                raise InputError(
+                    f"the cell holds a control character (U+{ord(found.group()):04X}); is the file damaged?",
+                    file=path,
+                    sheet=sheet,
+                    row=number,
+                    field=field,
+                )
         if len(values) > len(header) and any(v not in (None, "") for v in values[len(header) :]):
             raise InputError(
                 f"the row has {len(values)} fields but the header has {len(header)}", file=path, sheet=sheet, row=number

@@ -25,7 +25,7 @@ def _approve(store: Store, stage: str, content: int, basis: list[ArtefactVersion
 
 
 @pytest.fixture
-def restated() -> Store:
+def restated(settings_store: str) -> Store:
     """Stages needs → targets → chains approved in order, then needs approved again."""
     store = open_store()
     needs = _approve(store, "needs", 1, [])
@@ -77,3 +77,21 @@ def test_a_stage_run_again_on_the_new_basis_is_no_longer_stale(restated: Store) 
     assert [(item.proposal, item.basis) for item in stale_rounds(restated)] == [
         ("chains-proposal v1", "rests on targets-proposal v1, superseded by v2")
     ]
+
+
+def test_a_stage_refuses_to_build_on_a_stale_basis_unless_told_to(
+    restated: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemas.stages import Stage
+    from soteflow.settings import get_settings
+    from soteflow.upstream import StaleBasisError, approved_case
+
+    with pytest.raises(StaleBasisError) as refused:
+        approved_case(restated, region="HVA08", cycle=2026, stage=Stage.TARGETS)
+    assert "targets-proposal v1 of stage 2 (targets) rests on needs-proposal v1, superseded by v2" in str(refused.value)
+    assert "soteflow stage targets --region HVA08 --cycle 2026" in str(refused.value)
+    assert approved_case(restated, region="HVA08", cycle=2026, stage=Stage.NEEDS) is not None  # its own basis is fine
+    monkeypatch.setenv("SOTEFLOW_ALLOW_STALE_BASIS", "1")
+    get_settings.cache_clear()
+    allowed = approved_case(restated, region="HVA08", cycle=2026, stage=Stage.TARGETS)
+    assert allowed is not None and allowed.proposal.version == 1

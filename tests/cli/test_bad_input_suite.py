@@ -1,0 +1,338 @@
+"""The bad-input suite: every input file of every stage, broken in every generic way, through the CLI.
+
+Each case copies the shipped files, breaks one, runs ``soteflow stage <stage>`` on a store where
+the stages before it are approved, and asserts what a user must get: exit status 2, one line
+``soteflow: error: …`` naming the file (and the row and field where there is one), no traceback,
+and the store unchanged byte for byte (the SQLite file and every blob file). A case that is not
+refused fails at once instead of starting a flow run.
+
+The generic breaks: an empty file, a header without rows, a required column missing, text in a
+number column, a number that overflows to infinity, a NUL character in a cell, a folder where the
+file should be, and a file over its kind's size limit (a sparse file: nothing is written to disk).
+A new stage adds its files to :data:`CSV_FILES` / :data:`TOML_FILES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from schemas.stages import Stage
+from soteflow.settings import get_settings
+from soteflow.stagekit import open_store
+from tasks import cli
+from tasks.cli import main
+from tasks.definition import SIZE_LIMITS_MIB
+from tests.support import DATA_DIR, Seed
+
+EXAMPLES = DATA_DIR / "examples" / "HVA08"
+OWN_PRODUCTION_XLSX = "oma_tuotanto.xlsx"
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """An input CSV of a stage: a number column to break and a required column to drop."""
+
+    name: str
+    stage: Stage
+    number: str | None  # a number (or date) column whose row-2 value must parse
+    required: str
+    without_xlsx: bool = False  # read only when oma_tuotanto.xlsx is absent
+
+
+CSV_FILES = (
+    CsvFile("talous_toteuma.csv", Stage.TARGETS, "toimintakulut", "toimintakulut"),
+    CsvFile("talous_rahoitus.csv", Stage.TARGETS, "valtion_rahoitus", "laji"),
+    CsvFile("tavoitteet.csv", Stage.TARGETS, "tavoitearvo", "mittari"),
+    CsvFile("palvelukatalogi.csv", Stage.CHAINS, "vuosivolyymi", "palvelu_id"),
+    CsvFile("lausunnot.csv", Stage.CHAINS, "päivämäärä", "kommentti"),
+    CsvFile("oma_tuotanto_kustannukset.csv", Stage.COMPARISON, "suoritteet", "palvelu_id", without_xlsx=True),
+    CsvFile("oma_tuotanto_tukipalvelut.csv", Stage.COMPARISON, "osuus %", "kohde", without_xlsx=True),
+    CsvFile("oma_tuotanto_tuloslaskelma.csv", Stage.COMPARISON, "euroa", "tiliryhmä", without_xlsx=True),
+    CsvFile("ostopalvelut.csv", Stage.COMPARISON, "hinta €/suorite", "palvelu_id"),
+    CsvFile("laatu_saatavuus.csv", Stage.COMPARISON, "laatu", "tuotantotapa"),
+    CsvFile("henkilosto.csv", Stage.COMPARISON, "htv", "ammattiryhmä"),
+    CsvFile("sopimukset.csv", Stage.PROCUREMENT, "vuosiarvo €", "päättyy"),
+    CsvFile("hankintaluokat.csv", Stage.PROCUREMENT, None, "vastuu"),
+    CsvFile("hankintakohteet.csv", Stage.PROCUREMENT, "sopimuskausi_v", "korvausmalli"),
+    CsvFile("vertailuperusteet.csv", Stage.PROCUREMENT, "paino %", "peruste"),
+    CsvFile("tarjoukset.csv", Stage.PROCUREMENT, "hinta €", "tarjoaja"),
+)
+
+TOML_FILES = (
+    ("talous_oletukset.toml", Stage.TARGETS),
+    ("sopimusehdot.toml", Stage.PROCUREMENT),
+)
+
+
+def _before(stage: Stage) -> Stage:
+    return list(Stage)[stage.number - 2]
+
+
+def _encoding(path: Path) -> str:
+    try:
+        path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _rows(path: Path) -> tuple[list[list[str]], str]:
+    encoding = _encoding(path)
+    lines = path.read_text(encoding=encoding).splitlines()
+    import csv
+
+    return list(csv.reader(lines, delimiter=";")), encoding
+
+
+def _write_rows(path: Path, rows: list[list[str]], encoding: str) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding=encoding)
+
+
+def _set_cell(column: str, value: str) -> Callable[[Path], None]:
+    def apply(path: Path) -> None:
+        rows, encoding = _rows(path)
+        rows[1][rows[0].index(column)] = value
+        _write_rows(path, rows, encoding)
+
+    return apply
+
+
+def _drop_column(column: str) -> Callable[[Path], None]:
+    def apply(path: Path) -> None:
+        rows, encoding = _rows(path)
+        index = rows[0].index(column)
+        _write_rows(path, [[c for i, c in enumerate(row) if i != index] for row in rows], encoding)
+
+    return apply
+
+
+def _header_only(path: Path) -> None:
+    rows, encoding = _rows(path)
+    _write_rows(path, rows[:1], encoding)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+def _oversized(path: Path) -> None:
+    limit = SIZE_LIMITS_MIB["text/csv" if path.suffix == ".csv" else "application/toml"] * 2**20
+    with path.open("r+b") as f:
+        f.truncate(limit + 1)  # sparse: no data written
+
+
+def _nul_in_text(path: Path) -> None:
+    rows, encoding = _rows(path)
+    text_column = next(i for i, value in enumerate(rows[1]) if value and not value[0].isdigit())
+    rows[1][text_column] = rows[1][text_column][:3] + "\x00" + rows[1][text_column][3:]
+    _write_rows(path, rows, encoding)
+
+
+def _csv_cases() -> list[object]:
+    cases: list[object] = []
+    for spec in CSV_FILES:
+        breaks: list[tuple[str, Callable[[Path], None], tuple[str, ...]]] = [
+            ("empty", _empty, ()),
+            ("header-only", _header_only, ()),
+            ("missing-column", _drop_column(spec.required), (f"field {spec.required}",)),
+            ("nul", _nul_in_text, ("row 2", "control character")),
+            ("folder", _folder, ("a folder where a file is expected",)),
+            ("oversized", _oversized, ("MiB",)),
+        ]
+        if spec.number is not None:
+            breaks += [
+                ("text-in-number", _set_cell(spec.number, "abc"), ("row 2", f"field {spec.number}")),
+                ("infinite", _set_cell(spec.number, "1e999"), ("row 2", f"field {spec.number}")),
+            ]
+        for label, breaker, expected in breaks:
+            cases.append(
+                pytest.param(spec.stage, spec.name, spec.without_xlsx, breaker, expected, id=f"{spec.name}-{label}")
+            )
+    for name, stage in TOML_FILES:
+        for label, breaker, expected in [
+            ("syntax", lambda p: p.write_text(p.read_text(encoding="utf-8") + "\n= broken\n", encoding="utf-8"), ()),
+            ("empty", _empty, ()),
+            ("folder", _folder, ("a folder where a file is expected",)),
+            ("oversized", _oversized, ("MiB",)),
+        ]:
+            cases.append(pytest.param(stage, name, False, breaker, expected, id=f"{name}-{label}"))
+    return cases
+
+
+def _snapshot() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The store byte for byte: a hash over every row of the SQLite database and every blob file's hash."""
+    settings = get_settings()
+    home = Path(settings.blob_dir).parent
+    database = home / "soteflow.db"
+    digest = ""
+    if database.is_file():  # every row, the write-ahead log included (a file hash would miss it)
+        connection = sqlite3.connect(database)
+        try:
+            digest = hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+        finally:
+            connection.close()
+    blobs = Path(settings.blob_dir)
+    files = (
+        tuple(
+            sorted(
+                (str(p.relative_to(blobs)), hashlib.sha256(p.read_bytes()).hexdigest())
+                for p in blobs.rglob("*")
+                if p.is_file()
+            )
+        )
+        if blobs.is_dir()
+        else ()
+    )
+    return digest, files
+
+
+@pytest.fixture
+def no_flow_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case that is not refused must fail here, not start a Prefect flow run."""
+
+    def refuse(_path: str) -> object:
+        raise AssertionError("the bad input was not refused: the stage's flow would have run")
+
+    monkeypatch.setattr(cli, "_flow", refuse)
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], *expected: str) -> str:
+    before = _snapshot()
+    capsys.readouterr()
+    try:
+        main(argv)
+        status = 0
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.startswith("soteflow: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for part in expected:
+        assert part in err, err
+    assert _snapshot() == before, "the store changed"
+    return err
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(("stage", "name", "without_xlsx", "breaker", "expected"), _csv_cases())
+def test_a_broken_input_file_is_refused_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: Seed,
+    stage: Stage,
+    name: str,
+    without_xlsx: bool,
+    breaker: Callable[[Path], None],
+    expected: tuple[str, ...],
+) -> None:
+    seed(_before(stage))
+    inputs = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, inputs, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    if without_xlsx:
+        (inputs / OWN_PRODUCTION_XLSX).unlink()
+    breaker(inputs / name)
+    _refused(["stage", stage.value, "--region", "HVA08", "--inputs", str(inputs)], capsys, name, *expected)
+
+
+def _statfin_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "statfin", target / "statfin")
+    shutil.copytree(DATA_DIR / "geo", target / "geo")
+    return target
+
+
+def _pxweb_duplicate_column(path: Path) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["columns"].append(dict(doc["columns"][-1]))
+    for row in doc["data"]:
+        row["values"].append(row["values"][-1])
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(
+    ("breaker", "expected"),
+    [
+        pytest.param(lambda p: p.write_text("{not json", encoding="utf-8"), (), id="not-json"),
+        pytest.param(_empty, (), id="empty"),
+        pytest.param(lambda p: p.write_text('{"columns": []}', encoding="utf-8"), (), id="no-data"),
+        pytest.param(_pxweb_duplicate_column, ("twice",), id="column-twice"),
+        pytest.param(_folder, ("a folder where a file is expected",), id="folder"),
+        pytest.param(
+            lambda p: p.open("r+b").truncate(SIZE_LIMITS_MIB["application/json"] * 2**20 + 1), ("MiB",), id="oversized"
+        ),
+    ],
+)
+def test_a_broken_pxweb_export_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], breaker: Callable[[Path], None], expected: tuple[str, ...]
+) -> None:
+    data = _statfin_copy(tmp_path)
+    name = "income_register_kunnat_14ww.json"
+    breaker(data / "statfin" / name)
+    _refused(["stage", "needs", "--region", "HVA08", "--data", str(data)], capsys, name, *expected)
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(
+    ("breaker", "expected"),
+    [
+        pytest.param(lambda p: p.write_bytes(b"PK\x03\x04 not really a workbook"), (), id="not-a-workbook"),
+        pytest.param(_empty, (), id="empty"),
+        pytest.param(_folder, ("a folder where a file is expected",), id="folder"),
+    ],
+)
+def test_a_broken_workbook_is_refused_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: Seed,
+    breaker: Callable[[Path], None],
+    expected: tuple[str, ...],
+) -> None:
+    seed(Stage.CHAINS)
+    inputs = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, inputs, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    breaker(inputs / OWN_PRODUCTION_XLSX)
+    _refused(
+        ["stage", "comparison", "--region", "HVA08", "--inputs", str(inputs)], capsys, OWN_PRODUCTION_XLSX, *expected
+    )
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["stage", "needs", "--region", "Atlantis"], ("Atlantis",), id="unknown-region"),
+        pytest.param(["stage", "needs", "--cycle", "99999"], ("--cycle",), id="cycle-too-large"),
+        pytest.param(["stage", "needs", "--cycle", "-1"], ("--cycle",), id="cycle-negative"),
+        pytest.param(["stage", "needs", "--weight", "need=inf"], ("--weight",), id="weight-infinite"),
+        pytest.param(["stage", "needs", "--weight", "nosuch=1"], ("--weight",), id="weight-unknown"),
+        pytest.param(["stage", "needs", "--meeting-date", "31.2.2026"], ("--meeting-date",), id="meeting-date"),
+        pytest.param(["stage", "needs", "--data", "/nonexistent/folder"], ("/nonexistent/folder",), id="data-missing"),
+        pytest.param(["stage", "targets", "--region", "HVA08"], ("needs",), id="no-approved-basis"),
+        pytest.param(["stage", "procurement", "--horizon-years", "0"], ("--horizon-years",), id="horizon-zero"),
+    ],
+)
+def test_a_bad_argument_is_refused_naming_it(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: tuple[str, ...]
+) -> None:
+    open_store().list_artefacts(region="HVA08", cycle=2026)  # an empty store, created: it must stay as it is
+    _refused(argv, capsys, *expected)
