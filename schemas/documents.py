@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class _Model(BaseModel):
@@ -63,6 +64,22 @@ class AppealKind(StrEnum):
     HANKINTA = "hankinta"
 
 
+class PreparingHandling(_Model):
+    """The preparing body's handling of an item another body decides: the aluehallitus' part of an
+    aluevaltuusto item (hyvinvointialuelaki 611/2021 43 § 1 mom. 2 kohta), printed above the
+    council's own part, which decides on this body's proposal without a presenter."""
+
+    body: str = Field(description="The preparing body, e.g. 'Aluehallitus'.")
+    meeting_date: dt.date = Field(description="Date of the preparing body's meeting.")
+    section: int | None = Field(default=None, description="Section (§) in the preparing body's minutes, once known.")
+    presenter: Person = Field(description="Presenter (esittelijä) in the preparing body.")
+    proposal: str = Field(description="The preparing body's proposal, e.g. 'Aluehallitus päättää esittää …'.")
+    decision: str | None = Field(default=None, description="The preparing body's decision, once recorded.")
+    proposal_heading: str = Field(
+        description="Heading of the deciding body's proposal, e.g. 'Aluehallituksen ehdotus'."
+    )
+
+
 class AgendaContent(_Model):
     """One agenda item with its decision proposal, in the Finnish municipal agenda convention.
 
@@ -93,6 +110,19 @@ class AgendaContent(_Model):
         description="Appeal instructions (oikaisuvaatimusohje or valitusosoitus), printed under 'Muutoksenhaku'."
     )
     attachments: list[AttachmentRef] = Field(default_factory=list, description="Attachments (liitteet).")
+    prepared_by: PreparingHandling | None = Field(
+        default=None,
+        description="The preparing body's handling, for an item of a body that decides on another's proposal.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_absent_preparation(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An item without a preparing body serialises as before the field existed, so the stored
+        # proposals of stages that never have one keep their content and hashes.
+        data: dict[str, Any] = handler(self)
+        if data.get("prepared_by") is None:
+            data.pop("prepared_by", None)
+        return data
 
 
 class AgendaItem(AgendaContent):

@@ -6,7 +6,7 @@ Read from TOML files (``data/config/regions/default.toml`` overridden by ``<REGI
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.documents import AppealKind, Person
 from schemas.stages import Stage
@@ -23,6 +23,50 @@ class BodyConfig(_Config):
     name: str = Field(description="Name as printed, e.g. 'Aluehallitus'.")
     decides_verb: str = Field(description="Opening of a proposal, e.g. 'Aluehallitus päättää'.")
     appeal: AppealKind = Field(description="Appeal route for this body's decisions.")
+    rectification_authority: str | None = Field(
+        default=None,
+        description="Where a request for rectification of this body's decisions is made when not to the body "
+        "itself: an office holder's decisions go to the body the office holder is under (hyvinvointialuelaki "
+        "611/2021, 139 §), e.g. 'Aluehallituksen järjestämisjaosto'.",
+    )
+    meeting_interval_days: int = Field(
+        default=14,
+        ge=1,
+        description="Days between the body's meetings: a returned item comes back at the earliest this much later.",
+    )
+    prepared_by: str | None = Field(
+        default=None,
+        description=(
+            "Key in [bodies] of the body that prepares and proposes this body's items (the aluehallitus "
+            "for the aluevaltuusto, hyvinvointialuelaki 611/2021 43 § 1 mom. 2 kohta). Such an item has no "
+            "presenter of its own: it shows the preparing body's handling and decides on its proposal."
+        ),
+    )
+    preparer_proposal: str | None = Field(
+        default=None,
+        description=(
+            "The preparing body's proposal as printed in its handling; '{proposal}' is this body's "
+            "proposal with a lower-case first letter, e.g. 'Aluehallitus päättää esittää aluevaltuustolle, "
+            "että {proposal}'."
+        ),
+    )
+    proposal_heading: str | None = Field(
+        default=None, description="Heading of the proposal this body decides on, e.g. 'Aluehallituksen ehdotus'."
+    )
+    preparation_days: int = Field(
+        default=21,
+        ge=1,
+        description="The preparing body handles the item at least this many days before this body meets.",
+    )
+
+    @model_validator(mode="after")
+    def _preparation_complete(self) -> BodyConfig:
+        if self.prepared_by is not None:
+            if not self.preparer_proposal or "{proposal}" not in self.preparer_proposal:
+                raise ValueError("preparer_proposal with '{proposal}' is required when prepared_by is set")
+            if not self.proposal_heading:
+                raise ValueError("proposal_heading is required when prepared_by is set")
+        return self
 
 
 class MeetingConfig(_Config):
@@ -105,6 +149,9 @@ class StageGovernance(_Config):
     appeal: AppealConfig = Field(description="Appeal addresses.")
     appeal_override: AppealKind | None = Field(
         default=None, description="The appeal route the configuration sets for this case, if it sets one."
+    )
+    preparing_body: BodyConfig | None = Field(
+        default=None, description="The body that prepares and proposes the item, when the deciding body has one."
     )
 
     def appeal_route(self, case_default: AppealKind | None = None) -> AppealKind:

@@ -38,6 +38,11 @@ class ClientGroup(StrEnum):
         """The group's Finnish name as printed in documents."""
         return CLIENT_GROUP_LABELS[self]
 
+    @property
+    def genitive_fi(self) -> str:
+        """The group's name in the genitive, for running text ("vammaisten henkilöiden ryhmän osuus")."""
+        return CLIENT_GROUP_GENITIVES[self]
+
     @classmethod
     def parse(cls, text: str) -> ClientGroup:
         """A group from its code or its Finnish name, ignoring case (``ValueError`` if unknown)."""
@@ -48,6 +53,16 @@ class ClientGroup(StrEnum):
         known = ", ".join(f"{g.value} ({g.label_fi})" for g in cls)
         raise ValueError(f"unknown client group {text!r}; known groups: {known}")
 
+
+#: The groups' names in the genitive plural, as running text inflects them (Kielitoimisto: a name
+#: is inflected in context, "vammaisten henkilöiden ryhmään", not "ryhmään vammaiset henkilöt").
+CLIENT_GROUP_GENITIVES: dict[ClientGroup, str] = {
+    ClientGroup.CHILDREN_FAMILIES: "lasten, nuorten ja perheiden",
+    ClientGroup.WORKING_AGE: "työikäisten",
+    ClientGroup.OLDER_PEOPLE: "ikääntyneiden",
+    ClientGroup.DISABILITY: "vammaisten henkilöiden",
+    ClientGroup.MENTAL_SUBSTANCE: "mielenterveys- ja päihdeasiakkaiden",
+}
 
 CLIENT_GROUP_LABELS: dict[ClientGroup, str] = {
     ClientGroup.CHILDREN_FAMILIES: "Lapset, nuoret ja perheet",
@@ -136,6 +151,36 @@ class GroupAllocation(_Model):
     allocated_eur: float = Field(description="Frame allocated to the group in the frame year, €.")
 
 
+class MeasureEffect(_Model):
+    """A named measure's effect on the operating costs in the coverage plan."""
+
+    name: str = Field(description="The measure as printed.")
+    frame_year_eur: float = Field(description="Its cost reduction in the frame year, €.")
+    to_deadline_eur: float = Field(description="Its cost reduction summed over the years up to the deadline, €.")
+
+
+class CoveragePlan(_Model):
+    """How the frame meets the deficit-coverage duty (hyvinvointialuelaki 611/2021 115 § 2 mom.).
+
+    The frame scenario leaves ``gap_eur`` of accumulated deficit at the end of ``deadline_year``.
+    The named measures reduce costs by ``measures_to_deadline_eur`` up to the deadline; what they
+    leave, spread evenly over the years to the deadline, is the adjustment still to be specified
+    (``unspecified_per_year_eur``). The required frame is the scenario's costs in the frame year
+    less the measures' effect that year and the adjustment still to be specified.
+    """
+
+    scenario: str = Field(description="Name of the frame scenario.")
+    deadline_year: int = Field(description="Year by whose end the deficit is covered.")
+    scenario_costs_eur: float = Field(description="The scenario's operating costs in the frame year, €.")
+    gap_eur: float = Field(description="Accumulated deficit the scenario leaves at the deadline, € (0 if none).")
+    years_to_deadline: int = Field(description="Forecast years up to the deadline.")
+    measures: list[MeasureEffect] = Field(default_factory=list, description="The named measures.")
+    measures_to_deadline_eur: float = Field(description="All measures' effect up to the deadline, €.")
+    unspecified_per_year_eur: float = Field(description="Adjustment per year still to be specified, €.")
+    required_frame_eur: float = Field(description="The frame that meets the coverage duty, €.")
+    closed_by_measures: bool = Field(description="Whether the named measures alone close the gap.")
+
+
 class FrameAllocation(_Model):
     """The economic boundary conditions: the frame of a year allocated to client groups
     (stage-2 artefact ``targets-frame``)."""
@@ -147,6 +192,9 @@ class FrameAllocation(_Model):
     need_weight: float = Field(ge=0, le=1, description="Weight of the need share in a blend (1 = need share only).")
     method_text: str = Field(description="The method in Finnish, as printed in the document.")
     groups: list[GroupAllocation] = Field(description="One row per client group.")
+    coverage: CoveragePlan | None = Field(
+        default=None, description="How the frame meets the deficit-coverage duty (absent in older versions)."
+    )
 
     def for_group(self, group: ClientGroup) -> GroupAllocation:
         """The allocation of one client group."""
@@ -286,11 +334,31 @@ class ScenarioAssumptions(_Model):
     years: list[ScenarioYear] = Field(description="Vuosikohtaiset oletukset")
 
 
+class MeasureYear(_Model):
+    """A measure's cost reduction in one year."""
+
+    year: int = Field(description="Vuosi")
+    eur: float = Field(description="Toimintakulujen vähennys, €")
+
+
+class CoverageMeasure(_Model):
+    """A measure of ``talous_oletukset.toml`` [toimenpiteet.*]: its cost reduction per forecast year."""
+
+    key: str = Field(description="Avain tiedostossa")
+    name: str = Field(description="Toimenpide")
+    effects: list[MeasureYear] = Field(description="Vaikutus toimintakuluihin vuosittain, €")
+
+    def effect(self, year: int) -> float:
+        """The cost reduction in ``year`` (0 when the measure has none that year)."""
+        return sum(e.eur for e in self.effects if e.year == year)
+
+
 class CoverageRule(_Model):
     """The statutory obligation to cover an accumulated deficit (hyvinvointialuelaki 115 §)."""
 
-    period_years: int = Field(ge=0, description="Kattamiskausi vuosina")
+    period_years: int = Field(ge=0, description="Kattamiskausi vuosina (määräaika − taseen vuosi)")
     legal_basis: str = Field(description="Määräajan peruste (lainkohta) sellaisena kuin se tulostetaan")
+    source: str = Field(default="", description="Where the dated rule was read: file and entry")
 
 
 class TargetsAssumptions(_Model):
@@ -306,6 +374,9 @@ class TargetsAssumptions(_Model):
     opening_accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä taseen vuoden lopussa, €")
     coverage: CoverageRule = Field(description="Alijäämän kattamisvelvollisuus")
     scenarios: list[ScenarioAssumptions] = Field(min_length=1, description="Skenaariot")
+    measures: list[CoverageMeasure] = Field(
+        default_factory=list, description="Alijäämän kattamisen lisätoimenpiteet kehysskenaarion säästöjen lisäksi"
+    )
 
     def scenario(self, key: str) -> ScenarioAssumptions:
         """The scenario with ``key`` (``KeyError`` if none)."""

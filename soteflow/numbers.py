@@ -26,7 +26,7 @@ MINUS = "\u2212"
 #: Shown for a missing value.
 MISSING = ".."
 
-__all__ = ["MINUS", "MISSING", "NBSP", "fi_number", "fi_percent", "round_half_up"]
+__all__ = ["MEUR", "MINUS", "MISSING", "NBSP", "fi_meur", "fi_number", "fi_percent", "round_half_up"]
 
 
 def _decimal(value: float | int | Decimal) -> Decimal:
@@ -77,3 +77,21 @@ def fi_percent(value: float | int | Decimal | None, decimals: int = 1, *, ratio:
         value = _decimal(value) * 100
     text = fi_number(value, decimals)
     return text if text == MISSING else f"{text}{NBSP}%"
+
+
+#: The unit of millions of euros in documents, prose and tables alike: "milj. €" (Kotus: the
+#: abbreviation "milj." with the currency sign), joined with no-break spaces so it never wraps.
+MEUR = f"milj.{NBSP}€"
+
+
+def fi_meur(value_eur: float | int | Decimal | None, decimals: int = 1, *, sign: bool = False) -> str:
+    """Euros as millions with the unit: ``-140_000_000`` → ``−140,0 milj. €`` (no-break spaces).
+
+    The one way a document writes millions of euros, so the unit style is the same everywhere.
+    """
+    if value_eur is None or isinstance(value_eur, bool):
+        return MISSING
+    text = fi_number(
+        value_eur / 1_000_000 if isinstance(value_eur, float) else _decimal(value_eur) / 1_000_000, decimals, sign=sign
+    )
+    return text if text == MISSING else f"{text}{NBSP}{MEUR}"

@@ -9,11 +9,21 @@ them, so a change to the agenda-item convention is made once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from schemas.decisions import EarlierDecision
-from schemas.documents import AgendaContent, AgendaItem, DocumentMetadata, EarlierHandling, PdfAttachment, TextSection
+from schemas.decisions import EarlierDecision, Outcome
+from schemas.documents import (
+    AgendaContent,
+    AgendaItem,
+    DocumentMetadata,
+    EarlierHandling,
+    PdfAttachment,
+    PreparingHandling,
+    TextSection,
+)
 from schemas.results import VersionRef
 from soteflow.documents import DocumentSpec, appeal_instructions
 from soteflow.documents.formatting import fi_date
@@ -34,19 +44,42 @@ def next_monday(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
-def meeting_after(earlier: Sequence[EarlierDecision], base: dt.date) -> dt.date:
+def meeting_after(earlier: Sequence[EarlierDecision], base: dt.date, interval_days: int = 14) -> dt.date:
     """The proposed meeting: not before ``base``, and after the last handling (a returned item
-    comes back at the earliest two weeks later), on a Monday."""
+    comes back at the earliest at the body's next meeting, ``interval_days`` later), on a Monday."""
     day = base
     if earlier:
-        day = max(day, max(e.meeting_date for e in earlier) + dt.timedelta(days=14))
+        day = max(day, max(e.meeting_date for e in earlier) + dt.timedelta(days=interval_days))
     return next_monday(day)
 
 
 def proposed_meeting(handling: CaseHandling, base: dt.date) -> dt.date:
-    """The meeting date the case is proposed for: the user's, else :func:`meeting_after` ``base``."""
+    """The meeting date the case is proposed for: the user's, else :func:`meeting_after` ``base``
+    at the deciding body's meeting interval (configuration)."""
     given = handling.meeting_date
-    return given if isinstance(given, dt.date) else meeting_after(handling.earlier, base)
+    if isinstance(given, dt.date):
+        return given
+    return meeting_after(handling.earlier, base, handling.governance.body.meeting_interval_days)
+
+
+def preparing_handling(handling: CaseHandling, *, meeting_date: dt.date, proposal: str) -> PreparingHandling | None:
+    """The preparing body's part of the item when the deciding body decides on another body's
+    proposal (the aluevaltuusto on the aluehallitus'; the region's configuration says which):
+    its meeting, on the Monday at least ``preparation_days`` before ``meeting_date``, its presenter
+    and its proposal. None for a body that decides on its presenter's proposal."""
+    preparer = handling.governance.preparing_body
+    body = handling.governance.body
+    if preparer is None or body.preparer_proposal is None or body.proposal_heading is None:
+        return None
+    day = meeting_date - dt.timedelta(days=body.preparation_days)
+    day -= dt.timedelta(days=day.weekday())
+    return PreparingHandling(
+        body=preparer.name,
+        meeting_date=day,
+        presenter=handling.governance.presenter,
+        proposal=body.preparer_proposal.format(proposal=proposal[:1].lower() + proposal[1:]),
+        proposal_heading=body.proposal_heading,
+    )
 
 
 def _section_number(section: str) -> int | None:
@@ -55,12 +88,19 @@ def _section_number(section: str) -> int | None:
 
 
 def earlier_handling(earlier: Sequence[EarlierDecision]) -> list[EarlierHandling]:
-    """Earlier decisions on this case's proposal as the agenda item's *aiempi käsittely*."""
+    """The agenda item's *aiempi käsittely*: the meetings that handled this item before, i.e. each
+    return for further preparation with the body's comments.
+
+    Only real handlings are listed: an approved or noted item does not come back (a later proposal
+    on changed data is a new item, not a second handling of this one), and proposal versions are
+    the store's, not the body's, so no version number is printed."""
     out = []
     for item in earlier:
-        summary = f"{item.outcome.label_fi} (ehdotuksen versio {item.version})."
+        if item.outcome is not Outcome.RETURNED:
+            continue
+        summary = "Palautettiin uudelleen valmisteltavaksi."
         if item.comments:
-            summary += f" Toimielimen kommentit: ”{item.comments}”"
+            summary += f" Kommentit: ”{item.comments}”"
         out.append(
             EarlierHandling(
                 date=item.meeting_date, body=item.body, section=_section_number(item.section), summary=summary
@@ -110,7 +150,7 @@ def agenda_fields(handling: CaseHandling) -> dict[str, Any]:
         "appeal_kind": handling.appeal,
         "appeal_instructions": appeal_instructions(
             handling.appeal,
-            authority=body.name,
+            authority=body.rectification_authority or body.name,
             address=governance.appeal.address,
             court=governance.appeal.court,
             market_court=governance.appeal.market_court,
@@ -119,12 +159,17 @@ def agenda_fields(handling: CaseHandling) -> dict[str, Any]:
 
 
 __all__ = [
+    "AttachmentInfo",
+    "AttachmentPart",
     "agenda_document",
     "agenda_fields",
+    "attachment_documents",
+    "attachment_key",
     "earlier_handling",
     "genitive",
     "meeting_after",
     "next_monday",
+    "preparing_handling",
     "proposed_meeting",
     "returned_section",
     "returned_summary",
@@ -168,3 +213,84 @@ def agenda_document(
         metadata=metadata,
         attachments=attachments,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments (liitteet): the methods, long tables and sources of an item, each its own document.
+
+
+@dataclass(frozen=True)
+class AttachmentPart:
+    """One attachment (liite) of an agenda item, rendered as its own PDF/A-3a document.
+
+    ``part`` tells the stage's attachment template which content to lay out; ``data`` is the
+    machine-readable data the attachment presents (embedded as associated files); the first file's
+    SHA-256 is printed in the attachment's footer, so each document prints the hash of its own data.
+    """
+
+    number: int
+    part: str
+    context: Mapping[str, Any]
+    data: Sequence[PdfAttachment]
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """What an attachment document prints about itself: number, title, identifier and its data's hashes."""
+
+    number: int
+    title: str
+    part: str
+    document_id: str
+    version: int
+    sha256: str
+    files: tuple[tuple[str, str], ...]
+
+
+def attachment_key(item_key: str, number: int) -> str:
+    """The attachment document's key stem: ``needs-decision`` → ``needs-attachment-1``,
+    ``chains-feedback`` → ``chains-feedback-attachment-1``."""
+    return f"{item_key.removesuffix('-decision')}-attachment-{number}"
+
+
+def attachment_documents(
+    item_document: DocumentSpec, template: str, parts: Sequence[AttachmentPart]
+) -> list[DocumentSpec]:
+    """The item's attachments as documents of their own, rendered by the same renderer and decided
+    with the case: each titled as the item lists it (``AgendaItem.attachments``), headed with the
+    item's body, meeting, § and title, and carrying its own data and that data's hash."""
+    item: AgendaItem = item_document.context["item"]
+    titles = {ref.number: ref.title for ref in item.attachments}
+    out = []
+    for part in parts:
+        if part.number not in titles:
+            raise ValueError(f"attachment {part.number} is not listed in the item {item.title!r}")
+        if not part.data:
+            raise ValueError(f"attachment {part.number} of {item.title!r} embeds no data")
+        files = tuple((a.description or a.filename, hashlib.sha256(a.content).hexdigest()) for a in part.data)
+        key = attachment_key(item_document.key, part.number)
+        info = AttachmentInfo(
+            number=part.number,
+            title=titles[part.number],
+            part=part.part,
+            document_id=f"{item.document_id.removesuffix('-proposal').removesuffix('-decision')}"
+            f"-attachment-{part.number}",
+            version=item.version,
+            sha256=files[0][1],
+            files=files,
+        )
+        heading = f"Liite {part.number}: {info.title}"
+        metadata = item_document.metadata.model_copy(
+            update={"title": f"{item.title}, liite {part.number}: {info.title} – {item.region_name}"}
+        )
+        out.append(
+            DocumentSpec(
+                key=key,
+                title=heading,
+                template=template,
+                context={**item_document.context, **part.context, "attachment": info},
+                metadata=metadata,
+                attachments=part.data,
+            )
+        )
+    return out

@@ -110,6 +110,14 @@ def load_region_config(region_code: str, config_dir: Path, *, region_name: str |
         ) from exc
     # Cross-references: every stage (and case) must point at a configured body and people.
     bodies, people = set(config.bodies), set(config.people)
+    for key, body_config in config.bodies.items():
+        preparer = body_config.prepared_by
+        if preparer is not None and (preparer not in bodies or preparer == key):
+            raise InputError(
+                f"unknown preparing body {preparer!r}; known: {', '.join(sorted(bodies - {key}))}",
+                file=_file_for(f"bodies.{key}.prepared_by", origin, default_path),
+                field=f"bodies.{key}.prepared_by",
+            )
     for stage, stage_config in config.stages.items():
         entries: list[tuple[str, Any]] = [(f"stages.{stage.value}", stage_config)]
         entries += [(f"stages.{stage.value}.cases.{key}", case) for key, case in stage_config.cases.items()]
@@ -179,4 +187,5 @@ def load_governance(
         meeting=config.meeting,
         appeal=config.appeal,
         appeal_override=override.appeal if override else None,
+        preparing_body=config.bodies[prepared] if (prepared := config.bodies[body].prepared_by) else None,
     )

@@ -50,6 +50,7 @@ with warnings.catch_warnings():
 from schemas.documents import DocumentMetadata, PdfAttachment
 from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
 from soteflow.errors import SoteflowError
+from soteflow.numbers import fi_meur
 from soteflow.settings import get_settings
 
 #: PDF/A-3 level A: archival (ISO 19005-3) *and* tagged for accessibility; level 3 allows the
@@ -170,7 +171,9 @@ def _environment(templates_dir: Path) -> Environment:
         # auto_reload would stat every template on every render; templates are read-only here.
         auto_reload=False,
     )
-    env.filters.update(fi_number=fi_number, fi_percent=fi_percent, fi_date=fi_date, fi_datetime=fi_datetime)
+    env.filters.update(
+        fi_number=fi_number, fi_percent=fi_percent, fi_meur=fi_meur, fi_date=fi_date, fi_datetime=fi_datetime
+    )
     env.globals["t"] = load_labels(templates_dir)
     return env
 
@@ -178,7 +181,8 @@ def _environment(templates_dir: Path) -> Environment:
 def get_environment(templates_dir: Path | None = None) -> Environment:
     """The Jinja2 environment over the templates folder: autoescape, StrictUndefined, Finnish filters.
 
-    Filters: ``fi_number(decimals)``, ``fi_percent(decimals)``, ``fi_date``, ``fi_datetime``.
+    Filters: ``fi_number(decimals)``, ``fi_percent(decimals)``, ``fi_meur(decimals)`` (euros as
+    "12,3 milj. €"), ``fi_date``, ``fi_datetime``.
     Globals: ``t`` — the labels of ``templates/i18n/fi.toml``.
     """
     return _environment(_templates_dir(templates_dir))

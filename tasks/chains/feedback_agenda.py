@@ -3,7 +3,7 @@
 The agenda item is built from the synthesis' numbers (:mod:`tasks.chains.feedback`), the figures
 are SVG bar charts, and the document is rendered from the stored stage-3 proposal version (its
 number and hash in the footer) with the synthesis embedded as a PDF/A-3 attachment. Stage 3's
-case stores the agenda in its proposal and renders :func:`feedback_document` beside its decision.
+case stores the agenda in its proposal and renders :func:`feedback_documents` beside its decision.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ from soteflow.charts.bars import bar_chart_svg
 from soteflow.documents import DocumentSpec
 from soteflow.documents.formatting import fi_date
 from soteflow.store.canonical import canonical_json
-from tasks.agenda import agenda_document, agenda_fields, returned_section
+from tasks.agenda import (
+    AttachmentPart,
+    agenda_document,
+    agenda_fields,
+    attachment_documents,
+    preparing_handling,
+    returned_section,
+)
 from tasks.definition import CaseHandling
 
 TEMPLATE = "s3_feedback.html"
@@ -33,6 +40,9 @@ DOCUMENT_KEY = "chains-feedback"
 SYNTHESIS_FILENAME = "chains-feedback-synthesis.json"
 #: bar_chart_svg tells series apart by six fill styles; a chart with more series would repeat one.
 MAX_SERIES_PER_CHART = 6
+#: The item's attachments (liitteet), each its own document (:func:`feedback_documents`).
+ATTACHMENTS = {1: "Kommentit teemoittain ja lainaukset", 2: "Menetelmä ja teemoittelun perusteet"}
+ATTACHMENT_TEMPLATE = "s3_feedback_attachment.html"
 
 
 def feedback_title(cycle: int) -> str:
@@ -53,9 +63,7 @@ def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, 
     cycle = handling.cycle
     region = handling.governance.region_name
     s = synthesis
-    source = f"tiedosto {s.source_file}"
-    if s.example_data:
-        source += "; esimerkkiaineisto, ei alueen todellisia lausuntoja"
+    source = " (esimerkkiaineisto, ei alueen todellisia lausuntoja)" if s.example_data else ""
     background = [
         "Hyvinvointialueen asukkailla ja palvelujen käyttäjillä on oikeus osallistua ja vaikuttaa "
         "hyvinvointialueen toimintaan (hyvinvointialuelaki 611/2021, 29 §). Osallistumista edistetään muun "
@@ -68,8 +76,9 @@ def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, 
     ]
     material = [
         f"Aineistona on {_comments(s.comments)} {s.groups} sidosryhmältä {s.sessions} tilaisuudesta ajalta "
-        f"{fi_date(s.first_date)}–{fi_date(s.last_date)} ({source}).",
-        s.method,
+        f"{fi_date(s.first_date)}–{fi_date(s.last_date)}{source}.",
+        "Kommentit, niiden määrät sidosryhmittäin ja teemoittain sekä edustavat lainaukset ovat liitteessä 1; "
+        "menetelmä ja kunkin kommentin teemoittelun perusteet ovat liitteessä 2.",
     ]
     if s.example_data:
         material.insert(
@@ -105,13 +114,8 @@ def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, 
         title=feedback_title(cycle),
         grounds=grounds,
         proposal=proposal,
-        attachments=[
-            AttachmentRef(
-                number=1,
-                title="Yhteenveto sidosryhmien lausunnoista koneluettavana (JSON): kommentit, teemat ja perustelut",
-                filename=SYNTHESIS_FILENAME,
-            )
-        ],
+        prepared_by=preparing_handling(handling, meeting_date=meeting_date, proposal=proposal),
+        attachments=[AttachmentRef(number=n, title=title) for n, title in ATTACHMENTS.items()],
     )
 
 
@@ -147,31 +151,26 @@ def feedback_figures(synthesis: FeedbackSynthesis) -> FeedbackFigures:
     return FeedbackFigures(theme_totals_svg=totals, by_group_svgs=by_group)
 
 
-def feedback_document(
+def feedback_documents(
     agenda: AgendaContent,
     synthesis: FeedbackSynthesis,
     figures: FeedbackFigures,
     proposal_ref: VersionRef,
     *,
+    proposal_data: PdfAttachment,
     region_code: str,
     region_name: str,
     cycle: int,
     created: dt.datetime,
-) -> DocumentSpec:
-    """The document, rendered from the stored stage-3 proposal version (its number and hash in the footer).
+) -> list[DocumentSpec]:
+    """The item and its two attachments, rendered from the stored stage-3 proposal version.
 
-    ``created`` is the document's creation time (from the data or the version, never the wall
-    clock, so renders are reproducible). The synthesis is embedded as ``chains-feedback-synthesis.json``.
+    The item embeds the stage-3 proposal it is part of (``proposal_data``, whose hash its footer
+    prints); liite 1 embeds the synthesis (``chains-feedback-synthesis.json``), liite 2 each
+    comment's themes and their grounds. ``created`` is from the data, never the wall clock.
     """
     title = feedback_title(cycle)
-    attachments = [
-        PdfAttachment(
-            filename=SYNTHESIS_FILENAME,
-            content=canonical_json(synthesis),
-            description="Yhteenveto sidosryhmien lausunnoista (JSON)",
-        )
-    ]
-    return agenda_document(
+    item = agenda_document(
         key=DOCUMENT_KEY,
         template=TEMPLATE,
         agenda=agenda,
@@ -183,12 +182,40 @@ def feedback_document(
         subject=f"{agenda.body}: yhteenveto sidosryhmien lausunnoista, {Stage.CHAINS.title_fi.lower()}",
         keywords=["sidosryhmät", "lausunnot", "yhteiskehittäminen", "hyvinvointialue"],
         created=created,
-        attachments=attachments,
-        context={
-            "synthesis": synthesis,
-            "figures": figures,
-            "theme_names": {t.theme_id: t.name for t in synthesis.themes},
-            "other_theme_id": OTHER_THEME_ID,
-        },
+        attachments=[proposal_data],
+        context={},
         title=title,
     )
+    context = {
+        "synthesis": synthesis,
+        "figures": figures,
+        "theme_names": {t.theme_id: t.name for t in synthesis.themes},
+        "other_theme_id": OTHER_THEME_ID,
+    }
+    parts = [
+        AttachmentPart(
+            number=1,
+            part="comments",
+            context=context,
+            data=[
+                PdfAttachment(
+                    filename=SYNTHESIS_FILENAME,
+                    content=canonical_json(synthesis),
+                    description="Yhteenveto sidosryhmien lausunnoista (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=2,
+            part="method",
+            context=context,
+            data=[
+                PdfAttachment(
+                    filename="chains-feedback-assignments.json",
+                    content=canonical_json({"method": synthesis.method, "assignments": synthesis.assignments}),
+                    description="Kommenttien teemat ja niiden perusteet (JSON)",
+                )
+            ],
+        ),
+    ]
+    return [item, *attachment_documents(item, ATTACHMENT_TEMPLATE, parts)]

@@ -19,8 +19,16 @@ from schemas.documents import AgendaContent, AttachmentRef, TextSection
 from schemas.feedback import FeedbackSynthesis
 from schemas.results import SourceRef, VersionRef
 from schemas.targets import CLIENT_GROUP_LABELS, TargetsBasis
-from soteflow.numbers import fi_number
-from tasks.agenda import agenda_fields, genitive, next_monday, proposed_meeting, returned_section, returned_summary
+from soteflow.numbers import fi_meur, fi_number
+from tasks.agenda import (
+    agenda_fields,
+    genitive,
+    next_monday,
+    preparing_handling,
+    proposed_meeting,
+    returned_section,
+    returned_summary,
+)
 from tasks.chains.feedback_agenda import build_feedback_agenda
 from tasks.definition import CaseHandling
 
@@ -30,6 +38,9 @@ PREPARATION_DAYS = 28
 #: A body's decision is minuted and becomes known to the preparers about two weeks after the
 #: meeting; stage 3 builds on the approved stage-2 decision, so it is proposed no earlier.
 AFTER_STAGE2_DAYS = 14
+#: The item's attachments (liitteet) rendered as its own documents (tasks.chains.documents); the
+#: feedback summary, a separate item of the same meeting, is the last attachment.
+ATTACHMENTS = {1: "Menetelmä, pisteytys ja lähteet", 2: "Palveluketjut ja palvelukuvaukset"}
 
 
 def basis_date(basis: TargetsBasis, synthesis: FeedbackSynthesis, cycle: int) -> dt.date:
@@ -56,10 +67,6 @@ def document_created(basis: TargetsBasis, synthesis: FeedbackSynthesis, cycle: i
 # The proposal.
 
 
-def _meur(value: float) -> str:
-    return fi_number(value / 1e6, 1)
-
-
 def _score(value: float) -> str:
     return fi_number(value, 4)
 
@@ -83,9 +90,10 @@ def _lower_first(text: str) -> str:
 
 def _target_text(target_id: str, basis: TargetsBasis) -> str:
     t = basis.impact.by_id(target_id)
+    # "tavoite … vuonna …" rather than the direction as a verb: an indicator's name may be plural
+    # ("työttömät työnhakijat"), and a verb after it would not agree.
     return (
-        f"{t.target_id} {_lower_first(t.indicator)} {t.direction.label_fi} → {_value(t.target_value)} {t.unit} "
-        f"({t.target_year})"
+        f"{t.target_id} {_lower_first(t.indicator)}: tavoite {_value(t.target_value)} {t.unit} vuonna {t.target_year}"
     )
 
 
@@ -125,7 +133,7 @@ def chain_paragraph(chain_id: str, services: ServiceChains, basis: TargetsBasis)
     targets = "; ".join(_target_text(t.target_id, basis) for t in chain.targets)
     return (
         f"{chain.name} ({CLIENT_GROUP_LABELS[chain.client_group].lower()}): {len(chain.steps)} vaihetta "
-        f"({steps}). Vuosikustannus {_meur(chain.annual_cost)} milj. €; tuotantotavat kustannuksista: {mix}. "
+        f"({steps}). Vuosikustannus {fi_meur(chain.annual_cost)}; tuotantotavat kustannuksista: {mix}. "
         f"Ketjun tavoitteet: {targets}."
     )
 
@@ -143,14 +151,13 @@ def build_chains_proposal(
     region = handling.governance.region_name
     priorities, services = analysis.priorities, analysis.services
     steps = sum(len(p.steps) for p in catalogue.packages)
-    example = ", esimerkkiaineisto" if catalogue.example_data else ""
     weight_text = ", ".join(
         f"{CRITERION_LABELS[k].lower()} {fi_number(100 * priorities.weights[k], 0)} %" for k in CRITERIA
     )
     stage2_when = (
         f"{_lower_first(basis.approved_by or 'toimielin')} hyväksyi {_date(basis.approved_on)}"
         if basis.approved_on
-        else "hyväksytyt"
+        else "on hyväksytty"
     )
     grounds = [
         TextSection(
@@ -161,22 +168,18 @@ def build_chains_proposal(
                 "palvelukokonaisuudet priorisoidaan tuloksellisuustavoitteiden perusteella, palveluketjuille ja "
                 "niiden vaiheille asetetaan tavoitteet ja mittarit ja palvelut kuvataan rakenteisesti. "
                 "Sidosryhmien näkemykset on koottu yhteiskehittämisen tilaisuuksista.",
-                f"Vaihe perustuu tuloksellisuustavoitteisiin ja talouden kehykseen, jotka {stage2_when} "
-                f"(päätösehdotuksen versio {basis.proposal_ref.version}). Laskennassa on käytetty vaiheen 2 "
-                f"hyväksyttyjä versioita: vaikuttavuustavoitteet ({_short(basis.impact_ref)}) ja kehyksen "
-                f"kohdennus asiakasryhmille ({_short(basis.frame_ref)}).",
+                f"Vaihe perustuu tuloksellisuustavoitteisiin ja talouden kehykseen, jotka {stage2_when}.",
             ],
         ),
         TextSection(
             heading="Aineisto ja menetelmä",
             paragraphs=[
-                f"Palveluluettelo ({catalogue.source_file}{example}) sisältää {len(catalogue.packages)} "
-                f"palvelukokonaisuutta ja {steps} palvelua palveluketjujen vaiheina. Kunkin palvelun tuotantotapa, "
-                "vuosivolyymi, yksikkökustannus ja laatumittari on annettu luettelossa, ja jokainen vaihe on "
-                "sidottu vaiheen 2 vaikuttavuustavoitteeseen (tavoite_id).",
-                *priorities.method,
-                f"Painot: {weight_text}.",
-                priorities.sensitivity.method,
+                f"Palveluluettelossa on {len(catalogue.packages)} palvelukokonaisuutta ja {steps} palvelua "
+                f"palveluketjujen vaiheina{' (esimerkkiaineisto)' if catalogue.example_data else ''}. "
+                "Kokonaisuudet on pisteytetty painotetuilla kriteereillä "
+                f"({weight_text}), ja järjestyksen pysyvyys on tarkistettu herkkyystarkastelulla.",
+                "Menetelmä, pisteytyksen taulukot ja lähteet ovat liitteessä 1, palveluketjut kustannuksineen, "
+                "mittareineen ja palvelukuvauksineen liitteessä 2.",
             ],
         ),
         TextSection(heading="Priorisoinnin tulos", paragraphs=priority_paragraphs(priorities)),
@@ -191,7 +194,7 @@ def build_chains_proposal(
                 f"{synthesis.sessions} tilaisuudessa {_date(synthesis.first_date)}–{_date(synthesis.last_date)}"
                 f"{' (esimerkkiaineisto)' if synthesis.example_data else ''}. Palautteen yhteenveto ja se, miten "
                 "palaute otetaan huomioon, esitetään erillisessä asiakirjassa "
-                f"”Yhteenveto sidosryhmien lausunnoista {cycle}”, joka käsitellään samassa kokouksessa (liite 4)."
+                f"”Yhteenveto sidosryhmien lausunnoista {cycle}”, joka käsitellään samassa kokouksessa (liite 3)."
             ],
         ),
     ]
@@ -212,13 +215,10 @@ def build_chains_proposal(
         title=f"Palvelukokonaisuudet ja palveluketjut {cycle}",
         grounds=grounds,
         proposal=proposal,
+        prepared_by=preparing_handling(handling, meeting_date=meeting, proposal=proposal),
         attachments=[
-            AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="chains-proposal.json"),
-            AttachmentRef(
-                number=2, title="Priorisointi ja herkkyystarkastelu (JSON)", filename="chains-priorities.json"
-            ),
-            AttachmentRef(number=3, title="Palveluketjut ja palvelukuvaukset (JSON)", filename="chains-services.json"),
-            AttachmentRef(number=4, title=f"Yhteenveto sidosryhmien lausunnoista {cycle} (erillinen asiakirja)"),
+            *(AttachmentRef(number=n, title=title) for n, title in ATTACHMENTS.items()),
+            AttachmentRef(number=len(ATTACHMENTS) + 1, title=f"Yhteenveto sidosryhmien lausunnoista {cycle}"),
         ],
     )
     feedback_agenda = build_feedback_agenda(synthesis, handling, meeting)

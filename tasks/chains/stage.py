@@ -13,6 +13,7 @@ from schemas.chains import (
     ChainsParams,
     ChainsRoundFigures,
 )
+from schemas.documents import AppealKind
 from schemas.results import SourceRef, VersionRef
 from schemas.stages import Stage
 from schemas.targets import TargetsBasis
@@ -208,7 +209,10 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
 def _cases(
     state: State,
 ) -> list[CaseSpec[TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures, ChainsOutputs]]:
-    return [CaseSpec(key=Stage.CHAINS.value, propose=_propose)]
+    # The packages and chains, and the stakeholder summary decided with them, prepare stage 4's
+    # choice of production modes and the budget: no rectification request or appeal
+    # (hyvinvointialuelaki 611/2021, 141 §). Both documents carry the case's route.
+    return [CaseSpec(key=Stage.CHAINS.value, propose=_propose, appeal=AppealKind.VALMISTELU)]
 
 
 def _precheck(ctx: RoundContext, params: ChainsParams, earlier: Mapping[Stage, Any]) -> ChainsInputs:

@@ -9,14 +9,23 @@ from schemas.documents import AgendaContent, AttachmentRef, TextSection
 from schemas.needs import NeedsAssessment, NeedsProposal
 from soteflow.documents.formatting import fi_date
 from soteflow.numbers import fi_number
-from tasks.agenda import agenda_fields, genitive, next_monday, proposed_meeting, returned_section, returned_summary
+from tasks.agenda import (
+    agenda_fields,
+    genitive,
+    next_monday,
+    preparing_handling,
+    proposed_meeting,
+    returned_section,
+    returned_summary,
+)
 from tasks.definition import CaseHandling
-from tasks.needs.analysis import COMPONENT_LABELS, INDEX_METHOD
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 #: How long after the newest source update the body can meet at the earliest: preparation,
 #: co-operation procedure and the agenda's publication take about four weeks.
 PREPARATION_DAYS = 28
+#: The item's attachments (liitteet), each its own document (tasks.needs.documents).
+ATTACHMENTS = {1: "Menetelmä ja lähteet", 2: "Palvelutarve kunnittain: kartta, kuviot ja taulukot"}
 
 
 def default_meeting_date(assessment: NeedsAssessment) -> dt.date:
@@ -36,6 +45,18 @@ def document_created(assessment: NeedsAssessment) -> dt.datetime:
     return max(updated) if updated else dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
+def publishers(assessment: NeedsAssessment) -> str:
+    """The sources' publishers in the genitive, in order of first use: "Tilastokeskuksen ja KEHA-keskuksen"."""
+    names: list[str] = []
+    for source in assessment.sources:
+        name = (source.source or "Tilastokeskus").split(",")[0].strip()
+        if name not in names:
+            names.append(name)
+    # Publishers' names end in -keskus (Tilastokeskus, KEHA-keskus): genitive -keskuksen.
+    inflected = [n[:-2] + "uksen" if n.endswith("us") else n for n in names]
+    return inflected[0] if len(inflected) == 1 else ", ".join(inflected[:-1]) + " ja " + inflected[-1]
+
+
 def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) -> NeedsProposal:
     """The agenda item *Palvelutarvearvio*: grounds from the numbers, the proposal, the appeal."""
     cycle = handling.cycle
@@ -43,14 +64,7 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
     region = assessment.region_name
     weights = index.weights
     top = [row.name for row in index.rows[:3]]
-    sources = "; ".join(
-        f"{s.table_label or s.file} ({s.source or 'Tilastokeskus'}, päivitetty "
-        f"{fi_date(s.updated) if s.updated else 'ei tiedossa'})"
-        for s in assessment.sources
-    )
-    weight_text = ", ".join(
-        f"{COMPONENT_LABELS[k].lower()} {fi_number(100 * w, 0)} %" for k, w in weights.items() if w > 0
-    )
+    newest = document_created(assessment)
     grounds = [
         TextSection(
             heading="Asian tausta",
@@ -66,9 +80,12 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
         TextSection(
             heading="Aineisto ja menetelmä",
             paragraphs=[
-                f"Arvio perustuu Tilastokeskuksen avoimiin tietoihin (lisenssi CC BY 4.0): {sources}.",
-                f"Alueen luvut on laskettu sen kuntien luvuista ja täsmäytetty Tilastokeskuksen "
-                f"hyvinvointialuetason lukuihin. {INDEX_METHOD} Painot: {weight_text}.",
+                f"Arvio perustuu {publishers(assessment)} avoimiin tilastotietoihin, joista uusimmat on "
+                f"päivitetty {fi_date(newest)}. Tarveindeksi kokoaa kunnan väestön ikärakenteen, "
+                "pienituloisuuden, perusturvan varassa olevien osuuden, työttömyyden ja koulutustason yhdeksi "
+                "luvuksi, jossa koko maa on 100. Indeksi on kuvaileva: se näyttää palvelutarpeen erot kuntien "
+                "välillä. Menetelmä, painot ja lähteet ovat liitteessä 1, ja kuntakohtaiset luvut, kartta ja "
+                "kuviot ovat liitteessä 2.",
             ],
         ),
         TextSection(heading="Keskeiset havainnot", paragraphs=list(assessment.findings)),
@@ -91,10 +108,8 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
         title=f"Palvelutarvearvio {cycle}",
         grounds=grounds,
         proposal=proposal,
-        attachments=[
-            AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="needs-proposal.json"),
-            AttachmentRef(number=2, title="Palvelutarvearvion aineisto (JSON)", filename="needs-assessment.json"),
-        ],
+        prepared_by=preparing_handling(handling, meeting_date=meeting, proposal=proposal),
+        attachments=[AttachmentRef(number=n, title=title) for n, title in ATTACHMENTS.items()],
     )
     summary = "\n".join(
         [

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.documents import AppealKind
 from schemas.needs import NeedsAssessment, NeedsFigures, NeedsInputs, NeedsParams
 from schemas.results import VersionRef
 from schemas.stages import Stage
@@ -15,7 +16,7 @@ from soteflow.store import Store
 from tasks.context import RoundContext
 from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
 from tasks.needs.analysis import assess_needs
-from tasks.needs.documents import needs_document
+from tasks.needs.documents import needs_documents
 from tasks.needs.figures import build_needs_figures
 from tasks.needs.inputs import FILES, read_needs_inputs
 from tasks.needs.proposal import build_needs_proposal
@@ -115,7 +116,7 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
     out = state.declared
 
     def documents(proposal: VersionRef) -> list[DocumentSpec]:
-        return [needs_document(payload, state.analysis, state.figures, proposal)]
+        return needs_documents(payload, state.analysis, state.figures, proposal)
 
     return CaseDraft(
         payload=payload,
@@ -128,7 +129,9 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
 
 
 def _cases(state: State) -> list[CaseSpec[None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]]:
-    return [CaseSpec(key=Stage.NEEDS.value, propose=_propose)]
+    # The needs assessment only prepares the later stages' decisions (targets, frame, production
+    # modes): no rectification request or appeal (hyvinvointialuelaki 611/2021, 141 §).
+    return [CaseSpec(key=Stage.NEEDS.value, propose=_propose, appeal=AppealKind.VALMISTELU)]
 
 
 def _precheck(ctx: RoundContext, params: NeedsParams, earlier: Mapping[Stage, Any]) -> NeedsInputs:

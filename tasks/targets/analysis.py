@@ -26,6 +26,7 @@ from schemas.targets import (
     ActualYear,
     AllocationMethod,
     ClientGroup,
+    CoveragePlan,
     CoverageRule,
     DeficitCoverage,
     FinancialForecast,
@@ -35,6 +36,7 @@ from schemas.targets import (
     GroupAllocation,
     ImpactTarget,
     ImpactTargets,
+    MeasureEffect,
     NeedFinding,
     ScenarioAssumptions,
     ScenarioForecast,
@@ -42,8 +44,8 @@ from schemas.targets import (
     TargetsInputs,
 )
 from soteflow.errors import InputError
-from soteflow.numbers import fi_number
-from tasks.targets.inputs import check_direction, eur, meur, round_to
+from soteflow.numbers import fi_meur, fi_number
+from tasks.targets.inputs import check_direction, eur, round_to
 
 #: The stage-1 indicator of each client group's relative need: (field, denominator field or None).
 #: The region's value divided by the country's (for a count, per denominator) is the group's need
@@ -281,16 +283,16 @@ def deficit_coverage(
         first = next((y.year for y in years if y.accumulated_eur >= 0), None)
     if opening >= 0 and all(y.accumulated_eur >= 0 for y in years):
         statement = (
-            f"{name}: taseessa ei ole katettavaa alijäämää ({base_year} lopussa {meur(opening)} M€), eikä "
+            f"{name}: taseessa ei ole katettavaa alijäämää ({base_year} lopussa {fi_meur(opening)}), eikä "
             "alijäämää kerry ennustekaudella."
         )
     elif covered:
         start = (
-            f"taseen kertynyt alijäämä {meur(opening)} M€ ({base_year} lopussa) katetaan määräaikaan mennessä"
+            f"taseen kertynyt alijäämä {fi_meur(opening)} ({base_year} lopussa) katetaan määräaikaan mennessä"
             if opening < 0
             else "katettavaa alijäämää ei ole määräaikana"
         )
-        statement = f"{name}: {start}; kertynyt yli-/alijäämä on {deadline} lopussa {meur(at_deadline)} M€."
+        statement = f"{name}: {start}; kertynyt yli-/alijäämä on {deadline} lopussa {fi_meur(at_deadline)}."
     else:
         later = (
             f" Ennusteen mukaan alijäämä katetaan vasta vuonna {first}."
@@ -299,8 +301,8 @@ def deficit_coverage(
         )
         statement = (
             f"{name}: kertynyttä alijäämää ei saada katetuksi määräaikaan mennessä; {deadline} lopussa kertynyt "
-            f"alijäämä on {meur(at_deadline)} M€. Kattaminen edellyttää lisäsopeutusta keskimäärin "
-            f"{meur(annual)} M€ vuodessa vuosina {base_year + 1}–{deadline}.{later}"
+            f"alijäämä on {fi_meur(at_deadline)}. Kattaminen edellyttää lisäsopeutusta keskimäärin "
+            f"{fi_meur(annual)} vuodessa vuosina {base_year + 1}–{deadline}.{later}"
         )
     return DeficitCoverage(
         opening_accumulated_eur=opening,
@@ -437,13 +439,12 @@ def allocate_frame(
 
 
 def build_frame(inputs: TargetsInputs, forecast: FinancialForecast, basis: NeedsBasis) -> FrameAllocation:
-    """The frame of the frame year (given, or the frame scenario's forecast costs) allocated to the groups."""
+    """The frame of the frame year allocated to the groups: the given frame, else the frame that
+    meets the deficit-coverage duty (:func:`coverage_plan`)."""
     assumptions = inputs.assumptions
-    frame = assumptions.frame_eur
-    if frame is None:
-        scenario = forecast.scenario(assumptions.frame_scenario)
-        frame = next(y.operating_costs_eur for y in scenario.years if y.year == assumptions.frame_year)
-    return allocate_frame(
+    plan = coverage_plan(inputs, forecast)
+    frame = assumptions.frame_eur if assumptions.frame_eur is not None else plan.required_frame_eur
+    allocation = allocate_frame(
         region_code=basis.region_code,
         frame_year=assumptions.frame_year,
         frame_eur=frame,
@@ -452,6 +453,49 @@ def build_frame(inputs: TargetsInputs, forecast: FinancialForecast, basis: Needs
         method=assumptions.method,
         need_weight=assumptions.need_weight,
         base_year=forecast.base_year,
+    )
+    return allocation.model_copy(update={"coverage": plan})
+
+
+def coverage_plan(inputs: TargetsInputs, forecast: FinancialForecast) -> CoveragePlan:
+    """The frame that meets the deficit-coverage duty (hyvinvointialuelaki 611/2021 115 § 2 mom.).
+
+    The frame scenario leaves the gap ``G`` (accumulated deficit at the end of the deadline year,
+    0 if covered) after ``n`` forecast years. The named measures reduce costs by ``M`` in the years
+    up to the deadline; the rest, ``max(0, G − M)``, spread evenly, is the adjustment still to be
+    specified, ``U = max(0, G − M) / n`` per year. Required frame = the scenario's costs in the
+    frame year − the measures' effect in the frame year − ``U`` (``U`` only up to the deadline).
+    With ``M`` and ``U`` realised every year, the accumulated result at the deadline is
+    ``−G + M + n·U ≥ 0``.
+    """
+    assumptions = inputs.assumptions
+    scenario = forecast.scenario(assumptions.frame_scenario)
+    frame_year = assumptions.frame_year
+    costs = next(y.operating_costs_eur for y in scenario.years if y.year == frame_year)
+    coverage = scenario.coverage
+    deadline, n = coverage.deadline_year, coverage.years_to_deadline
+    window = range(forecast.base_year + 1, deadline + 1)
+    measures = [
+        MeasureEffect(
+            name=m.name, frame_year_eur=eur(m.effect(frame_year)), to_deadline_eur=eur(sum(m.effect(y) for y in window))
+        )
+        for m in assumptions.measures
+    ]
+    total = eur(sum(m.to_deadline_eur for m in measures))
+    remaining = max(0.0, coverage.gap_eur - total)
+    unspecified = eur(remaining / n) if n and frame_year <= deadline else 0.0
+    required = eur(costs - sum(m.frame_year_eur for m in measures) - unspecified)
+    return CoveragePlan(
+        scenario=scenario.name,
+        deadline_year=deadline,
+        scenario_costs_eur=costs,
+        gap_eur=coverage.gap_eur,
+        years_to_deadline=n,
+        measures=measures,
+        measures_to_deadline_eur=total,
+        unspecified_per_year_eur=unspecified,
+        required_frame_eur=required,
+        closed_by_measures=remaining == 0,
     )
 
 
@@ -462,9 +506,9 @@ def build_frame(inputs: TargetsInputs, forecast: FinancialForecast, basis: Needs
 def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAllocation) -> list[str]:
     last = forecast.actual[-1]
     out = [
-        f"Toimintakulut olivat vuonna {last.year} {meur(last.operating_costs_eur)} M€ ja tilikauden tulos "
-        f"{meur(last.result_eur)} M€; taseen kertynyt yli-/alijäämä {last.year} lopussa on "
-        f"{meur(forecast.opening_accumulated_eur)} M€ (esimerkkiaineisto).",
+        f"Toimintakulut olivat vuonna {last.year} {fi_meur(last.operating_costs_eur)} ja tilikauden tulos "
+        f"{fi_meur(last.result_eur)}; taseen kertynyt yli-/alijäämä {last.year} lopussa on "
+        f"{fi_meur(forecast.opening_accumulated_eur)} (esimerkkiaineisto).",
     ]
     covered = [s.name.lower() for s in forecast.scenarios if s.coverage.covered]
     uncovered = [s for s in forecast.scenarios if not s.coverage.covered]
@@ -473,7 +517,7 @@ def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAl
         out.append(
             f"Kertynyttä alijäämää ei saada katetuksi määräaikaan ({deadline} loppuun) mennessä skenaariossa "
             + ", ".join(
-                f"{s.name.lower()} (lisäsopeutustarve {meur(s.coverage.annual_improvement_needed_eur)} M€ vuodessa)"
+                f"{s.name.lower()} (lisäsopeutustarve {fi_meur(s.coverage.annual_improvement_needed_eur)} vuodessa)"
                 for s in uncovered
             )
             + (f"; skenaariossa {', '.join(covered)} se katetaan." if covered else ".")
@@ -481,17 +525,18 @@ def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAl
     else:
         out.append(f"Kertynyt alijäämä katetaan määräaikaan ({deadline} loppuun) mennessä kaikissa skenaarioissa.")
     out.append(
-        f"Toimintakulujen kehys vuodelle {frame.frame_year} on {meur(frame.frame_eur)} M€; se jaetaan "
+        f"Toimintakulujen kehys vuodelle {frame.frame_year} on {fi_meur(frame.frame_eur)}; se jaetaan "
         f"asiakasryhmille {METHOD_NAMES[frame.method]}."
     )
     changes = sorted(frame.groups, key=lambda g: g.allocated_share - g.current_share)
     up, down = changes[-1], changes[0]
     if up.allocated_share - up.current_share > 0:
         out.append(
-            f"Tarve painottaa jakoa eniten ryhmään {up.client_group.label_fi.lower()} (suhteellinen tarve "
-            f"{fi_number(up.relative_need, 2)}): osuus {fi_number(100 * up.allocated_share, 1)} % nykyisen "
-            f"{fi_number(100 * up.current_share, 1)} %:n sijaan; vähiten ryhmään {down.client_group.label_fi.lower()} "
-            f"({fi_number(100 * down.allocated_share, 1)} %, nykyinen {fi_number(100 * down.current_share, 1)} %)."
+            f"Tarvepainotus kasvattaa eniten {up.client_group.genitive_fi} ryhmän osuutta (suhteellinen tarve "
+            f"{fi_number(up.relative_need, 2)}): {fi_number(100 * up.allocated_share, 1)} % nykyisen "
+            f"{fi_number(100 * up.current_share, 1)} %:n sijaan. Eniten pienenee {down.client_group.genitive_fi} "
+            f"ryhmän osuus: {fi_number(100 * down.allocated_share, 1)} % nykyisen "
+            f"{fi_number(100 * down.current_share, 1)} %:n sijaan."
         )
     from_stage1 = sum(1 for t in impact.targets if t.baseline_source == "stage1")
     out.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.documents import PdfAttachment
+from schemas.documents import PdfAttachment, TextSection
 from schemas.needs import NeedsBasis
 from schemas.results import VersionRef
 from schemas.stages import Stage
@@ -12,13 +12,14 @@ from schemas.targets import ClientGroup, ImpactTarget, TargetsAssessment, Target
 from soteflow.documents import DocumentSpec
 from soteflow.numbers import fi_number
 from soteflow.store.canonical import canonical_json
-from tasks.agenda import agenda_document
+from tasks.agenda import AttachmentPart, agenda_document, attachment_documents
 from tasks.targets.analysis import METHOD_NAMES
 from tasks.targets.figures import millions
 from tasks.targets.inputs import period_fi
-from tasks.targets.proposal import document_created
+from tasks.targets.proposal import FUNDING_CORRECTION_DETAIL, document_created, ref_text
 
 TEMPLATE = "s2_targets.html"
+ATTACHMENT_TEMPLATE = "s2_targets_attachment.html"
 DOCUMENT_KEY = "targets-decision"
 
 
@@ -43,8 +44,7 @@ def target_rows(targets: list[ImpactTarget]) -> list[list[str]]:
         baseline = f"{_value(t.baseline, t.unit, decimals)} ({period_fi(t.baseline_year)}; {source})"
         finding = ""
         if t.finding is not None:
-            ref = t.finding.artefact
-            finding = f"{t.finding.text} [{ref.key} v{ref.version}, {t.finding.pointer}, {ref.sha256[:8]}]"
+            finding = t.finding.text
         rows.append(
             [
                 t.target_id,
@@ -140,23 +140,60 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
     }
 
 
-def targets_document(
+def method_sections(assessment: TargetsAssessment, basis: NeedsBasis) -> list[TextSection]:
+    """The method attachment: the stage-1 versions the targets rest on (with their hashes), each
+    target's finding and where it is in the assessment, the forecast's and the allocation's method."""
+    forecast, frame = assessment.forecast, assessment.frame
+    refs = "; ".join(
+        ref_text(basis.refs[k]) for k in ("needs-proposal", "needs-profile", "needs-index", "needs-change")
+    )
+    findings = [
+        f"{t.target_id}: {t.finding.artefact.key} v{t.finding.artefact.version}, kohta {t.finding.pointer}, "
+        f"SHA-256 {t.finding.artefact.sha256[:12]}…"
+        for t in assessment.impact.targets
+        if t.finding is not None
+    ]
+    return [
+        TextSection(
+            heading="Lähtötiedot",
+            paragraphs=[
+                "Lähtötasot ja tarvehavainnot ovat hyväksytyn palvelutarvearvion lukuja, ja laskennassa on "
+                f"käytetty sen tallennettuja versioita: {refs}. Lähtötaso, jota palvelutarvearviossa ei ole, on "
+                "otettu alueen tavoitetiedostosta.",
+                "Tavoitteiden tarvehavainnot palvelutarvearviossa: " + "; ".join(findings) + "."
+                if findings
+                else "Tavoitteisiin ei ole liitetty palvelutarvearvion havaintoja.",
+            ],
+        ),
+        TextSection(
+            heading="Kehysennuste",
+            paragraphs=[
+                f"{forecast.data_label} Toteuma {forecast.actual[0].year}–{forecast.base_year}, ennuste "
+                f"{forecast.base_year + 1}–{forecast.scenarios[0].years[-1].year} skenaarioittain.",
+                forecast.method_text,
+            ],
+        ),
+        TextSection(heading="Kehyksen jako asiakasryhmille", paragraphs=[frame.method_text]),
+        TextSection(
+            heading="Alijäämän kattamisvelvollisuus",
+            paragraphs=[
+                forecast.coverage_rule.legal_basis,
+                *(s.coverage.statement for s in forecast.scenarios),
+                FUNDING_CORRECTION_DETAIL,
+            ],
+        ),
+    ]
+
+
+def targets_documents(
     payload: TargetsProposal,
     assessment: TargetsAssessment,
     figures: TargetsFigures,
     basis: NeedsBasis,
     proposal_ref: VersionRef,
-) -> DocumentSpec:
-    """The decision document, rendered from the stored proposal version (its number and hash in the footer)."""
-    attachments = [
-        PdfAttachment(filename="targets-proposal.json", content=canonical_json(payload), description="Päätösehdotus"),
-        PdfAttachment(
-            filename="targets-assessment.json",
-            content=canonical_json(assessment),
-            description="Vaikuttavuustavoitteet, kehysennuste ja kehyksen jako (JSON)",
-        ),
-    ]
-    return agenda_document(
+) -> list[DocumentSpec]:
+    """The item (its proposal embedded) and its three attachments, from the stored proposal version."""
+    item = agenda_document(
         key=DOCUMENT_KEY,
         template=TEMPLATE,
         agenda=payload.agenda,
@@ -168,6 +205,61 @@ def targets_document(
         subject=f"{payload.agenda.body}: päätösehdotus, {Stage.TARGETS.title_fi.lower()}",
         keywords=["tuloksellisuustavoitteet", "talouden kehys", "hyvinvointialue"],
         created=document_created(basis),
-        attachments=attachments,
-        context={"assessment": assessment, "figures": figures, "basis": basis, **document_context(assessment)},
+        attachments=[
+            PdfAttachment(
+                filename="targets-proposal.json", content=canonical_json(payload), description="Päätösehdotus (JSON)"
+            )
+        ],
+        context={},
     )
+    context = {"assessment": assessment, "figures": figures, "basis": basis, **document_context(assessment)}
+    parts = [
+        AttachmentPart(
+            number=1,
+            part="method",
+            context={**context, "method_sections": method_sections(assessment, basis)},
+            data=[
+                PdfAttachment(
+                    filename="targets-assessment.json",
+                    content=canonical_json(assessment),
+                    description="Vaikuttavuustavoitteet, kehysennuste ja kehyksen jako (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=2,
+            part="targets",
+            context=context,
+            data=[
+                PdfAttachment(
+                    filename="targets-impact.json",
+                    content=canonical_json(assessment.impact),
+                    description="Vaikuttavuustavoitteet asiakasryhmittäin (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=3,
+            part="finance",
+            context=context,
+            data=[
+                PdfAttachment(
+                    filename="targets-finance.json",
+                    content=canonical_json({"forecast": assessment.forecast, "frame": assessment.frame}),
+                    description="Talouden toteuma, kehysennuste ja kehyksen jako (JSON)",
+                )
+            ],
+        ),
+    ]
+    return [item, *attachment_documents(item, ATTACHMENT_TEMPLATE, parts)]
+
+
+def targets_document(
+    payload: TargetsProposal,
+    assessment: TargetsAssessment,
+    figures: TargetsFigures,
+    basis: NeedsBasis,
+    proposal_ref: VersionRef,
+) -> DocumentSpec:
+    """The agenda item alone (the first of :func:`targets_documents`)."""
+    return targets_documents(payload, assessment, figures, basis, proposal_ref)[0]

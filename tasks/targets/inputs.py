@@ -17,10 +17,12 @@ from schemas.targets import (
     ActualCostRow,
     AllocationMethod,
     ClientGroup,
+    CoverageMeasure,
     CoverageRule,
     Direction,
     FundingRow,
     FundingYear,
+    MeasureYear,
     ScenarioAssumptions,
     ScenarioYear,
     ServiceAreaCost,
@@ -32,6 +34,7 @@ from schemas.targets import (
 from soteflow.data.tabular import read_rows, unique
 from soteflow.errors import InputError
 from soteflow.numbers import fi_number, round_half_up
+from soteflow.settings import get_settings
 
 #: The input files of stage 2 by role, as named in the inputs folder.
 INPUT_FILES: Mapping[str, str] = {
@@ -44,13 +47,9 @@ INPUT_FILES: Mapping[str, str] = {
 MIN_FORECAST_YEARS = 4
 #: Two ledgers that must agree (operating income in the two files) may differ by rounding only.
 EURO_TOLERANCE = 1.0
-#: Default deficit-coverage period: hyvinvointialuelaki (611/2021) 115 § 2 mom.
-DEFAULT_COVERAGE_YEARS = 2
-DEFAULT_COVERAGE_BASIS = (
-    "Hyvinvointialuelaki (611/2021) 115 § 2 mom.: taseeseen kertynyt alijäämä on katettava enintään kahden "
-    "vuoden kuluessa sen vuoden alusta lukien, jota seuraavana vuonna tilinpäätös on hyväksytty. "
-    "Voimaanpanolain siirtymäsäännökset ja lain myöhemmät muutokset voivat muuttaa määräaikaa."
-)
+#: The dated deficit-coverage rule (hyvinvointialuelaki 611/2021 115 § 2 mom.; a region's own
+#: deadline under the transitional rules of 616/2021), under the data folder.
+COVERAGE_RULES_FILE = Path("config") / "rules" / "deficit_coverage.toml"
 DEFAULT_NEED_WEIGHT = 0.5
 
 # ---------------------------------------------------------------------------------------------
@@ -275,9 +274,7 @@ def _per_year(value: Any, dotted: str, path: Path, years: Sequence[int]) -> dict
     return out
 
 
-def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssumptions:
-    """``talous_oletukset.toml``: frame, balance sheet, deficit rule and scenarios (``forecast_years``
-    from ``talous_rahoitus.csv``: every per-year value must cover exactly those years)."""
+def _load_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -288,6 +285,13 @@ def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssump
         raise InputError(f"TOML syntax error: {exc}", file=path) from None
     if not data:
         raise InputError("the file is empty", file=path)
+    return data
+
+
+def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssumptions:
+    """``talous_oletukset.toml``: frame, balance sheet, deficit rule and scenarios (``forecast_years``
+    from ``talous_rahoitus.csv``: every per-year value must cover exactly those years)."""
+    data = _load_toml(path)
     method_text = _get(data, "kehys.jakotapa", path, required=False) or AllocationMethod.BLEND.value
     try:
         method = AllocationMethod(method_text)
@@ -305,18 +309,15 @@ def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssump
     frame_eur = None if raw_frame is None else _number(raw_frame, "kehys.kehys_eur", path)
     if frame_eur is not None and frame_eur <= 0:
         raise InputError("the frame must be positive", file=path, field="kehys.kehys_eur")
-    period_raw = _get(data, "alijaaman_kattaminen.kattamiskausi_vuotta", path, required=False)
-    period = (
-        DEFAULT_COVERAGE_YEARS
-        if period_raw is None
-        else _integer(period_raw, "alijaaman_kattaminen.kattamiskausi_vuotta", path)
-    )
-    if period < 1:
+    if "alijaaman_kattaminen" in data:
+        # The deadline is a dated rule of the configuration, not an input of the region's finance files.
         raise InputError(
-            "the period must be at least one year", file=path, field="alijaaman_kattaminen.kattamiskausi_vuotta"
+            f"the deficit-coverage deadline is a dated rule of the configuration ({COVERAGE_RULES_FILE}); "
+            "remove this table",
+            file=path,
+            field="alijaaman_kattaminen",
         )
-    basis_raw = _get(data, "alijaaman_kattaminen.peruste", path, required=False)
-    basis = DEFAULT_COVERAGE_BASIS if basis_raw is None else _text(basis_raw, "alijaaman_kattaminen.peruste", path)
+    measures = _measures(data, path, forecast_years)
     scenarios_raw = _get(data, "skenaariot", path)
     if not isinstance(scenarios_raw, Mapping) or not scenarios_raw:
         raise InputError("at least one scenario is needed", file=path, field="skenaariot")
@@ -365,12 +366,92 @@ def read_assumptions(path: Path, forecast_years: Sequence[int]) -> TargetsAssump
         opening_accumulated_eur=eur(
             _number(_get(data, "tase.kertynyt_yli_alijaama_eur", path), "tase.kertynyt_yli_alijaama_eur", path)
         ),
-        coverage=CoverageRule(period_years=period, legal_basis=basis),
+        # A placeholder until read_targets_inputs applies the configuration's dated rule.
+        coverage=CoverageRule(period_years=0, legal_basis=""),
         scenarios=scenarios,
+        measures=measures,
     )
 
 
-def read_targets_inputs(inputs_dir: Path) -> TargetsInputs:
+def _measures(data: Mapping[str, Any], path: Path, forecast_years: Sequence[int]) -> list[CoverageMeasure]:
+    """[toimenpiteet.<key>]: nimi and vaikutus_eur (a cost reduction per forecast year, ≥ 0)."""
+    raw = data.get("toimenpiteet", {})
+    if not isinstance(raw, Mapping):
+        raise InputError("expected a table of measures", file=path, field="toimenpiteet")
+    out = []
+    for key, spec in raw.items():
+        base = f"toimenpiteet.{key}"
+        if not isinstance(spec, Mapping):
+            raise InputError("expected a table", file=path, field=base)
+        unknown = set(spec) - {"nimi", "vaikutus_eur"}
+        if unknown:
+            raise InputError(f"unknown key {sorted(unknown)[0]!r}", file=path, field=f"{base}.{sorted(unknown)[0]}")
+        effects = spec.get("vaikutus_eur")
+        if not isinstance(effects, Mapping) or not effects:
+            raise InputError(
+                "give the effect per year, e.g. { 2026 = 10_000_000 }", file=path, field=f"{base}.vaikutus_eur"
+            )
+        years = []
+        for year_text, value in effects.items():
+            field = f"{base}.vaikutus_eur.{year_text}"
+            year = int(year_text) if str(year_text).isdigit() else None
+            if year not in forecast_years:
+                raise InputError(
+                    f"{year_text!r} is not a forecast year ({forecast_years[0]}–{forecast_years[-1]})",
+                    file=path,
+                    field=field,
+                )
+            amount = _number(value, field, path)
+            if amount < 0:
+                raise InputError("a measure's effect is a cost reduction (≥ 0)", file=path, field=field)
+            years.append(MeasureYear(year=year, eur=eur(amount)))
+        out.append(
+            CoverageMeasure(
+                key=str(key),
+                name=_text(spec.get("nimi"), f"{base}.nimi", path),
+                effects=sorted(years, key=lambda y: y.year),
+            )
+        )
+    return out
+
+
+def read_coverage_rule(path: Path, region_code: str | None, balance_year: int) -> CoverageRule:
+    """The deficit-coverage deadline for the balance sheet of ``balance_year``: the region's own
+    entry covering that year, else the general rule (``data/config/rules/deficit_coverage.toml``)."""
+    data = _load_toml(path)
+    entries: list[tuple[str, Mapping[str, Any]]] = []
+    regions = data.get("regions", {})
+    if region_code and isinstance(regions, Mapping):
+        entries += [(f"regions.{region_code}[{i}]", e) for i, e in enumerate(regions.get(region_code, []))]
+    entries += [(f"general[{i}]", e) for i, e in enumerate(data.get("general", []))]
+    for field, entry in entries:
+        if not isinstance(entry, Mapping):
+            raise InputError("expected a table", file=path, field=field)
+        span = entry.get("balance_years")
+        if not (
+            isinstance(span, list) and len(span) == 2 and all(isinstance(y, int) for y in span) and span[0] <= span[1]
+        ):
+            raise InputError("balance_years must be [first, last] years", file=path, field=f"{field}.balance_years")
+        if not span[0] <= balance_year <= span[1]:
+            continue
+        basis = _text(entry.get("basis"), f"{field}.basis", path)
+        if "deadline_year" in entry:
+            deadline = _integer(entry["deadline_year"], f"{field}.deadline_year", path)
+        else:
+            deadline = balance_year + _integer(entry.get("years_after_balance"), f"{field}.years_after_balance", path)
+        if deadline <= balance_year:
+            raise InputError(
+                f"the deadline {deadline} must be after the balance-sheet year {balance_year}",
+                file=path,
+                field=f"{field}.deadline_year",
+            )
+        return CoverageRule(period_years=deadline - balance_year, legal_basis=basis, source=f"{path.name}: {field}")
+    raise InputError(f"no rule covers the balance-sheet year {balance_year}", file=path, field="general")
+
+
+def read_targets_inputs(
+    inputs_dir: Path, *, rules: Path | None = None, region_code: str | None = None
+) -> TargetsInputs:
     """Read and check the four input files of stage 2, each on its own and against the others.
 
     Raises :class:`InputError` naming file, row and field: a missing file or column, a wrong
@@ -445,13 +526,16 @@ def read_targets_inputs(inputs_dir: Path) -> TargetsInputs:
             file=oletukset,
             field="kehys.kehysvuosi",
         )
-    deadline = base_year + assumptions.coverage.period_years
+    rules_path = rules if rules is not None else get_settings().input_dir / COVERAGE_RULES_FILE
+    coverage = read_coverage_rule(rules_path, region_code, base_year)
+    assumptions = assumptions.model_copy(update={"coverage": coverage})
+    deadline = base_year + coverage.period_years
     if deadline > forecast_years[-1]:
         raise InputError(
-            f"the deficit must be covered by the end of {deadline}, after the last forecast year "
-            f"{forecast_years[-1]}: extend the forecast or correct the period",
-            file=oletukset,
-            field="alijaaman_kattaminen.kattamiskausi_vuotta",
+            f"the deficit must be covered by the end of {deadline} ({coverage.source}), after the last "
+            f"forecast year {forecast_years[-1]}: extend the forecast",
+            file=paths["rahoitus"],
+            field="vuosi",
         )
     targets = read_target_specs(paths["tavoitteet"])
     return TargetsInputs(

@@ -8,16 +8,30 @@ from zoneinfo import ZoneInfo
 from schemas.documents import AgendaContent, AttachmentRef, TextSection
 from schemas.needs import NeedsBasis
 from schemas.results import SourceRef, VersionRef
-from schemas.targets import TargetsAssessment, TargetsProposal
+from schemas.targets import FrameAllocation, TargetsAssessment, TargetsProposal
 from soteflow.documents.formatting import fi_date
-from tasks.agenda import agenda_fields, genitive, next_monday, proposed_meeting, returned_section, returned_summary
+from soteflow.numbers import fi_meur
+from tasks.agenda import (
+    agenda_fields,
+    genitive,
+    next_monday,
+    preparing_handling,
+    proposed_meeting,
+    returned_section,
+    returned_summary,
+)
 from tasks.definition import CaseHandling
 from tasks.targets.analysis import METHOD_NAMES
-from tasks.targets.inputs import meur
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 #: Preparation after the stage-1 approval before the council can meet: about four weeks.
 PREPARATION_DAYS = 28
+#: The item's attachments (liitteet), each its own document (tasks.targets.documents).
+ATTACHMENTS = {
+    1: "Menetelmä ja lähteet",
+    2: "Vaikuttavuustavoitteet asiakasryhmittäin",
+    3: "Talouden tilanne, kehysennuste ja kehyksen jako",
+}
 
 
 def default_meeting_date(basis: NeedsBasis) -> dt.date:
@@ -32,8 +46,108 @@ def document_created(basis: NeedsBasis) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
 
 
-def _ref_text(ref: VersionRef) -> str:
+def ref_text(ref: VersionRef) -> str:
     return f"{ref.key} v{ref.version}, SHA-256 {ref.sha256[:12]}…"
+
+
+#: The risk of the evaluation procedure when a deficit is left uncovered (checked against the act's text).
+EVALUATION_RISK = (
+    "Jos alijäämää ei kateta määräajassa, valtiovarainministeriö voi käynnistää hyvinvointialueen "
+    "arviointimenettelyn (hyvinvointialuelaki 611/2021, 122 § ja 123 § 1 mom. 1 kohta)."
+)
+#: The state funding is corrected afterwards to the regions' actual costs (617/2021 10 §, as enacted).
+FUNDING_CORRECTION_RISK = (
+    "Valtion rahoitusta tarkistetaan jälkikäteen hyvinvointialueiden toteutuneiden kustannusten mukaan "
+    "kahden vuoden viiveellä (laki hyvinvointialueiden rahoituksesta 617/2021, 10 §); kehysennusteen "
+    "rahoitusluvut eivät sisällä tätä tarkistusta. Jos alueiden kustannukset kasvavat laskennallisia "
+    "hitaammin, rahoitus pienenee ja sopeutuksen vaikutus tulokseen jää ennustettua pienemmäksi (liite 1)."
+)
+#: The same risk in full, for the method attachment (tasks.targets.documents).
+FUNDING_CORRECTION_DETAIL = (
+    "Valtion rahoituksen tasoa tarkistetaan jälkikäteen: varainhoitovuoden rahoituksessa otetaan huomioon "
+    "hyvinvointialueiden toteutuneet kustannukset varainhoitovuotta edeltävää vuotta edeltäneeltä vuodelta, "
+    "ja laskennallisten ja toteutuneiden kustannusten erotus lisätään rahoitukseen tai vähennetään siitä "
+    "(laki hyvinvointialueiden rahoituksesta 617/2021, 10 §). Kehysennusteen rahoitusluvut eivät sisällä "
+    "tätä tarkistusta. Jos hyvinvointialueiden kustannukset kasvavat yhteensä laskennallisia hitaammin, "
+    "esimerkiksi kun alueet sopeuttavat menojaan, rahoitus pienenee kahden vuoden viiveellä ja sopeutuksen "
+    "vaikutus tulokseen jää ennustettua pienemmäksi."
+)
+
+
+def _plan_clause(frame: FrameAllocation) -> str:
+    plan = frame.coverage
+    if plan is None or plan.gap_eur == 0 or frame.frame_eur > plan.required_frame_eur:
+        return ""
+    clause = f"; kehys on mitoitettu kattamaan kertynyt alijäämä vuoden {plan.deadline_year} loppuun mennessä"
+    if plan.measures:
+        clause += f" perusteluissa nimetyin toimenpitein ({fi_meur(plan.measures_to_deadline_eur)})"
+    if plan.unspecified_per_year_eur:
+        clause += (
+            " ja" if plan.measures else ""
+        ) + f" sopeutuksella {fi_meur(plan.unspecified_per_year_eur)} vuodessa, joka kohdennetaan talousarviossa"
+    return clause
+
+
+def coverage_paragraphs(assessment: TargetsAssessment) -> list[str]:
+    """*Alijäämän kattamisvelvollisuus ja kehys*: the duty, how the frame meets it (measures, the
+    adjustment still to be specified), and the risks."""
+    forecast, frame = assessment.forecast, assessment.frame
+    rule, base = forecast.coverage_rule, forecast.base_year
+    deadline = base + rule.period_years
+    # The dated rule and each scenario's check are in the method attachment and the finance
+    # attachment's coverage table; the item states the duty and how the frame meets it.
+    out = [
+        f"Taseeseen {base} lopussa kertynyt alijäämä ({fi_meur(forecast.opening_accumulated_eur)}) on katettava "
+        f"viimeistään vuoden {deadline} loppuun mennessä (liite 1).",
+    ]
+    plan = frame.coverage
+    if plan is None:
+        return [*out, FUNDING_CORRECTION_RISK]
+    if plan.gap_eur == 0:
+        out.append(
+            f"Kehysskenaario ({plan.scenario.lower()}) kattaa alijäämän määräajassa; kehys {frame.frame_year} on "
+            f"skenaarion toimintakulut {fi_meur(plan.scenario_costs_eur)}"
+            + (" vähennettynä nimettyjen toimenpiteiden vaikutuksella." if plan.measures else ".")
+        )
+    else:
+        years = f"vuosina {base + 1}–{plan.deadline_year}"
+        derived = "Kehys on johdettu kattamisvelvollisuudesta. " if frame.frame_eur == plan.required_frame_eur else ""
+        text = (
+            f"{derived}Kehysskenaario ({plan.scenario.lower()}) jättää vuoden "
+            f"{plan.deadline_year} loppuun {fi_meur(plan.gap_eur)} kattamatonta alijäämää."
+        )
+        if plan.measures:
+            named = "; ".join(f"{m.name} {fi_meur(m.to_deadline_eur)}" for m in plan.measures)
+            text += (
+                f" Sen kattamiseksi esitetään skenaarion säästöjen lisäksi seuraavat toimenpiteet {years}: {named}; "
+                f"yhteensä {fi_meur(plan.measures_to_deadline_eur)}."
+            )
+        if plan.closed_by_measures:
+            text += " Toimenpiteet kattavat vajeen."
+        else:
+            rest = plan.unspecified_per_year_eur * plan.years_to_deadline
+            text += (
+                f" Vajeesta jää {'toimenpiteiden jälkeen ' if plan.measures else ''}katettavaksi {fi_meur(rest)}, "
+                f"eli {fi_meur(plan.unspecified_per_year_eur)} vuodessa {years}; tämä sopeutus on täsmennettävä "
+                "toimenpiteiksi talousarviossa."
+            )
+        measures_now = sum(m.frame_year_eur for m in plan.measures)
+        text += (
+            f" Kattamisvelvollisuuden edellyttämä kehys {frame.frame_year} on kehysskenaarion toimintakulut "
+            f"{fi_meur(plan.scenario_costs_eur)}, "
+            f"vähennettynä toimenpiteiden vaikutuksella {fi_meur(measures_now)} ja täsmentämättömällä "
+            f"sopeutuksella {fi_meur(plan.unspecified_per_year_eur)}, eli {fi_meur(plan.required_frame_eur)}."
+        )
+        out.append(text)
+    if frame.frame_eur > plan.required_frame_eur:
+        out.append(
+            f"Annettu kehys {fi_meur(frame.frame_eur)} ylittää kattamisvelvollisuuden edellyttämän kehyksen "
+            f"{fi_meur(plan.required_frame_eur)}; ylitys on {fi_meur(frame.frame_eur - plan.required_frame_eur)}."
+        )
+    if plan.gap_eur > 0 or frame.frame_eur > plan.required_frame_eur:
+        out.append(EVALUATION_RISK)
+    out.append(FUNDING_CORRECTION_RISK)
+    return out
 
 
 def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, handling: CaseHandling) -> TargetsProposal:
@@ -44,7 +158,8 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
     needs_proposal = basis.refs["needs-proposal"]
     base = forecast.base_year
     last_year = forecast.scenarios[0].years[-1].year
-    scenario_names = ", ".join(s.name.lower() for s in forecast.scenarios)
+    names = [s.name.lower() for s in forecast.scenarios]
+    scenario_names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " ja " + names[-1]
     grounds = [
         TextSection(
             heading="Asian tausta",
@@ -54,33 +169,22 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
                 "tuloksellisuustavoitteiden asettaminen: asiakasryhmien vaikuttavuustavoitteet sekä talouden "
                 "reunaehdot, joiden rajoissa palvelut priorisoidaan ja tuotantotavat valitaan.",
                 f"Tavoitteet perustuvat palvelutarvearvioon, jonka {basis.decision_body.lower()} hyväksyi "
-                f"{fi_date(basis.decision_date)}; päätösehdotuksen versio {_ref_text(needs_proposal)}. "
-                "Aluevaltuusto päättää hyvinvointialueen toiminnan ja talouden keskeisistä tavoitteista sekä "
-                "talousarviosta ja -suunnitelmasta (hyvinvointialuelaki 611/2021, 22 § ja 115 §).",
+                f"{fi_date(basis.decision_date)}. Aluevaltuusto päättää hyvinvointialueen toiminnan ja talouden "
+                "keskeisistä tavoitteista sekä talousarviosta ja -suunnitelmasta (hyvinvointialuelaki 611/2021, "
+                "22 § ja 115 §).",
             ],
         ),
         TextSection(
             heading="Aineisto ja menetelmä",
             paragraphs=[
-                "Lähtötasot ja tarvehavainnot ovat hyväksytyn palvelutarvearvion lukuja: "
-                + "; ".join(_ref_text(basis.refs[k]) for k in ("needs-profile", "needs-index", "needs-change"))
-                + ". Lähtötaso, jota palvelutarvearviossa ei ole, on merkitty tavoitetiedostosta otetuksi.",
-                f"Talouden luvut: {forecast.data_label} Toteuma {forecast.actual[0].year}–{base}, ennuste "
-                f"{base + 1}–{last_year} skenaarioittain ({scenario_names}). {forecast.method_text}",
-                frame.method_text,
+                f"Talouden luvut ovat toteuma vuosilta {forecast.actual[0].year}–{base} ja ennuste vuosille "
+                f"{base + 1}–{last_year} kolmena skenaariona ({scenario_names}). {forecast.data_label} "
+                "Menetelmä ja lähteet ovat liitteessä 1, vaikuttavuustavoitteet liitteessä 2 ja talouden luvut "
+                "taulukoina ja kuvioina liitteessä 3.",
             ],
         ),
         TextSection(heading="Keskeiset havainnot", paragraphs=list(assessment.findings)),
-        TextSection(
-            heading="Alijäämän kattamisvelvollisuus",
-            paragraphs=[
-                forecast.coverage_rule.legal_basis,
-                f"Kattamiskausi on {forecast.coverage_rule.period_years} vuotta: taseeseen {base} lopussa kertynyt "
-                f"alijäämä on katettava viimeistään vuoden {base + forecast.coverage_rule.period_years} loppuun "
-                "mennessä. Määräaika on parametri, jonka alue asettaa itseään koskevien säännösten mukaan.",
-                *[s.coverage.statement for s in forecast.scenarios],
-            ],
-        ),
+        TextSection(heading="Alijäämän kattamisvelvollisuus ja kehys", paragraphs=coverage_paragraphs(assessment)),
     ]
     grounds += returned_section(
         handling,
@@ -90,9 +194,10 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} tuloksellisuustavoitteet ja talouden kehyksen "
         f"suunnittelukierrokselle {cycle}: asiakasryhmien {len(impact.targets)} vaikuttavuustavoitetta sekä "
-        f"toimintakulujen kehyksen {frame.frame_year} ({meur(frame.frame_eur)} M€) jaettuna asiakasryhmille "
-        f"{METHOD_NAMES[frame.method]}, ja merkitä tiedoksi talouden tilanteen, kehysennusteen vuosille "
-        f"{base + 1}–{last_year} skenaarioineen sekä alijäämän kattamisvelvollisuuden toteutumisen."
+        f"toimintakulujen kehyksen {frame.frame_year} ({fi_meur(frame.frame_eur)}) jaettuna asiakasryhmille "
+        f"{METHOD_NAMES[frame.method]}{_plan_clause(frame)}, ja merkitä tiedoksi talouden tilanteen, "
+        f"kehysennusteen vuosille {base + 1}–{last_year} skenaarioineen sekä perusteluissa esitetyt riskit: "
+        "arviointimenettely, jos alijäämää ei kateta määräajassa, ja valtion rahoituksen jälkikäteinen tarkistus."
     )
     meeting = proposed_meeting(handling, default_meeting_date(basis))
     agenda = AgendaContent(
@@ -101,14 +206,8 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
         title=f"Tuloksellisuustavoitteet ja talouden kehys {cycle}",
         grounds=grounds,
         proposal=proposal,
-        attachments=[
-            AttachmentRef(number=1, title="Päätösehdotus koneluettavana (JSON)", filename="targets-proposal.json"),
-            AttachmentRef(
-                number=2,
-                title="Vaikuttavuustavoitteet, kehysennuste ja kehyksen jako (JSON)",
-                filename="targets-assessment.json",
-            ),
-        ],
+        prepared_by=preparing_handling(handling, meeting_date=meeting, proposal=proposal),
+        attachments=[AttachmentRef(number=n, title=title) for n, title in ATTACHMENTS.items()],
     )
     summary = "\n".join(
         [
@@ -116,7 +215,7 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
             "",
             *returned_summary(handling),
             "",
-            f"Kehys {frame.frame_year}: {meur(frame.frame_eur)} M€, jako {METHOD_NAMES[frame.method]}. "
+            f"Kehys {frame.frame_year}: {fi_meur(frame.frame_eur)}, jako {METHOD_NAMES[frame.method]}. "
             f"Vaikuttavuustavoitteita {len(impact.targets)}. Talousluvut: esimerkkiaineisto.",
             "",
             *[f"- {s.coverage.statement}" for s in forecast.scenarios],

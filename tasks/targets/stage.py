@@ -17,23 +17,34 @@ from tasks.context import RoundContext
 from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, InputFile, RoundState, StageDefinition
 from tasks.needs.basis import load_needs_basis
 from tasks.targets.analysis import assess_targets
-from tasks.targets.documents import targets_document
+from tasks.targets.documents import targets_documents
 from tasks.targets.figures import targets_figures
-from tasks.targets.inputs import INPUT_FILES, read_targets_inputs, with_overrides
+from tasks.targets.inputs import COVERAGE_RULES_FILE, INPUT_FILES, read_targets_inputs, with_overrides
 from tasks.targets.proposal import build_targets_proposal
 
 _MEDIA = {".csv": ("text/csv", "csv"), ".toml": ("application/toml", "toml")}
 
-FILES: tuple[InputFile, ...] = tuple(
+FILES: tuple[InputFile, ...] = (
+    *(
+        InputFile(
+            role=role,
+            name=name,
+            folder="inputs",
+            title=f"Lähdeaineisto (esimerkkiaineisto): {name}",
+            media_type=_MEDIA[name[name.rindex(".") :]][0],
+            schema_name=_MEDIA[name[name.rindex(".") :]][1],
+        )
+        for role, name in INPUT_FILES.items()
+    ),
     InputFile(
-        role=role,
-        name=name,
-        folder="inputs",
-        title=f"Lähdeaineisto (esimerkkiaineisto): {name}",
-        media_type=_MEDIA[name[name.rindex(".") :]][0],
-        schema_name=_MEDIA[name[name.rindex(".") :]][1],
-    )
-    for role, name in INPUT_FILES.items()
+        role="coverage",
+        name=str(COVERAGE_RULES_FILE),
+        folder="data",
+        fallback=True,
+        title="Päivätty sääntö: alijäämän kattamisen määräaika (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+    ),
 )
 
 
@@ -60,7 +71,11 @@ def _basis(store: Store, ctx: RoundContext) -> NeedsBasis:
 
 def _read(ctx: RoundContext, params: TargetsParams, basis: NeedsBasis) -> TargetsInputs:
     method = params.allocation_method.value if params.allocation_method else None
-    return with_overrides(read_targets_inputs(ctx.inputs_dir), method, params.need_weight)
+    return with_overrides(
+        read_targets_inputs(ctx.inputs_dir, rules=ctx.data_file(COVERAGE_RULES_FILE), region_code=ctx.region),
+        method,
+        params.need_weight,
+    )
 
 
 def _analyse(ctx: RoundContext, params: TargetsParams, basis: NeedsBasis, inputs: TargetsInputs) -> TargetsAssessment:
@@ -106,6 +121,7 @@ def targets_outputs(computed: Computed[NeedsBasis, TargetsInputs, TargetsAssessm
             computed.source("toteuma"),
             computed.source("rahoitus"),
             computed.source("oletukset"),
+            computed.source("coverage"),
             needs_proposal,
         ],
         table=[
@@ -159,7 +175,7 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
     out = state.declared
 
     def documents(proposal: VersionRef) -> list[DocumentSpec]:
-        return [targets_document(payload, state.analysis, state.figures, state.basis, proposal)]
+        return targets_documents(payload, state.analysis, state.figures, state.basis, proposal)
 
     return CaseDraft(
         payload=payload,
@@ -180,7 +196,11 @@ def _cases(
 def _precheck(ctx: RoundContext, params: TargetsParams, earlier: Mapping[Stage, Any]) -> TargetsInputs:
     """The files on their own and against each other; against stage 1 when the round runs."""
     method = params.allocation_method.value if params.allocation_method else None
-    return with_overrides(read_targets_inputs(ctx.inputs_dir), method, params.need_weight)
+    return with_overrides(
+        read_targets_inputs(ctx.inputs_dir, rules=ctx.data_file(COVERAGE_RULES_FILE), region_code=ctx.region),
+        method,
+        params.need_weight,
+    )
 
 
 DEFINITION: StageDefinition[

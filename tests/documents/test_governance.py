@@ -104,3 +104,29 @@ def test_unknown_stage_argument(config_dir: Path) -> None:
     with pytest.raises(InputError, match="unknown stage") as info:
         load_governance("HVA08", "budget", config_dir)
     assert info.value.field == "stage"
+
+
+def test_council_items_are_prepared_by_the_board() -> None:
+    """The council decides on the board's proposal (hyvinvointialuelaki 43 § 1 mom. 2 kohta): the
+    shipped configuration names the board as its preparer; the board's own items have none."""
+    council = load_governance("HVA08", Stage.TARGETS, SHIPPED)
+    assert council.preparing_body is not None and council.preparing_body.name == "Aluehallitus"
+    assert council.body.proposal_heading == "Aluehallituksen ehdotus"
+    assert council.body.meeting_interval_days == 28
+    assert load_governance("HVA08", Stage.NEEDS, SHIPPED).preparing_body is None
+
+
+def test_preparing_body_must_be_configured_and_complete(config_dir: Path) -> None:
+    (config_dir / "HVA99.toml").write_text('[bodies.aluevaltuusto]\nprepared_by = "hallitus"\n', encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        load_governance("HVA99", Stage.TARGETS, config_dir)
+    assert excinfo.value.file == str(config_dir / "HVA99.toml")
+    assert excinfo.value.field == "bodies.aluevaltuusto.prepared_by"
+    assert "unknown preparing body 'hallitus'" in str(excinfo.value)
+    (config_dir / "HVA99.toml").write_text(
+        '[bodies.aluevaltuusto]\npreparer_proposal = "Aluehallitus esittää"\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError) as excinfo:
+        load_governance("HVA99", Stage.TARGETS, config_dir)
+    assert excinfo.value.field == "bodies.aluevaltuusto"
+    assert "'{proposal}'" in str(excinfo.value)

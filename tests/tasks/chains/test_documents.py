@@ -70,8 +70,13 @@ def test_both_documents_are_declared_from_the_same_proposal_version(
     )
     assert [(d.key, d.title) for d in specs] == [
         ("chains-decision", "Palvelukokonaisuudet ja palveluketjut 2026"),
+        ("chains-attachment-1", "Liite 1: Menetelmä, pisteytys ja lähteet"),
+        ("chains-attachment-2", "Liite 2: Palveluketjut ja palvelukuvaukset"),
         ("chains-feedback", "Yhteenveto sidosryhmien lausunnoista 2026"),
+        ("chains-feedback-attachment-1", "Liite 1: Kommentit teemoittain ja lainaukset"),
+        ("chains-feedback-attachment-2", "Liite 2: Menetelmä ja teemoittelun perusteet"),
     ]
+    specs = [specs[0], specs[3]]  # the two items
     # Both created at noon (Helsinki) of the stage-2 approval, 12.10.2026: from the data, not the clock.
     created = dt.datetime(2026, 10, 12, 12, 0, tzinfo=HELSINKI)
     assert [d.metadata.created for d in specs] == [created, created]
@@ -86,16 +91,20 @@ def test_both_documents_render_from_the_same_proposal_version(
     proposal: ChainsProposal, inputs: ChainsInputs, analysis: ChainsAnalysis
 ) -> None:
     docs = _render(proposal, inputs, analysis)
-    for doc in docs:
+    # Both items print the proposal version's hash; each attachment prints its own data's hash.
+    for doc in (docs[0], docs[3]):
         assert f"versio 3 · SHA-256 {REF.sha256[:12]}" in doc.html
-    reader = PdfReader(io.BytesIO(docs[0].pdf))
-    text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
+    for doc in (docs[1], docs[2], docs[4], docs[5]):
+        assert f"SHA-256 {REF.sha256[:12]}" not in doc.html
+    readers = [PdfReader(io.BytesIO(doc.pdf)) for doc in docs[:3]]
+    reader = readers[0]
+    text = " ".join(page.extract_text() for r in readers for page in r.pages).replace("\n", " ")
     assert "Palvelukokonaisuudet ja palveluketjut 2026" in text
     assert "Painon muutos → järjestys" in text
     assert "0,8841" in text  # PK-TYO's score in the scores table
     assert "Ympärivuorokautinen palveluasuminen" in text
     assert "Myöntämisperusteet" in text  # the structured service descriptions
-    attached = {name: json.loads(content[0]) for name, content in reader.attachments.items()}
+    attached = {name: json.loads(content[0]) for r in readers for name, content in r.attachments.items()}
     assert set(attached) == {"chains-proposal.json", "chains-priorities.json", "chains-services.json"}
     assert attached["chains-priorities.json"]["rows"][0]["package_id"] == "PK-TYO"
     assert attached["chains-proposal.json"]["agenda"]["title"] == "Palvelukokonaisuudet ja palveluketjut 2026"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -12,12 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from schemas.decisions import EarlierDecision, Outcome
+from schemas.documents import PdfAttachment
 from schemas.feedback import FeedbackComment, FeedbackSynthesis, ThemeTaxonomy
 from schemas.results import VersionRef
 from soteflow.documents import DocumentSpec, RenderedDocument
 from soteflow.store.canonical import canonical_json
 from tasks.chains.feedback import synthesise_feedback
-from tasks.chains.feedback_agenda import build_feedback_agenda, feedback_document, feedback_figures, feedback_title
+from tasks.chains.feedback_agenda import build_feedback_agenda, feedback_documents, feedback_figures, feedback_title
 from tests.tasks.chains.factories import REGION_NAME, handling
 
 SHA = "3f" * 32
@@ -112,9 +114,11 @@ def test_agenda_item(synthesis: FeedbackSynthesis) -> None:
     sections = {g.heading: g.paragraphs for g in agenda.grounds}
     assert list(sections) == ["Asian tausta", "Aineisto ja menetelmä", "Keskeiset havainnot", "Palautteen huomioiminen"]
     assert sections["Aineisto ja menetelmä"][0] == (
-        "Aineistona on 4 kommenttia 3 sidosryhmältä 3 tilaisuudesta ajalta 22.10.2024–9.4.2025 (tiedosto "
-        "lausunnot.csv; esimerkkiaineisto, ei alueen todellisia lausuntoja)."
+        "Aineistona on 4 kommenttia 3 sidosryhmältä 3 tilaisuudesta ajalta 22.10.2024–9.4.2025 "
+        "(esimerkkiaineisto, ei alueen todellisia lausuntoja)."
     )
+    # No file names in the item text: the source file is named in the method attachment.
+    assert "lausunnot.csv" not in agenda.model_dump_json()
     assert sections["Keskeiset havainnot"] == list(synthesis.findings)
     # How the feedback is taken into account: the taxonomy's text per theme with its counts.
     assert sections["Palautteen huomioiminen"] == [
@@ -122,7 +126,7 @@ def test_agenda_item(synthesis: FeedbackSynthesis) -> None:
         "Pienet tuottajat ja järjestöt (2 kommenttia, 2 sidosryhmää): Hankinnat jaetaan osiin vaiheessa 5.",
         "Muu palaute (1 kommentti, 1 sidosryhmä): Välitetään palvelulinjoille.",
     ]
-    assert [a.filename for a in agenda.attachments] == ["chains-feedback-synthesis.json"]
+    assert [(a.number, a.filename) for a in agenda.attachments] == [(1, None), (2, None)]
     assert agenda.appeal_instructions[0].heading == "Oikaisuvaatimusohje"
 
 
@@ -171,7 +175,7 @@ def test_grouped_chart_is_split_beyond_six_themes() -> None:
 
 
 @pytest.fixture(scope="module")
-def spec(synthesis: FeedbackSynthesis) -> DocumentSpec:
+def specs(synthesis: FeedbackSynthesis) -> list[DocumentSpec]:
     agenda = build_feedback_agenda(synthesis, handling(), dt.date(2026, 3, 16))
     ref = VersionRef(
         version_id=uuid.UUID(int=7),
@@ -181,21 +185,35 @@ def spec(synthesis: FeedbackSynthesis) -> DocumentSpec:
         status="proposed",
         media_type="application/json",
     )
-    return feedback_document(
+    item, *attachments = feedback_documents(
         agenda,
         synthesis,
         feedback_figures(synthesis),
         ref,
+        proposal_data=PdfAttachment(filename="chains-proposal.json", content=b"{}", description="Päätösehdotus"),
         region_code="HVA08",
         region_name=REGION_NAME,
         cycle=2026,
         created=dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC),
     )
+    return [item, *attachments]
 
 
 @pytest.fixture(scope="module")
-def rendered(spec: DocumentSpec, synthesis: FeedbackSynthesis) -> tuple[RenderedDocument, FeedbackSynthesis]:
-    return spec.render(), synthesis
+def spec(specs: list[DocumentSpec]) -> DocumentSpec:
+    return specs[0]
+
+
+@pytest.fixture(scope="module")
+def rendered_all(specs: list[DocumentSpec]) -> list[RenderedDocument]:
+    return [s.render() for s in specs]
+
+
+@pytest.fixture(scope="module")
+def rendered(
+    rendered_all: list[RenderedDocument], synthesis: FeedbackSynthesis
+) -> tuple[RenderedDocument, FeedbackSynthesis]:
+    return rendered_all[0], synthesis
 
 
 def test_document_spec(spec: DocumentSpec) -> None:
@@ -207,13 +225,27 @@ def test_document_spec(spec: DocumentSpec) -> None:
     )
     assert feedback_title(2027) == "Yhteenveto sidosryhmien lausunnoista 2027"
     assert spec.metadata.created == dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)  # as given, never the clock
-    assert [a.filename for a in spec.attachments] == ["chains-feedback-synthesis.json"]
+    # The item carries the stage-3 proposal; its attachments the synthesis and the themes' grounds.
+    assert [a.filename for a in spec.attachments] == ["chains-proposal.json"]
 
 
-def test_rendered_document(rendered: tuple[RenderedDocument, FeedbackSynthesis]) -> None:
-    doc, _synthesis = rendered
-    reader = PdfReader(io.BytesIO(doc.pdf))
-    text = "\n".join(page.extract_text() for page in reader.pages)
+def test_attachments_are_documents_of_their_own(specs: list[DocumentSpec]) -> None:
+    item, first, second = specs
+    assert [(s.key, s.template) for s in (first, second)] == [
+        ("chains-feedback-attachment-1", "s3_feedback_attachment.html"),
+        ("chains-feedback-attachment-2", "s3_feedback_attachment.html"),
+    ]
+    assert [a.filename for a in first.attachments] == ["chains-feedback-synthesis.json"]
+    assert [a.title for a in item.context["item"].attachments] == [
+        "Kommentit teemoittain ja lainaukset",
+        "Menetelmä ja teemoittelun perusteet",
+    ]
+
+
+def test_rendered_document(rendered_all: list[RenderedDocument]) -> None:
+    readers = [PdfReader(io.BytesIO(doc.pdf)) for doc in rendered_all]
+    reader = readers[0]
+    text = "\n".join(page.extract_text() for r in readers for page in r.pages)
     flat = re.sub(r"\s+", " ", text)
     assert "Yhteenveto sidosryhmien lausunnoista 2026" in flat
     assert "hva08-2026-chains-feedback" in flat  # document id in the footer and document information
@@ -230,10 +262,15 @@ def test_rendered_document(rendered: tuple[RenderedDocument, FeedbackSynthesis])
     assert reader.metadata.title == "Yhteenveto sidosryhmien lausunnoista 2026 – Pirkanmaan hyvinvointialue"
 
 
-def test_rendered_document_embeds_the_synthesis(rendered: tuple[RenderedDocument, FeedbackSynthesis]) -> None:
-    doc, synthesis = rendered
+def test_rendered_document_embeds_the_synthesis(
+    rendered_all: list[RenderedDocument], synthesis: FeedbackSynthesis
+) -> None:
+    doc = rendered_all[1]
     reader = PdfReader(io.BytesIO(doc.pdf))
     assert list(reader.attachments) == ["chains-feedback-synthesis.json"]
+    # The attachment prints its own data's hash, not the proposal's.
+    assert hashlib.sha256(canonical_json(synthesis)).hexdigest()[:12] in reader.pages[0].extract_text()
+    doc = rendered_all[2]
     [attached] = reader.attachments["chains-feedback-synthesis.json"]
     assert attached == canonical_json(synthesis)
     payload = json.loads(attached)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from schemas.chains import ChainsInputs, ChainsProposal
+from schemas.documents import AppealKind
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from schemas.targets import TargetsInputs
@@ -251,7 +252,8 @@ def test_the_case_rests_on_every_output_and_the_approved_stage_2(computed: Compu
     declared = DEFINITION.outputs(computed)
     state = RoundState(**{f.name: getattr(computed, f.name) for f in fields(computed)}, outputs=declared)
     [case] = DEFINITION.cases(state)
-    assert case.key == "chains" and case.appeal is None  # the deciding body's appeal route
+    # Preparatory (hyvinvointialuelaki 141 §): no rectification request or appeal, for both documents.
+    assert case.key == "chains" and case.appeal is AppealKind.VALMISTELU
     draft = case.propose(state, handling())
     assert draft.title == "Päätösehdotus: palvelukokonaisuudet ja palveluketjut"
     assert isinstance(draft.payload, ChainsProposal)
@@ -262,5 +264,12 @@ def test_the_case_rests_on_every_output_and_the_approved_stage_2(computed: Compu
         ["targets-proposal"],
     )
     documents = draft.documents(version_ref("chains-proposal", 4))
-    assert [d.key for d in documents] == ["chains-decision", "chains-feedback"]
+    assert [d.key for d in documents] == [
+        "chains-decision",
+        "chains-attachment-1",
+        "chains-attachment-2",
+        "chains-feedback",
+        "chains-feedback-attachment-1",
+        "chains-feedback-attachment-2",
+    ]
     assert all(d.context["item"].version == 4 for d in documents)

@@ -46,6 +46,7 @@ def test_rendered_document() -> None:
     assert "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen strategisen palvelutarvearvion" in text
     assert "hva08-2026-needs-proposal · versio 3 · SHA-256 bbbbbbbbbbbb" in text
     assert "Oikaisuvaatimusohje" in text
-    assert set(reader.attachments) == {"needs-proposal.json", "needs-assessment.json"}
+    assert set(reader.attachments) == {"needs-proposal.json"}
+    assert len(reader.pages) <= 3  # the item; the method and the tables are its attachments
     [attached] = reader.attachments["needs-proposal.json"]
     assert NeedsProposal.model_validate(json.loads(attached)) == proposal

@@ -85,3 +85,12 @@ def test_returned_round_is_prepared_again_with_the_comments(tmp_path: Path) -> N
     assert (handled.date, handled.section) == (dt.date(2026, 8, 24), 11)
     assert "Lisää ikääntyneiden palvelutarve." in handled.summary
     assert second.agenda.meeting_date == dt.date(2026, 9, 7)
+
+
+def test_the_needs_assessment_is_a_preparatory_decision() -> None:
+    """Stage 1 only prepares later decisions: no rectification request or appeal (611/2021 141 §)."""
+    from schemas.documents import AppealKind
+    from tasks.needs.stage import DEFINITION as NEEDS
+
+    [case] = NEEDS.cases(None)  # type: ignore[arg-type]
+    assert case.appeal is AppealKind.VALMISTELU

@@ -285,7 +285,7 @@ def test_funding_adjustment_of_the_scenario() -> None:
 
 
 def test_example_inputs_forecast_by_hand() -> None:
-    assessment = assess_targets(read_targets_inputs(EXAMPLES), make_basis(), 2026)
+    assessment = assess_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), make_basis(), 2026)
     forecast = assessment.forecast
     base = forecast.actual[-1]
     # 2025: costs 3 437,0 M€, income 299,7 M€, state 3 162,1 M€, other items 49,5 M€ → result −24,7 M€.
@@ -305,9 +305,23 @@ def test_example_inputs_forecast_by_hand() -> None:
     assert perusura.coverage.covered is False
     assert perusura.coverage.annual_improvement_needed_eur == 39_730_120
     assert forecast.scenario("myonteinen").coverage.covered is True
-    # The frame is the base scenario's costs of the frame year 2026.
-    assert assessment.frame.frame_eur == 3_539_480_000
-    assert sum(g.allocated_eur for g in assessment.frame.groups) == 3_539_480_000
+    # The frame is derived from the coverage duty (deadline 2027 in the HVA08 setting): the gap
+    # 79 460 240 less the named measures up to 2027 (15 + 30 + 10 + 15 = 70 M€) leaves 9 460 240,
+    # i.e. 4 730 120 a year still to specify; frame 2026 = 3 539 480 000 − (15 + 10) M€ − 4 730 120.
+    plan = assessment.frame.coverage
+    assert plan is not None
+    assert (plan.gap_eur, plan.measures_to_deadline_eur, plan.unspecified_per_year_eur) == (
+        79_460_240,
+        70_000_000,
+        4_730_120,
+    )
+    assert [m.frame_year_eur for m in plan.measures] == [15_000_000, 10_000_000]
+    assert plan.closed_by_measures is False
+    assert assessment.frame.frame_eur == plan.required_frame_eur == 3_509_749_880
+    assert sum(g.allocated_eur for g in assessment.frame.groups) == 3_509_749_880
+    # With the measures and the adjustment realised every year the deficit is covered by 2027:
+    # −79 460 240 + 70 000 000 + 2 × 4 730 120 = 0.
+    assert plan.gap_eur - plan.measures_to_deadline_eur - 2 * plan.unspecified_per_year_eur == 0
     assert assessment.frame.method is AllocationMethod.BLEND
 
 
@@ -316,7 +330,7 @@ def test_example_inputs_forecast_by_hand() -> None:
 
 def test_stage1_baseline_and_finding_point_at_the_approved_profile() -> None:
     basis = make_basis()
-    impact = build_impact_targets(read_targets_inputs(EXAMPLES), basis, 2026)
+    impact = build_impact_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), basis, 2026)
     target = impact.by_id("T-TYO-1")
     assert (target.baseline, target.baseline_year, target.baseline_source) == (5.4321, "2026M06", "stage1")
     assert target.direction is Direction.DECREASE and target.target_value == 4.8
@@ -350,7 +364,7 @@ def test_stage1_baseline_must_agree_with_the_direction() -> None:
     # T-TYO-1: region 4.3215 → target 4,8 with "laskee" (decrease) is a contradiction.
     basis = make_basis(long_term_unemployment_rate=4.3215)
     # Without the basis only the files are checked, and they are fine.
-    inputs = read_targets_inputs(EXAMPLES)
+    inputs = read_targets_inputs(EXAMPLES, region_code="HVA08")
     assert inputs.base_year == 2025
     with pytest.raises(InputError) as info:
         assess_targets(inputs, basis, 2026)
@@ -362,7 +376,7 @@ def test_stage1_baseline_must_agree_with_the_direction() -> None:
 def test_stage1_baseline_missing_in_the_profile() -> None:
     basis = make_basis(basic_security_dependence=None)
     with pytest.raises(InputError, match="no region value for basic_security_dependence") as info:
-        build_impact_targets(read_targets_inputs(EXAMPLES), basis, 2026)
+        build_impact_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), basis, 2026)
     assert (info.value.row, info.value.field) == (11, "lähtötaso_stage1")
 
 
@@ -377,7 +391,7 @@ def pirkanmaa(seed: Callable[[Stage], Path]) -> NeedsBasis:
 
 
 def test_relative_needs_of_pirkanmaa_from_the_stage1_profile(pirkanmaa: NeedsBasis) -> None:
-    assessment = assess_targets(read_targets_inputs(EXAMPLES), pirkanmaa, 2026)
+    assessment = assess_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), pirkanmaa, 2026)
     needs = {g.client_group: g.relative_need for g in assessment.frame.groups}
     # under-15 13,9954 / 14,3; unemployment 13,7316 / 12,8299; 65+ 22,5924 / 23,8;
     # disabled and ill unemployed (5547 / 270 005) / (42 048 / 2 743 596) = 0,020544 / 0,015326;
@@ -396,7 +410,7 @@ def test_relative_needs_of_pirkanmaa_from_the_stage1_profile(pirkanmaa: NeedsBas
 
 
 def test_stage1_baselines_of_pirkanmaa(pirkanmaa: NeedsBasis) -> None:
-    impact = build_impact_targets(read_targets_inputs(EXAMPLES), pirkanmaa, 2026)
+    impact = build_impact_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), pirkanmaa, 2026)
     target = impact.by_id("T-TYO-1")
     # 14 763 / 270 005 long-term unemployed of the labour force, June 2026 (the approved export's period).
     assert (target.baseline, target.baseline_year) == (5.4677, "2026M06")

@@ -19,7 +19,7 @@ from soteflow.stagekit import open_store
 from tasks.definition import CaseHandling
 from tasks.needs.basis import load_needs_basis
 from tasks.targets.analysis import assess_targets
-from tasks.targets.documents import document_context, target_rows, targets_document
+from tasks.targets.documents import document_context, method_sections, target_rows, targets_documents
 from tasks.targets.figures import build_targets_figures
 from tasks.targets.inputs import read_targets_inputs
 from tasks.targets.proposal import build_targets_proposal
@@ -37,7 +37,7 @@ def basis(seed: Callable[[Stage], Path]) -> NeedsBasis:
 
 @pytest.fixture
 def assessment(basis: NeedsBasis) -> TargetsAssessment:
-    return assess_targets(read_targets_inputs(EXAMPLES), basis, 2026)
+    return assess_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), basis, 2026)
 
 
 def test_document_tables(assessment: TargetsAssessment, basis: NeedsBasis) -> None:
@@ -53,12 +53,18 @@ def test_document_tables(assessment: TargetsAssessment, basis: NeedsBasis) -> No
         "laskee",
     ]
     profile = basis.refs["needs-profile"]
-    assert f"[needs-profile v1, region.long_term_unemployment_rate, {profile.sha256[:8]}]" in working_age[5]
+    # The finding as text; its reference (artefact, pointer, hash) is in the method attachment.
+    assert working_age[5].startswith("Pitkäaikaistyöttömien osuus työvoimasta 5,5")
+    assert "needs-profile" not in working_age[5]
+    method = " ".join(p for sec in method_sections(assessment, basis) for p in sec.paragraphs)
+    assert (
+        f"T-TYO-1: needs-profile v1, kohta region.long_term_unemployment_rate, SHA-256 {profile.sha256[:12]}…" in method
+    )
     # A count keeps whole numbers: 5 547 disabled and long-term-ill unemployed job seekers (no-break space).
     disabled = target_rows([assessment.impact.by_id("T-VAM-1")])[0]
     assert disabled[2].startswith("5\u00a0547 ")
     total = context["allocation_rows"][-1]
-    assert total[0] == "Yhteensä" and total[-1] == 3539.5
+    assert total[0] == "Yhteensä" and total[-1] == 3509.7
     assert context["coverage_rows"][0][:5] == ["Perusura", -140.0, "2027", -79.5, "ei"]
 
 
@@ -77,16 +83,22 @@ def test_rendered_document(assessment: TargetsAssessment, basis: NeedsBasis) -> 
         status="proposed",
         media_type="application/json",
     )
-    spec = targets_document(proposal, assessment, figures, basis, ref)
+    spec, *attachments = targets_documents(proposal, assessment, figures, basis, ref)
     assert spec.key == "targets-decision"
+    assert [a.key for a in attachments] == ["targets-attachment-1", "targets-attachment-2", "targets-attachment-3"]
     rendered = spec.render()
+    finance = PdfReader(io.BytesIO(attachments[2].render().pdf))
+    assert "Kertyneen alijäämän kattaminen skenaarioittain" in " ".join(p.extract_text() for p in finance.pages)
+    assert set(finance.attachments) == {"targets-finance.json"}
     assert "esimerkkiaineisto" in rendered.html
     assert 'content="2026-08-24T00:00:00+03:00"' in rendered.html
     reader = PdfReader(io.BytesIO(rendered.pdf))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
     assert "Tuloksellisuustavoitteet ja talouden kehys 2026" in text
     assert "Aluevaltuusto päättää hyväksyä Pirkanmaan hyvinvointialueen tuloksellisuustavoitteet" in text
-    assert "Kertyneen alijäämän kattaminen skenaarioittain" in text
+    # The item a board reads (tables and figures are attachments). A council item carries both the
+    # board's and the council's handling: its document-information block still spills to a 4th page.
+    assert len(reader.pages) <= 4
     assert "versio 3" in text
     assert "Valitusosoitus" in text
-    assert set(reader.attachments) == {"targets-proposal.json", "targets-assessment.json"}
+    assert set(reader.attachments) == {"targets-proposal.json"}

@@ -30,7 +30,7 @@ def basis(seed: Callable[[Stage], Path]) -> NeedsBasis:
 
 @pytest.fixture
 def assessment(basis: NeedsBasis) -> TargetsAssessment:
-    return assess_targets(read_targets_inputs(EXAMPLES), basis, 2026)
+    return assess_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), basis, 2026)
 
 
 def test_millions_round_half_up() -> None:

@@ -69,7 +69,7 @@ def test_direction_must_agree_with_baseline_and_target() -> None:
 
 
 def test_example_inputs_read() -> None:
-    inputs = read_targets_inputs(EXAMPLES)
+    inputs = read_targets_inputs(EXAMPLES, region_code="HVA08")
     assert inputs.files == {role: str(EXAMPLES / name) for role, name in INPUT_FILES.items()}
     assert inputs.actual_years == [2023, 2024, 2025]
     assert inputs.forecast_years == [2026, 2027, 2028, 2029]
@@ -78,7 +78,7 @@ def test_example_inputs_read() -> None:
 
 
 def test_flow_parameters_override_the_allocation_method() -> None:
-    inputs = with_overrides(read_targets_inputs(EXAMPLES), "need_share", None)
+    inputs = with_overrides(read_targets_inputs(EXAMPLES, region_code="HVA08"), "need_share", None)
     assert inputs.assumptions.method is AllocationMethod.NEED_SHARE
     inputs = with_overrides(inputs, None, 0.25)
     assert inputs.assumptions.need_weight == 0.25
@@ -93,7 +93,7 @@ def test_flow_parameters_override_the_allocation_method() -> None:
 
 def _error(inputs_dir: Path) -> InputError:
     with pytest.raises(InputError) as info:
-        read_targets_inputs(inputs_dir)
+        read_targets_inputs(inputs_dir, region_code="HVA08")
     return info.value
 
 
@@ -215,11 +215,48 @@ def test_unknown_allocation_method_in_the_assumptions(inputs_dir: Path) -> None:
     assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "kehys.jakotapa")
 
 
-def test_deadline_after_the_forecast(inputs_dir: Path) -> None:
-    _edit(inputs_dir / "talous_oletukset.toml", "kattamiskausi_vuotta = 2", "kattamiskausi_vuotta = 5")
+def test_deadline_after_the_forecast(inputs_dir: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "deficit_coverage.toml"
+    rules.write_text(
+        '[[general]]\nbalance_years = [2023, 2100]\nyears_after_balance = 5\nbasis = "x"\n', encoding="utf-8"
+    )
+    with pytest.raises(InputError) as info:
+        read_targets_inputs(inputs_dir, rules=rules, region_code="HVA08")
+    assert _where(info.value) == ("talous_rahoitus.csv", None, "vuosi")
+    assert "2030" in info.value.reason and "general[0]" in info.value.reason
+
+
+def test_coverage_rule_is_dated_and_the_region_entry_wins(tmp_path: Path) -> None:
+    from tasks.targets.inputs import read_coverage_rule
+
+    rules = tmp_path / "deficit_coverage.toml"
+    rules.write_text(
+        '[[general]]\nbalance_years = [2023, 2100]\nyears_after_balance = 3\nbasis = "115 §"\n'
+        '[[regions.HVA08]]\nbalance_years = [2023, 2024]\ndeadline_year = 2026\nbasis = "siirtymä"\n',
+        encoding="utf-8",
+    )
+    # 115 § 2 mom.: the balance of 2025, confirmed in 2026, is covered within two years from 1.1.2027.
+    assert read_coverage_rule(rules, "HVA08", 2025).period_years == 3
+    assert read_coverage_rule(rules, None, 2024).period_years == 3
+    region = read_coverage_rule(rules, "HVA08", 2024)
+    assert (region.period_years, region.legal_basis) == (2, "siirtymä")
+    with pytest.raises(InputError) as info:
+        read_coverage_rule(rules, "HVA08", 2101)
+    assert (Path(info.value.file or "").name, info.value.field) == ("deficit_coverage.toml", "general")
+
+
+def test_coverage_period_in_the_assumptions_is_refused(inputs_dir: Path) -> None:
+    path = inputs_dir / "talous_oletukset.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n[alijaaman_kattaminen]\nkattamiskausi_vuotta = 2\n", encoding="utf-8"
+    )
     error = _error(inputs_dir)
-    assert _where(error) == ("talous_oletukset.toml", None, "alijaaman_kattaminen.kattamiskausi_vuotta")
-    assert "2030" in error.reason
+    assert _where(error) == ("talous_oletukset.toml", None, "alijaaman_kattaminen")
+
+
+def test_measure_outside_the_forecast(inputs_dir: Path) -> None:
+    _edit(inputs_dir / "talous_oletukset.toml", "{ 2026 = 15_000_000, 2027 = 30_000_000 }", "{ 2031 = 1 }")
+    assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "toimenpiteet.palveluverkko.vaikutus_eur.2031")
 
 
 def test_balance_sheet_of_another_year(inputs_dir: Path) -> None:

@@ -34,7 +34,7 @@ def basis(seed: Callable[[Stage], Path]) -> NeedsBasis:
 
 @pytest.fixture
 def assessment(basis: NeedsBasis) -> TargetsAssessment:
-    return assess_targets(read_targets_inputs(EXAMPLES), basis, 2026)
+    return assess_targets(read_targets_inputs(EXAMPLES, region_code="HVA08"), basis, 2026)
 
 
 def _handling(basis: NeedsBasis, earlier: Sequence[EarlierDecision] = ()) -> CaseHandling:
@@ -62,8 +62,13 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
     assert agenda.proposal.startswith(
         "Aluevaltuusto päättää hyväksyä Pirkanmaan hyvinvointialueen tuloksellisuustavoitteet ja talouden kehyksen "
         "suunnittelukierrokselle 2026: asiakasryhmien 11 vaikuttavuustavoitetta sekä toimintakulujen kehyksen 2026 "
-        "(3\u00a0539,5 M€)"
+        "(3\u00a0509,7\u00a0milj.\u00a0€) jaettuna asiakasryhmille"
     )
+    # The frame meets the coverage duty: the measures and the adjustment still to specify are named.
+    assert (
+        "kehys on mitoitettu kattamaan kertynyt alijäämä vuoden 2027 loppuun mennessä perusteluissa nimetyin "
+        "toimenpitein (70,0\u00a0milj.\u00a0€) ja sopeutuksella 4,7\u00a0milj.\u00a0€ vuodessa, joka kohdennetaan talousarviossa"
+    ) in agenda.proposal
     # Decisions of the aluevaltuusto are appealed directly to the administrative court (hyvinvointialuelaki 140 §).
     assert agenda.appeal_instructions[0].heading == "Valitusosoitus"
     assert (
@@ -75,18 +80,27 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
         "Asian tausta",
         "Aineisto ja menetelmä",
         "Keskeiset havainnot",
-        "Alijäämän kattamisvelvollisuus",
+        "Alijäämän kattamisvelvollisuus ja kehys",
     ]
-    # The grounds name the approved stage-1 proposal version the targets rest on.
+    # The grounds name the approved stage-1 decision; its version and hash are technical names that
+    # stay out of the item (the method attachment prints them, tests/tasks/targets/test_documents.py).
     needs_proposal = basis.refs["needs-proposal"]
-    assert (
-        f"needs-proposal v{needs_proposal.version}, SHA-256 {needs_proposal.sha256[:12]}…"
-        in (agenda.grounds[0].paragraphs[1])
-    )
+    assert needs_proposal.sha256[:12] not in agenda.model_dump_json()
     assert "jonka aluehallitus hyväksyi 24.8.2026" in agenda.grounds[0].paragraphs[1]
     coverage = agenda.grounds[3].paragraphs
-    assert coverage[0].startswith("Hyvinvointialuelaki (611/2021) 115 § 2 mom.")
-    assert any("Perusura: kertynyttä alijäämää ei saada katetuksi" in p and "39,7 M€ vuodessa" in p for p in coverage)
+    assert (
+        coverage[0]
+        == "Taseeseen 2025 lopussa kertynyt alijäämä (−140,0\u00a0milj.\u00a0€) on katettava viimeistään vuoden 2027 loppuun mennessä (liite 1)."
+    )
+    assert any(
+        "Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion toimintakulut 3\u00a0539,5\u00a0milj.\u00a0€, vähennettynä toimenpiteiden vaikutuksella "
+        "25,0\u00a0milj.\u00a0€ ja täsmentämättömällä sopeutuksella 4,7\u00a0milj.\u00a0€, eli 3\u00a0509,7\u00a0milj.\u00a0€."
+        in p
+        for p in coverage
+    )
+    assert "123 § 1 mom. 1 kohta" in coverage[-2] and "617/2021, 10 §" in coverage[-1]
+    # Each scenario's check is in the method attachment, not repeated in the item.
+    assert not any(p.startswith("Perusura: ") for p in coverage)
     assert proposal.deficit_covered == {"perusura": False, "myonteinen": True, "kielteinen": False}
     assert proposal.needs_basis == SourceRef.of(needs_proposal)
     assert "esimerkkiaineisto" in proposal.summary_markdown
@@ -111,5 +125,68 @@ def test_returned_proposal_answers_the_comments(assessment: TargetsAssessment, b
     returned = proposal.agenda.grounds[-1]
     assert returned.heading == "Palautuksen johdosta tehty valmistelu"
     assert "Lisää kielteisen skenaarion sopeutustoimet." in returned.paragraphs[0]
-    assert proposal.agenda.meeting_date == dt.date(2026, 10, 5)  # two weeks after 21.9., a Monday
+    # The council meets about monthly (meeting_interval_days = 28 in default.toml): 21.9. + 28 days.
+    assert proposal.agenda.meeting_date == dt.date(2026, 10, 19)
     assert "Uudelleen valmisteltu" in proposal.summary_markdown
+
+
+def test_council_item_shows_the_boards_handling_and_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> None:
+    """A council item is the board's proposal (hyvinvointialuelaki 43 § 1 mom. 2 kohta): the board's
+    handling with its presenter, then 'Aluehallituksen ehdotus: Aluevaltuusto päättää …'."""
+    agenda = build_targets_proposal(assessment, basis, _handling(basis)).agenda
+    board = agenda.prepared_by
+    assert board is not None
+    # Council on Monday 21.9.2026; the board at least 21 days before, on a Monday: 31.8.2026.
+    assert (board.body, board.meeting_date, board.section) == ("Aluehallitus", dt.date(2026, 8, 31), None)
+    assert board.presenter.title.startswith("hyvinvointialuejohtaja")
+    assert board.proposal.startswith(
+        "Aluehallitus päättää esittää aluevaltuustolle, että aluevaltuusto päättää hyväksyä Pirkanmaan "
+    )
+    assert board.proposal.endswith(agenda.proposal[1:])
+    assert board.proposal_heading == "Aluehallituksen ehdotus"
+
+
+def test_earlier_handling_lists_only_returns(assessment: TargetsAssessment, basis: NeedsBasis) -> None:
+    """An approved item does not come back: an earlier approval is no handling of this item, and
+    no proposal version is printed as if it were a meeting."""
+    earlier = [
+        EarlierDecision(
+            version=1,
+            sha256="a" * 64,
+            body="Aluevaltuusto",
+            meeting_date=dt.date(2026, 9, 21),
+            section="21",
+            outcome=Outcome.APPROVED,
+            comments="",
+        ),
+        EarlierDecision(
+            version=2,
+            sha256="b" * 64,
+            body="Aluevaltuusto",
+            meeting_date=dt.date(2026, 10, 19),
+            section="40",
+            outcome=Outcome.RETURNED,
+            comments="Täydennä sopeutustoimet.",
+        ),
+    ]
+    [handled] = build_targets_proposal(assessment, basis, _handling(basis, earlier)).agenda.earlier_handling
+    assert (handled.date, handled.section) == (dt.date(2026, 10, 19), 40)
+    assert handled.summary == "Palautettiin uudelleen valmisteltavaksi. Kommentit: ”Täydennä sopeutustoimet.”"
+
+
+def test_a_given_frame_above_the_coverage_frame_is_named_as_a_risk(basis: NeedsBasis) -> None:
+    inputs = read_targets_inputs(EXAMPLES, region_code="HVA08")
+    given = inputs.model_copy(
+        update={"assumptions": inputs.assumptions.model_copy(update={"frame_eur": 3_540_000_000.0})}
+    )
+    proposal = build_targets_proposal(assess_targets(given, basis, 2026), basis, _handling(basis))
+    coverage = proposal.agenda.grounds[3].paragraphs
+    # 3 540 000 000 − 3 509 749 880 = 30 250 120 € above the frame the coverage duty requires.
+    assert any(
+        p == "Annettu kehys 3\u00a0540,0\u00a0milj.\u00a0€ ylittää kattamisvelvollisuuden edellyttämän kehyksen "
+        "3\u00a0509,7\u00a0milj.\u00a0€; ylitys on 30,3\u00a0milj.\u00a0€."
+        for p in coverage
+    )
+    assert not any(p.startswith("Kehys on johdettu") for p in coverage)
+    assert "mitoitettu kattamaan" not in proposal.agenda.proposal
+    assert "arviointimenettelyn" in coverage[-2]
