@@ -39,7 +39,8 @@ def procurement_flow(
     procedure, timeline and lots, the compensation models, the award comparisons, the contracts
     stage 6 monitors and the OCDS 1.1.5 release and record packages (validated offline); renders
     "Hankintasuunnitelma ja hankintojen työnjako" and one "Hankintapäätös" per procurement with
-    bids; and waits for each case's decision on its own.
+    bids; with the region's voucher files (5b) also the voucher values, rule book and personal
+    budgets and one producer-approval round per batch; and waits for each case's decision on its own.
 
     Args:
         region: Welfare region: a code (HVA08), the map's id (PI) or a name (Pirkanmaa).

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from schemas.choice import ApprovedProducer, ChoiceAnalysis, ChoiceInputs
 from schemas.comparison import ProducerType
 from schemas.documents import AgendaContent
 from schemas.results import SourceRef, VersionRef
@@ -407,6 +408,7 @@ class ProcurementInputs(_Model):
     rules: ProcurementRules = Field(description="Päivätyt säännöt")
     files: dict[str, str] = Field(description="Tiedostot rooleittain")
     example_data: bool = Field(description="Esimerkkiaineisto")
+    choice: ChoiceInputs | None = Field(default=None, description="Valinnanvapauden tiedostot (vaihe 5b)")
 
 
 # -- the analysis ----------------------------------------------------------------------------------
@@ -657,6 +659,7 @@ class ProcurementAnalysis(_Model):
     ocds_validation: list[str] = Field(description="OCDS-validoinnin tulos")
     files: dict[str, str] = Field(description="Lähdetiedostot rooleittain")
     example_data: bool = Field(description="Esimerkkiaineisto")
+    choice: ChoiceAnalysis | None = Field(default=None, description="Valinnanvapaus (vaihe 5b)")
 
 
 class ProcurementFigures(_Model):
@@ -719,3 +722,7 @@ class ProcurementBasis(_Model):
     awards_pending: list[str] = Field(
         description="Hankinnat, joiden hankintapäätös puuttuu: niiden sopimukset eivät ole mukana"
     )
+    voucher_producers: list[ApprovedProducer] = Field(
+        default_factory=list, description="Hyväksytyt palvelusetelituottajat (voimassa olevat hyväksymispäätökset)"
+    )
+    voucher_producers_refs: list[VersionRef] = Field(default_factory=list, description="Hyväksymispäätösten versiot")

@@ -1,6 +1,8 @@
-"""Stage 5a declared once: Resurssien hankinta (the procurement plan, lots, compensation models,
-award decisions, contracts and their OCDS releases). Several cases: the plan (the board's) and one
-award decision per procurement with bids (each with the procurement appeal route)."""
+"""Stage 5 declared once: Resurssien hankinta ja valinnanvapauden hallinta. 5a: the procurement
+plan, lots, compensation models, award decisions, contracts and their OCDS releases; 5b: service
+voucher values with the rule book and personal budgets, and producer approvals. Several cases: the
+plan (the board's), one award decision per procurement with bids (the procurement appeal route),
+the voucher values (the board's) and one producer-approval round per batch (an office holder's)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.chains import ServiceCatalogue
+from schemas.choice import ChoiceBasis
 from schemas.comparison import ComparisonRound
 from schemas.documents import AppealKind
 from schemas.procurement import (
@@ -40,6 +43,18 @@ from tasks.definition import (
 )
 from tasks.procurement.analysis import OcdsSettings, analyse_procurement
 from tasks.procurement.basis import CONTRACTS_KEY
+from tasks.procurement.choice import ChoiceOutputs, approval_proposer, choice_outputs, vouchers_proposer
+from tasks.procurement.choice_analysis import analyse_choice, voucher_services
+from tasks.procurement.choice_inputs import (
+    APPLICATIONS_FILE,
+    CHOICE_RULES_FILE,
+    LIMITS_FILE,
+    PLANS_FILE,
+    RULEBOOK_FILE,
+    VOUCHERS_FILE,
+    read_choice_inputs,
+)
+from tasks.procurement.choice_proposal import VOUCHERS_CASE, approval_case
 from tasks.procurement.documents import award_documents, plan_documents
 from tasks.procurement.exports import export_award_csv, export_plan_csv, export_plan_xlsx
 from tasks.procurement.figures import build_procurement_figures
@@ -60,6 +75,7 @@ from tasks.procurement.proposal import (
     build_plan_proposal,
     document_created,
 )
+from tasks.targets.basis import load_targets_basis
 
 PLAN_KEY = "procurement-plan"
 
@@ -90,6 +106,29 @@ FILES: tuple[InputFile, ...] = (
         media_type="application/toml",
         schema_name="toml",
     ),
+    # Stage 5b (freedom of choice): without palvelusetelit.csv the round proposes no voucher cases.
+    _csv("vouchers", VOUCHERS_FILE, "Palvelusetelit ja niiden arvot (CSV)", optional=True),
+    _csv("limits", LIMITS_FILE, "Tulosidonnaisen palvelusetelin tulorajat ja prosentit (CSV)", optional=True),
+    _csv("applications", APPLICATIONS_FILE, "Palvelusetelituottajien hakemukset (CSV)", optional=True),
+    _csv("plans", PLANS_FILE, "Henkilökohtaisen budjetin asiakassuunnitelmat (CSV, pseudonymisoitu)", optional=True),
+    InputFile(
+        role="rulebook",
+        name=RULEBOOK_FILE,
+        folder="inputs",
+        title="Lähdeaineisto: Palvelusetelin sääntökirja (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+        optional=True,
+    ),
+    InputFile(
+        role="choice-rules",
+        name=str(CHOICE_RULES_FILE),
+        folder="data",
+        fallback=True,
+        title="Päivätyt asiakasmaksusäännöt: tulorajat (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+    ),
     InputFile(
         role="rules",
         name=str(RULES_FILE),
@@ -117,10 +156,12 @@ class ProcurementOutputs:
     awards: tuple[JsonOutput, ...]
     contracts: JsonOutput
     files: tuple[FileOutput, ...]
+    choice: ChoiceOutputs | None = None  # stage 5b, when the region has vouchers
 
     def all(self) -> Sequence[Output]:
         """Every output of the round."""
-        return [self.plan, self.compensation, *self.awards, self.contracts, *self.files]
+        choice = self.choice.all() if self.choice else []
+        return [self.plan, self.compensation, *self.awards, self.contracts, *self.files, *choice]
 
     def award(self, procurement_id: str) -> JsonOutput:
         """The award comparison output of a procurement."""
@@ -131,12 +172,22 @@ State = RoundState[ComparisonRound, ProcurementInputs, ProcurementAnalysis, Proc
 
 
 def _basis(store: Store, ctx: RoundContext) -> ComparisonRound:
-    return load_comparison_round(store, region=ctx.region, cycle=ctx.cycle)
+    """The approved stage-4 round, with stage 2's frame the personal budgets are set against."""
+    comparison = load_comparison_round(store, region=ctx.region, cycle=ctx.cycle)
+    targets = load_targets_basis(store, region=ctx.region, cycle=ctx.cycle)
+    return ChoiceBasis(**dict(comparison), frame=targets.frame, frame_ref=targets.frame_ref)
 
 
 def _read(ctx: RoundContext, params: ProcurementParams, basis: ComparisonRound | None) -> ProcurementInputs:
     services = [s.service_id for s in basis.services] if basis is not None else None
-    return read_procurement_inputs(ctx.inputs_dir, ctx.data_file(RULES_FILE), services)
+    inputs = read_procurement_inputs(ctx.inputs_dir, ctx.data_file(RULES_FILE), services)
+    choice = read_choice_inputs(
+        ctx.inputs_dir,
+        ctx.data_file(CHOICE_RULES_FILE),
+        voucher_services=voucher_services(basis) if basis is not None else None,
+        services=services,
+    )
+    return inputs.model_copy(update={"choice": choice})
 
 
 def _ocds(ctx: RoundContext, basis: ComparisonRound) -> OcdsSettings:
@@ -154,9 +205,20 @@ def _analyse(
     ctx: RoundContext, params: ProcurementParams, basis: ComparisonRound, inputs: ProcurementInputs
 ) -> ProcurementAnalysis:
     """The plan, lots, compensation models, award comparisons, contracts and OCDS packages."""
-    return analyse_procurement(
+    analysis = analyse_procurement(
         inputs, basis, cycle=ctx.cycle, horizon_years=params.horizon_years, ocds=_ocds(ctx, basis)
     )
+    if inputs.choice is None:
+        return analysis
+    choice = analyse_choice(
+        inputs.choice,
+        basis,
+        region_code=analysis.region_code,
+        region_name=analysis.region_name,
+        cycle=ctx.cycle,
+        example=analysis.example_data,
+    )
+    return analysis.model_copy(update={"choice": choice})
 
 
 def _figures(ctx: RoundContext, inputs: ProcurementInputs, analysis: ProcurementAnalysis) -> ProcurementFigures:
@@ -289,8 +351,9 @@ def procurement_outputs(
     if figures.timeline_svg:
         files.append(svg("procurement-timeline-svg", "Hankintojen aikataulu", figures.timeline_svg))
         files.append(svg("procurement-access-svg", "Pk-tuottajien mahdollisuudet hankinnoittain", figures.access_svg))
+    choice = choice_outputs(computed, analysis.choice, basis, created) if analysis.choice else None
     return ProcurementOutputs(
-        plan=plan, compensation=compensation, awards=awards, contracts=contracts, files=tuple(files)
+        plan=plan, compensation=compensation, awards=awards, contracts=contracts, files=tuple(files), choice=choice
     )
 
 
@@ -343,6 +406,21 @@ def _cases(
             CaseSpec(key=award_case(a.procurement_id), propose=_award_proposer(a), appeal=AppealKind.HANKINTA)
             for a in state.analysis.awards
         ),
+        *_choice_cases(state),
+    ]
+
+
+def _choice_cases(
+    state: State,
+) -> list[CaseSpec[ComparisonRound, ProcurementInputs, ProcurementAnalysis, ProcurementFigures, ProcurementOutputs]]:
+    """Stage 5b's cases: the voucher values (with the rule book and personal budgets), then one
+    producer-approval round per batch (the body's route: an office holder's oikaisuvaatimus)."""
+    choice = state.analysis.choice
+    if choice is None:
+        return []
+    return [
+        CaseSpec(key=VOUCHERS_CASE, propose=vouchers_proposer(document_created)),
+        *(CaseSpec(key=approval_case(b.batch), propose=approval_proposer(b, document_created)) for b in choice.batches),
     ]
 
 
@@ -354,7 +432,11 @@ def _precheck(ctx: RoundContext, params: ProcurementParams, earlier: Mapping[Sta
     if planned is not None:
         catalogue: ServiceCatalogue = planned.catalogue
         services = catalogue.service_ids()
-    return read_procurement_inputs(ctx.inputs_dir, ctx.data_file(RULES_FILE), services)
+    inputs = read_procurement_inputs(ctx.inputs_dir, ctx.data_file(RULES_FILE), services)
+    choice = read_choice_inputs(
+        ctx.inputs_dir, ctx.data_file(CHOICE_RULES_FILE), voucher_services=None, services=services
+    )
+    return inputs.model_copy(update={"choice": choice})
 
 
 DEFINITION: StageDefinition[
@@ -363,9 +445,10 @@ DEFINITION: StageDefinition[
     stage=Stage.PROCUREMENT,
     flow="flows/s5_procurement.py:procurement_flow",
     description=(
-        "Stage 5a, procurement (Resurssien hankinta): the procurement plan and its work split, lots small "
-        "producers can bid for, compensation models, award decisions, contracts and their OCDS releases. "
-        "Starts from the approved stage-4 round."
+        "Stage 5, procurement and freedom of choice (Resurssien hankinta ja valinnanvapauden hallinta): the "
+        "procurement plan and its work split, lots small producers can bid for, compensation models, award "
+        "decisions, contracts and their OCDS releases; service-voucher values and the rule book, producer "
+        "approvals and personal budgets. Starts from the approved stage-4 round."
     ),
     params=ProcurementParams,
     files=FILES,
@@ -376,5 +459,5 @@ DEFINITION: StageDefinition[
     outputs=procurement_outputs,
     cases=_cases,
     precheck=_precheck,
-    reads=(Stage.COMPARISON,),
+    reads=(Stage.COMPARISON, Stage.TARGETS),
 )
