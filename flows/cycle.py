@@ -17,9 +17,33 @@ from prefect import Flow, flow
 
 from schemas.results import StageResult
 from soteflow.documents.parallel import prestart
+from tasks.context import make_context
 from tasks.registry import STAGES, Definition
 from tasks.round import in_process_flow_settings
 from tasks.summary import build_summary
+
+
+@flow(name="cycle", flow_run_name="cycle-start-{region}-{cycle}")
+def start_cycle_flow(region: str = "HVA08", cycle: int = 2026) -> str:
+    """Start the cycle of a region: stage 1's deployment run for this region and cycle.
+
+    Deployed as ``cycle/cycle``. Stage 1 runs as its own flow run (it suspends for its body's
+    decision; a subflow could not), and each later stage's deployment starts on the previous
+    stage's approval event (``soteflow.stage.approved``, a trigger in prefect.yaml). Returns the
+    started run's id.
+
+    Args:
+        region: Welfare region: a code (HVA08), the map's id (PI) or a name (Pirkanmaa).
+        cycle: Planning cycle, the year (2023–2100).
+    """
+    from prefect.deployments import run_deployment
+
+    first = STAGES[0].stage.value
+    # as_subflow=False: the stage's run must not be a subflow of this one, or it could not suspend.
+    run: Any = run_deployment(
+        f"{STAGES[0].stage.slug}/{first}", parameters={"region": region, "cycle": cycle}, timeout=0, as_subflow=False
+    )
+    return str(run.id)
 
 
 def stage_flow(definition: Definition) -> Flow[..., StageResult]:
@@ -76,11 +100,22 @@ def cycle_flow(
         for definition in STAGES:
             run = stage_flow(definition)
             accepted = set(inspect.signature(run.fn).parameters)
-            start = time.perf_counter()
-            result = run(**{k: v for k, v in common.items() if k in accepted})
-            seconds.append(time.perf_counter() - start)
-            results.append(result)
-            if not result.accepted:
+            # A periodic stage runs once per period with data, in order (each from the one before).
+            periods: list[str | None] = [None]
+            if definition.periodic and definition.periods is not None:
+                ctx = make_context(
+                    definition.stage, region=region, cycle=cycle, data_dir=data_dir, inputs_dir=inputs_dir
+                )
+                periods = [*definition.periods(ctx)]
+            for period in periods:
+                start = time.perf_counter()
+                arguments = {**common, **({"period": period} if period else {})}
+                result = run(**{k: v for k, v in arguments.items() if k in accepted})
+                seconds.append(time.perf_counter() - start)
+                results.append(result)
+                if not result.accepted:
+                    break
+            if not results or not results[-1].accepted:
                 break  # the approval of stage N is what starts stage N+1
     summary = build_summary(
         region=results[0].region if results else region, cycle=cycle, results=results, seconds=seconds

@@ -53,6 +53,9 @@ class Proposal(BaseModel):
     title: str = Field(description="Title of the agenda item.")
     summary_markdown: str = Field(description="Summary shown above the decision form in the Prefect UI.")
     outcomes: list[Outcome] = Field(description="The outcomes the body may decide on this case.")
+    document_url: str | None = Field(
+        default=None, description="Link to the decision document (PDF) the body decides on, if it has one."
+    )
 
 
 class ApprovedCase(BaseModel):
@@ -89,6 +92,9 @@ class StageResult(BaseModel):
     name_fi: str = Field(description="The stage's Finnish name.")
     region: str = Field(description="Welfare-region code.")
     cycle: int = Field(description="Planning cycle (year).")
+    period: str | None = Field(
+        default=None, description="The period of a stage run per period (stage 6), e.g. 2026-03."
+    )
     cases: list[CaseResult] = Field(description="The cases the stage proposed, with their decisions.")
     artefacts: list[VersionRef] = Field(description="The final round's artefact versions.")
     documents: list[str] = Field(default_factory=list, description="Paths of exported files, if exported.")

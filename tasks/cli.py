@@ -13,7 +13,8 @@ import datetime as dt
 import inspect
 import os
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -31,6 +32,7 @@ from schemas.stages import Stage
 from soteflow.cli import DEFAULT_CYCLE, CycleOpt, RegionOpt, fail, resolve_region, run
 from soteflow.cli import app as engine_app
 from soteflow.errors import InputError
+from soteflow.runtime import command_flow_runs
 from tasks.registry import CYCLE_FLOW, STAGES, Definition
 
 app = engine_app
@@ -45,12 +47,22 @@ InputsOpt = Annotated[
     typer.Option("--inputs", help="Folder of the region's own input files (default: DATA/examples/REGION)."),
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Export the stage's versions to this folder.")]
+StaleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-stale-basis",
+        help="Build on an approved round that rests on a superseded basis (refused by default).",
+    ),
+]
 GateOpt = Annotated[
     str,
     typer.Option("--gate", help="none: propose and stop (decide later); scripted; pause (needs a Prefect server)."),
 ]
 DecisionsOpt = Annotated[
     Path | None, typer.Option("--decisions", help="Scripted decisions file (with --gate scripted).")
+]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", help="The period of a periodic stage: a month 2026-03 or a quarter 2026-Q1.")
 ]
 MeetingOpt = Annotated[
     str | None, typer.Option("--meeting-date", help="Meeting date YYYY-MM-DD (default: from the data).")
@@ -132,27 +144,73 @@ def _flow(entrypoint: str) -> Any:
 
 
 def _context(
-    definition: Definition, region: str, cycle: int, data: Path | None, inputs: Path | None, meeting_date: str | None
+    definition: Definition,
+    region: str,
+    cycle: int,
+    data: Path | None,
+    inputs: Path | None,
+    meeting_date: str | None,
+    period: str | None = None,
 ) -> Any:
     from tasks.context import make_context
 
     return make_context(
-        definition.stage, region=region, cycle=cycle, data_dir=data, inputs_dir=inputs, meeting_date=meeting_date
+        definition.stage,
+        region=region,
+        cycle=cycle,
+        data_dir=data,
+        inputs_dir=inputs,
+        meeting_date=meeting_date,
+        period=period,
     )
+
+
+#: The command-line option of each common run parameter, for messages about an argument.
+_COMMON_OPTIONS = {"region": "--region", "cycle": "--cycle", "meeting_date": "--meeting-date", "period": "--period"}
+
+
+@contextmanager
+def _named_options(definition: Definition) -> Iterator[None]:
+    """An error about a run parameter names its command-line option (``--weight``, not
+    ``index_weights``); errors about files pass unchanged."""
+    try:
+        yield
+    except InputError as exc:
+        options = _COMMON_OPTIONS | {name: option for name, option, _a, _c in _param_options(definition.params)}
+        if exc.file is None and exc.field in options:
+            raise InputError(exc.reason, field=options[exc.field]) from None
+        raise
 
 
 def _run_stage(definition: Definition, options: Mapping[str, Any]) -> None:
     """Check everything a run would refuse, then run the stage's flow and print what it did."""
+    with _named_options(definition):
+        _checked_run(definition, options)
+
+
+def _checked_run(definition: Definition, options: Mapping[str, Any]) -> None:
+    if options.get("allow_stale_basis"):  # the flow runs in this process: its settings follow
+        from soteflow.settings import get_settings
+
+        os.environ["SOTEFLOW_ALLOW_STALE_BASIS"] = "1"
+        get_settings.cache_clear()
     from soteflow.gates import load_scripted
-    from tasks.round import in_process_flow_settings, prepare
+    from tasks.round import check_period_given, in_process_flow_settings, prepare
 
     gate = _gate(options["gate"])
     decisions: Path | None = options["decisions"]
     load_scripted(decisions)
     params = {name: convert(options[name]) for name, _o, _a, convert in _param_options(definition.params)}
     ctx = _context(
-        definition, options["region"], options["cycle"], options["data"], options.get("inputs"), options["meeting_date"]
+        definition,
+        options["region"],
+        options["cycle"],
+        options["data"],
+        options.get("inputs"),
+        options["meeting_date"],
+        options.get("period"),
     )
+    check_period_given(definition, ctx)
     prepare(definition, ctx, params)  # the basis, every input file, the analysis: all a run would reject
     flow = _flow(definition.flow)
     accepted = set(inspect.signature(flow.fn).parameters)
@@ -165,9 +223,12 @@ def _run_stage(definition: Definition, options: Mapping[str, Any]) -> None:
         "gate": gate,
         "decisions_file": str(decisions.resolve()) if decisions else None,
         "meeting_date": options["meeting_date"],
+        "period": ctx.period,
         **params,
     }
-    with in_process_flow_settings():  # the run ends with this command: no heartbeats needed
+    # The run ends with this command: no heartbeats; its temporary server dies with it, and a run
+    # an earlier, killed command left RUNNING is marked crashed first.
+    with in_process_flow_settings(), command_flow_runs():
         result = flow(**{k: v for k, v in arguments.items() if k in accepted})
     _print_result(result)
 
@@ -184,9 +245,11 @@ def _stage_command(definition: Definition) -> Callable[..., None]:
         ("data", DataOpt, None),
         *([("inputs", InputsOpt, None)] if _has_inputs(definition) else []),
         ("out", OutOpt, None),
+        ("allow_stale_basis", StaleOpt, False),
         ("gate", GateOpt, "none"),
         ("decisions", DecisionsOpt, None),
         ("meeting_date", MeetingOpt, None),
+        *([("period", PeriodOpt, None)] if definition.periodic else []),
         *[(name, annotation, None) for name, _o, annotation, _c in _param_options(definition.params)],
     ]
     command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -237,7 +300,7 @@ def demo(
     nothing stored. Ends with each stage's time, also written into the summary.
     """
     from soteflow.gates import load_scripted
-    from tasks.round import in_process_flow_settings
+    from tasks.round import check_files, in_process_flow_settings
     from tasks.summary import time_table
 
     load_scripted(decisions)  # validate before anything runs
@@ -245,9 +308,13 @@ def demo(
     ctx = None
     for definition in STAGES:
         ctx = _context(definition, region, cycle, data, inputs, None)
+        if not definition.periodic:  # a periodic stage's precheck checks each period's files
+            check_files(definition, ctx)  # missing, folders, oversized: before any file is read
         planned[definition.stage] = definition.precheck(ctx, definition.parse_params(None), planned)
     assert ctx is not None
-    with in_process_flow_settings():  # the run ends with this command: no heartbeats needed
+    # The run ends with this command: no heartbeats; its temporary server dies with it, and a run
+    # an earlier, killed command left RUNNING is marked crashed first.
+    with in_process_flow_settings(), command_flow_runs():
         summary = _flow(CYCLE_FLOW)(
             region=ctx.region,
             cycle=ctx.cycle,
@@ -258,7 +325,8 @@ def demo(
         )
     for stage in summary["stages"]:
         typer.echo(
-            f"{stage['number']}. {stage['name_fi']}: {stage['decision'] or 'ei päätöstä'}"
+            f"{stage['number']}. {stage['name_fi']}{' ' + stage['period'] if stage.get('period') else ''}:"
+            f" {stage['decision'] or 'ei päätöstä'}"
             f" — {len(stage['documents'])} asiakirjaa"
         )
     for line in time_table(summary):
@@ -300,6 +368,10 @@ def decide(
     comments: Annotated[str, typer.Option(help="The body's comments (required when returned).")] = "",
     decision_number: Annotated[str | None, typer.Option(help="Decision number, if any.")] = None,
     flow_run: Annotated[str | None, typer.Option(help="Resume this paused or suspended flow run.")] = None,
+    without_run: Annotated[
+        bool,
+        typer.Option(help="Record in the store although a run was logged as waiting (that run was cancelled)."),
+    ] = False,
 ) -> None:
     """Record a governance body's decision on a case's latest proposal.
 
@@ -355,8 +427,53 @@ def decide(
         decision=record,
         flow_run_id=flow_run,
         region_matches=same_region,
+        without_run=without_run,
     )
     typer.echo(message)
+
+
+generate_app = typer.Typer(help="Write labelled synthetic input data.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+
+@generate_app.command("monitoring")
+def generate_monitoring(
+    period: Annotated[str, typer.Option("--period", help="The period: a month 2026-03 or a quarter 2026-Q1.")],
+    region: RegionOpt = "HVA08",
+    cycle: Annotated[
+        int | None, typer.Option("--cycle", "-c", help="Planning cycle (default: the period's year).")
+    ] = None,
+    events: Annotated[int, typer.Option("--events", help="How many service events (up to tens of millions).")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Inputs folder to write under (default: DATA/examples/REGION); files go to OUT/seuranta/PERIOD.",
+        ),
+    ] = None,
+) -> None:
+    """Write a period's SYNTHETIC monitoring data (events as Parquet, streaming; staffing, complaints,
+    feedback and invoices as CSV) for the contracts of the approved stage-5 round, with deviations
+    planted on purpose (listed in LUEMINUT.txt)."""
+    from soteflow.stagekit import open_store
+    from tasks.context import make_context
+    from tasks.monitoring.generator import generate
+    from tasks.procurement.basis import load_procurement_basis
+
+    if events < 1:
+        fail("--events must be at least 1")
+    year = cycle if cycle is not None else int(period[:4]) if period[:4].isdigit() else 0
+    ctx = make_context(Stage.STEERING, region=region, cycle=year, inputs_dir=out, period=period)
+    assert ctx.period is not None
+    basis = load_procurement_basis(open_store(), region=ctx.region, cycle=ctx.cycle)
+    folder = ctx.inputs_dir / "seuranta" / ctx.period
+    files = generate(
+        basis.contracts.contracts, region=ctx.region, period=ctx.period, events=events, seed=seed, out=folder
+    )
+    typer.echo(f"SYNTEETTINEN AINEISTO {ctx.region} {ctx.period}: {events} tapahtumaa")
+    for role, path in files.items():
+        typer.echo(f"  {role:<9} {path}")
 
 
 @app.command()
@@ -372,6 +489,31 @@ def deployments(
         typer.echo(str(PREFECT_YAML))
     else:
         typer.echo(text, nl=False)
+
+
+@app.command()
+def notifications(
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Write the automation here (for prefect automation create -f).")
+    ] = None,
+) -> None:
+    """Notify the body's secretary when a stage run waits for a decision (a Prefect automation).
+
+    Saves the webhook block from SOTEFLOW_NOTIFY_WEBHOOK_URL (or uses the block SOTEFLOW_NOTIFY_BLOCK
+    names) on the server of PREFECT_API_URL, and creates the automation of
+    automations/decision-awaited.yaml with it; with --write, only writes the file.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    from soteflow.notify import create_automation, notification_block_id, write_automation
+
+    if not PREFECT_API_URL.value():
+        fail("notifications need a Prefect server: set PREFECT_API_URL (see the README)")
+    block_id = notification_block_id()
+    if write is not None:
+        typer.echo(str(write_automation(write, block_id)))
+    else:
+        typer.echo(f"automation {create_automation(block_id)} (notification block {block_id})")
 
 
 def main(argv: list[str] | None = None) -> None:

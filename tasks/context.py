@@ -11,6 +11,7 @@ A configuration file or map missing from a given data folder is taken from the s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ MAP_FILE = Path("geo") / "finland-hva-2021.topo.json"
 CONFIG_DIR = Path("config") / "regions"
 
 _CYCLE: TypeAdapter[int] = TypeAdapter(Cycle)
+_PERIOD_RE = re.compile(r"^(?P<year>\d{4})-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4]))$")
 
 
 class RoundContext(BaseModel):
@@ -39,6 +41,9 @@ class RoundContext(BaseModel):
     data_dir: Path = Field(description="Public data: Statistics Finland exports, the map, the configuration.")
     inputs_dir: Path = Field(description="The region's own input files.")
     meeting_date: dt.date | None = Field(default=None, description="Meeting date given by the user, if any.")
+    period: str | None = Field(
+        default=None, description="The period of a periodic stage (2026-03 or 2026-Q1), inside the cycle; else None."
+    )
 
     def data_file(self, relative: str | Path) -> Path:
         """A file under the data folder, or the shipped one when the given folder lacks it."""
@@ -55,11 +60,11 @@ def check_cycle(cycle: Any) -> int:
     """``cycle`` as a planning year, or an :class:`InputError` saying why not."""
     reason = f"cycle {cycle!r} is not a planning cycle (a year {FIRST_CYCLE}–{LAST_CYCLE})"
     if isinstance(cycle, bool):
-        raise InputError(reason)
+        raise InputError(reason, field="cycle")
     try:
         return _CYCLE.validate_python(cycle)
     except ValidationError:
-        raise InputError(reason) from None
+        raise InputError(reason, field="cycle") from None
 
 
 def parse_date(value: str | dt.date | None, field: str) -> dt.date | None:
@@ -72,6 +77,44 @@ def parse_date(value: str | dt.date | None, field: str) -> dt.date | None:
         raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
+def check_period(period: Any, cycle: int) -> str:
+    """``period`` as a month (``2026-03``) or quarter (``2026-Q1``) of the cycle's year, or an
+    :class:`InputError` saying why not (periodic stages run per period inside a cycle)."""
+    text = str(period).strip().upper() if period is not None else ""
+    match = _PERIOD_RE.match(text)
+    if isinstance(period, bool) or match is None:
+        raise InputError(f"period {period!r} is not a month (YYYY-MM) or a quarter (YYYY-Qn)", field="period")
+    if int(match["year"]) != cycle:
+        raise InputError(f"period {text} is outside cycle {cycle} (a period of {cycle} is expected)", field="period")
+    return text
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a period (``2026-03`` → 1.3.–31.3.2026; ``2026-Q2`` → 1.4.–30.6.2026)."""
+    match = _PERIOD_RE.match(period)
+    if match is None:
+        raise ValueError(f"not a period: {period!r}")
+    year = int(match["year"])
+    first_month = int(match["month"]) if match["month"] else 3 * int(match["quarter"]) - 2
+    last_month = first_month if match["month"] else first_month + 2
+    end = dt.date(year + (last_month == 12), last_month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(year, first_month, 1), end
+
+
+def previous_period(period: str) -> str | None:
+    """The period before ``period`` in the same cycle (same kind), or None for the cycle's first."""
+    start, _ = period_bounds(period)
+    if "Q" in period:
+        quarter = (start.month - 1) // 3 + 1
+        return f"{start.year}-Q{quarter - 1}" if quarter > 1 else None
+    return f"{start.year}-{start.month - 1:02d}" if start.month > 1 else None
+
+
+def period_slug(period: str | None) -> str:
+    """The period as it appears in artefact and case keys (lower case: ``2026-q1``); empty for None."""
+    return period.lower() if period else ""
+
+
 def make_context(
     stage: Stage,
     *,
@@ -80,9 +123,12 @@ def make_context(
     data_dir: str | Path | None = None,
     inputs_dir: str | Path | None = None,
     meeting_date: str | dt.date | None = None,
+    period: str | None = None,
 ) -> RoundContext:
-    """Resolve the region and folders and check the cycle; every problem is an :class:`InputError`."""
+    """Resolve the region and folders and check the cycle (and the period, if given); every
+    problem is an :class:`InputError`."""
     checked_cycle = check_cycle(cycle)
+    checked_period = check_period(period, checked_cycle) if period is not None else None
     data = Path(data_dir).resolve() if data_dir else get_settings().input_dir
     if not data.is_dir():
         raise InputError("the data folder does not exist", file=data)
@@ -99,4 +145,5 @@ def make_context(
         data_dir=data,
         inputs_dir=inputs,
         meeting_date=parse_date(meeting_date, "meeting_date"),
+        period=checked_period,
     )

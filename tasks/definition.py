@@ -48,6 +48,19 @@ O = TypeVar("O", bound=OutputSet)  # noqa: E741 - the stage's outputs
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+#: The largest input file of each kind a round reads, in MiB, checked before the file is opened:
+#: far above any real file of the kind (a region's CSV export, a PxWeb table, a configuration
+#: file), low enough that a wrong or padded file is refused at once instead of being parsed for
+#: minutes and stored as a source snapshot. Monitoring events are not read through this path.
+SIZE_LIMITS_MIB: dict[str, int] = {
+    "text/csv": 50,
+    XLSX_MEDIA_TYPE: 50,
+    "application/json": 50,
+    "application/toml": 1,
+    "image/svg+xml": 20,
+}
+DEFAULT_SIZE_LIMIT_MIB = 50
+
 
 @dataclass(frozen=True)
 class InputFile:
@@ -69,12 +82,23 @@ class InputFile:
 
     fallback: bool = False  # a data file missing from a given data folder is taken from the shipped one
     unless: str | None = None  # read only when the file of this role is absent (an alternative form)
+    max_mib: int | None = None  # the size limit; default: SIZE_LIMITS_MIB by media type
+    # A large table (monitoring events, Parquet): its snapshot is stored streaming, hashed while
+    # it is copied, never read into memory.
+    large: bool = False
+
+    @property
+    def limit_bytes(self) -> int:
+        """The largest size this file may have, in bytes."""
+        mib = self.max_mib or SIZE_LIMITS_MIB.get(self.media_type, DEFAULT_SIZE_LIMIT_MIB)
+        return mib * 2**20
 
     def path(self, ctx: RoundContext) -> Path:
-        """Where the file is for this round."""
+        """Where the file is for this round (``{period}`` in the name is the round's period)."""
+        name = self.name.format(period=ctx.period) if "{period}" in self.name else self.name
         if self.folder == "inputs":
-            return ctx.inputs_dir / self.name
-        return ctx.data_file(self.name) if self.fallback else ctx.data_dir / self.name
+            return ctx.inputs_dir / name
+        return ctx.data_file(name) if self.fallback else ctx.data_dir / name
 
 
 @dataclass(frozen=True)
@@ -186,6 +210,11 @@ class StageDefinition(Generic[P, B, I, A, F, O]):
     precheck: Callable[[RoundContext, P, Mapping[Stage, Any]], Any]
     reads: tuple[Stage, ...] = ()  # the stages whose basis modules this stage reads
     package: str = ""  # the stage's package under tasks/, e.g. "needs" (default: the stage's name)
+    # A periodic stage runs per period (month or quarter) inside a cycle: the round needs a period,
+    # and the period is part of the keys of its source snapshots (its own keys carry it too).
+    # ``periods`` lists the periods a whole cycle (the demo) runs, in order.
+    periodic: bool = False
+    periods: Callable[[RoundContext], Sequence[str]] | None = None
 
     @property
     def package_name(self) -> str:

@@ -14,6 +14,7 @@ from schemas.stages import Stage
 from tasks.chains.stage import DEFINITION as CHAINS
 from tasks.comparison.stage import DEFINITION as COMPARISON
 from tasks.definition import StageDefinition
+from tasks.monitoring.stage import DEFINITION as STEERING
 from tasks.needs.stage import DEFINITION as NEEDS
 from tasks.procurement.stage import DEFINITION as PROCUREMENT
 from tasks.targets.stage import DEFINITION as TARGETS
@@ -21,7 +22,7 @@ from tasks.targets.stage import DEFINITION as TARGETS
 Definition = StageDefinition[Any, Any, Any, Any, Any, Any]
 
 #: The built stages, in cycle order.
-STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON, PROCUREMENT)
+STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON, PROCUREMENT, STEERING)
 
 #: The flow that runs the built stages in order (the demo and the ``cycle`` deployment).
 CYCLE_FLOW = "flows/cycle.py:cycle_flow"

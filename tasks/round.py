@@ -41,9 +41,11 @@ from prefect.utilities.annotations import quote
 
 from schemas.decisions import DecisionRecord, Outcome, ScriptedDecisions
 from schemas.results import CaseResult, Proposal, StageResult, VersionRef
+from schemas.stages import Stage
+from soteflow.chaining import emit_decision_awaited, emit_stage_approved
 from soteflow.documents import load_governance
 from soteflow.errors import InputError
-from soteflow.gates import GateMode, await_decision, load_scripted
+from soteflow.gates import GateMode, await_decision, check_gate_possible, load_scripted, pause_key, short_summary
 from soteflow.provenance import code_version, digest, file_digest
 from soteflow.stagekit import (
     FileOutput,
@@ -54,7 +56,9 @@ from soteflow.stagekit import (
     earlier_decisions,
     existing_decision,
     export_versions,
+    first_pdf_url,
     mirror_to_prefect,
+    note_awaited,
     open_store,
     persist_case,
     proposal_key,
@@ -63,12 +67,21 @@ from soteflow.stagekit import (
 )
 from soteflow.store import Store, canonical_json, sha256_hex
 from tasks.caching import stage_fingerprint
-from tasks.context import RoundContext, make_context
+from tasks.context import RoundContext, make_context, period_slug
 from tasks.definition import CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
 
 T = TypeVar("T")
 
-__all__ = ["DirectSteps", "PrefectSteps", "Steps", "in_process_flow_settings", "prepare", "run_stage"]
+__all__ = [
+    "DirectSteps",
+    "PrefectSteps",
+    "Steps",
+    "check_period_given",
+    "in_process_flow_settings",
+    "prepare",
+    "run_stage",
+    "source_key",
+]
 
 
 class Steps(Protocol):
@@ -164,8 +177,9 @@ def _compute(definition: StageDefinition[Any, Any, Any, Any, Any, Any]) -> Calla
     return compute
 
 
-def _check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> dict[str, Path]:
-    """The input files that exist, by role; a required one that is missing (or a folder) is an error."""
+def check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> dict[str, Path]:
+    """The input files that exist, by role; a required one that is missing, a folder, or a file over
+    its kind's size limit (checked before it is opened) is an error."""
     found: dict[str, Path] = {}
     present = {item.role for item in definition.files if item.path(ctx).is_file()}
     for item in definition.files:
@@ -175,28 +189,50 @@ def _check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx:
         if path.is_dir():
             raise InputError("a folder where a file is expected", file=path)
         if path.is_file():
+            size = path.stat().st_size
+            if size > item.limit_bytes:
+                raise InputError(
+                    f"the file is {size / 2**20:.1f} MiB; the limit for {item.title} is "
+                    f"{item.limit_bytes // 2**20} MiB (is it the right file?)",
+                    file=path,
+                )
             found[item.role] = path
         elif not item.optional:
             raise InputError(f"the input file does not exist ({item.title})", file=path)
     return found
 
 
+def source_key(stage: Stage, role: str, period: str | None = None) -> str:
+    """The key of an input file's snapshot: ``<stage>-source-<role>``, or for a periodic stage
+    ``<stage>-<period>-source-<role>`` (each period's snapshots are versioned on their own)."""
+    return f"{stage.value}-{period_slug(period)}-source-{role}" if period else f"{stage.value}-source-{role}"
+
+
 def _sources(
-    definition: StageDefinition[Any, Any, Any, Any, Any, Any], found: dict[str, Path]
+    definition: StageDefinition[Any, Any, Any, Any, Any, Any], found: dict[str, Path], period: str | None = None
 ) -> dict[str, FileOutput]:
-    """Snapshots of the input files the round read: stored with it, so lineage reaches the raw files."""
+    """Snapshots of the input files the round read: stored with it, so lineage reaches the raw files.
+    A large file is stored from its path, streaming (hashed while copied, never read whole)."""
     out: dict[str, FileOutput] = {}
     for item in definition.files:
         if item.role in found:
             out[item.role] = FileOutput(
-                key=f"{definition.stage.value}-source-{item.role}",
+                key=source_key(definition.stage, item.role, period),
                 kind="source",
                 title=item.title,
-                content=found[item.role].read_bytes(),
+                content=found[item.role] if item.large else found[item.role].read_bytes(),
                 media_type=item.media_type,
                 schema_name=item.schema_name,
             )
     return out
+
+
+def check_period_given(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: RoundContext) -> None:
+    """A periodic stage runs for a period, and any other stage without one (an :class:`InputError`)."""
+    if definition.periodic and ctx.period is None:
+        raise InputError(f"stage {definition.stage.value} runs per period: give one (e.g. 2026-03)", field="period")
+    if not definition.periodic and ctx.period is not None:
+        raise InputError(f"stage {definition.stage.value} does not run per period", field="period")
 
 
 def prepare(
@@ -213,7 +249,7 @@ def prepare(
     steps = steps or DirectSteps()
     checked = definition.parse_params(params)
     basis = definition.load_basis(open_store(), ctx)
-    found = _check_files(definition, ctx)
+    found = check_files(definition, ctx)
     digests = {role: file_digest(path) for role, path in sorted(found.items())}
     inputs, analysis, figures = steps.call(
         "compute", _compute(definition), cache=True, extra=digests, ctx=ctx, params=checked, basis=basis
@@ -225,7 +261,7 @@ def prepare(
         inputs=inputs,
         analysis=analysis,
         figures=figures,
-        sources=_sources(definition, found),
+        sources=_sources(definition, found, ctx.period),
     )
 
 
@@ -298,6 +334,7 @@ def _persist(
         title=agenda.title,
         summary_markdown=draft.summary_markdown,
         outcomes=list(spec.outcomes),
+        document_url=first_pdf_url(open_store(), persisted),
     )
     return persisted, pending, len(handling.earlier) + 1
 
@@ -319,7 +356,7 @@ def _record(
             f"{decision.comments or ''}\n\nEhdotus `{updated.proposal.key}` v{updated.proposal.version}, "
             f"sha256 `{updated.proposal.sha256}`",
             key=prefect_key(region, cycle, f"{updated.proposal_key}-decision"),
-            description=f"{decision.outcome.value} v{updated.proposal.version}",
+            description=f"{decision.outcome.label_fi} v{updated.proposal.version}",
         )
     return updated
 
@@ -355,8 +392,12 @@ def _run_case(
     mode: GateMode,
     scripted: ScriptedDecisions,
     max_rounds: int,
+    seen: dict[str, tuple[PersistedCase, Proposal, bool]] | None = None,
 ) -> tuple[CaseResult, PersistedCase]:
+    """One case: propose, persist, wait at the gate, record; ``seen[case]`` gets the final round,
+    its proposal and whether this run recorded a body's decision through a pause or suspend."""
     ctx = state.ctx
+    waited = False
     governance = load_governance(
         ctx.region, definition.stage, ctx.config_dir, case=spec.key, region_name=ctx.region_name
     )
@@ -389,6 +430,7 @@ def _run_case(
             if mode in (GateMode.PAUSE, GateMode.SUSPEND) and not steps.orchestrated:
                 raise InputError(f"gate {mode.value} needs a Prefect flow run; use --gate none or scripted")
             if mode in (GateMode.PAUSE, GateMode.SUSPEND):
+                check_gate_possible(mode)  # one line, before anything is shown as awaited
                 # The body meets meanwhile: the UI shows what it decides on before the run waits.
                 mirror_to_prefect(
                     store=store,
@@ -396,7 +438,10 @@ def _run_case(
                     cycle=ctx.cycle,
                     versions=persisted.versions,
                     tables=_tables(outputs),
+                    cards=_cards([(persisted, pending)]),
                 )
+                _announce_wait(store, pending, mode)
+                waited = True
             decision = await_decision(pending, mode=mode, round_no=rounds, scripted=scripted)
             if decision is not None:
                 # A plain call: one short transaction; the decision's own artifact shows it in the UI.
@@ -419,7 +464,30 @@ def _run_case(
         documents=persisted.documents,
         decision=decision,
     )
+    if seen is not None:
+        seen[spec.key] = (persisted, pending, waited and decision is not None)
     return result, persisted
+
+
+def _cards(rounds: Sequence[tuple[PersistedCase, Proposal]]) -> dict[str, str]:
+    """What a proposal's artifact shows below its version card: the short summary and the PDF link."""
+    cards: dict[str, str] = {}
+    for persisted, pending in rounds:
+        lines = [short_summary(pending.summary_markdown)]
+        if pending.document_url:
+            lines.append(f"[Päätösesitys (PDF)]({pending.document_url})")
+        cards[persisted.proposal_key] = "\n\n".join(lines)
+    return cards
+
+
+def _announce_wait(store: Store, pending: Proposal, mode: GateMode) -> None:
+    """Log in the store which run waits for the decision (``soteflow decide`` then resumes it rather
+    than write around it), and emit ``soteflow.decision.awaited`` for the notification, once per run."""
+    flow_run_id, _ = _run_ids()
+    if flow_run_id is None:
+        return
+    if note_awaited(store, pending.proposal, flow_run_id=flow_run_id, gate=mode.value, pause_key=pause_key(pending)):
+        emit_decision_awaited(proposal=pending, gate=mode.value, flow_run_id=flow_run_id)
 
 
 def run_stage(
@@ -436,8 +504,10 @@ def run_stage(
     max_rounds: int = 3,
     params: Any = None,
     steps: Steps | None = None,
+    period: str | None = None,
 ) -> StageResult:
-    """Run one stage round for a region and cycle, and return its cases' decisions and versions.
+    """Run one stage round for a region and cycle (and ``period``, for a periodic stage), and
+    return its cases' decisions and versions.
 
     Called from each stage's flow (its steps then run as Prefect tasks) or directly. ``gate`` says
     how each case waits for its body (``suspend``, ``pause``, ``scripted``, ``none``); a returned
@@ -456,7 +526,9 @@ def run_stage(
         data_dir=data_dir,
         inputs_dir=inputs_dir,
         meeting_date=meeting_date,
+        period=period,
     )
+    check_period_given(definition, ctx)
     steps = steps or _default_steps(definition)
     computed = prepare(definition, ctx, params, steps)
     declared = definition.outputs(computed)
@@ -465,6 +537,7 @@ def run_stage(
     store = open_store()
     cases: list[CaseResult] = []
     persisted: list[PersistedCase] = []
+    seen: dict[str, tuple[PersistedCase, Proposal, bool]] = {}
     for spec in definition.cases(state):
         result, case_round = _run_case(
             definition,
@@ -476,6 +549,7 @@ def run_stage(
             mode=mode,
             scripted=scripted,
             max_rounds=max_rounds,
+            seen=seen,
         )
         cases.append(result)
         persisted.append(case_round)
@@ -485,19 +559,34 @@ def run_stage(
         for key, vref in case_round.versions.items():
             versions[key] = ref(store.get_version(vref.version_id), key)
     if steps.orchestrated:
-        mirror_to_prefect(store=store, region=ctx.region, cycle=ctx.cycle, versions=versions, tables=_tables(outputs))
+        mirror_to_prefect(
+            store=store,
+            region=ctx.region,
+            cycle=ctx.cycle,
+            versions=versions,
+            tables=_tables(outputs),
+            cards=_cards([(p, q) for p, q, _ in seen.values()]),
+        )
     documents: list[str] = []
     if out_dir:
         own = [v for k, v in versions.items() if not any(k in c.source_keys for c in persisted)]
         dest = Path(out_dir) / definition.stage.slug
         documents = [str(p) for p in export_versions(store=store, versions=own, dest=dest)]
-    return StageResult(
+    outcome = StageResult(
         stage=definition.stage,
         number=definition.stage.number,
         name_fi=definition.stage.title_fi,
         region=ctx.region,
         cycle=ctx.cycle,
+        period=ctx.period,
         cases=cases,
         artefacts=list(versions.values()),
         documents=documents,
     )
+    if steps.orchestrated and outcome.accepted and any(by_body for _p, _q, by_body in seen.values()):
+        # A body's decision through the gate made the stage stand: the next stage's deployment
+        # starts on this event (its trigger in prefect.yaml). Scripted runs chain in process.
+        emit_stage_approved(
+            stage=definition.stage, region=ctx.region, cycle=ctx.cycle, proposals=[c.proposal for c in cases]
+        )
+    return outcome

@@ -27,6 +27,7 @@ def build_summary(
                 "stage": r.stage.value,
                 "number": r.number,
                 "name_fi": r.name_fi,
+                **({"period": r.period} if r.period else {}),
                 "rounds": r.rounds,
                 "decision": r.outcome.value if r.outcome else None,
                 "cases": [
@@ -59,7 +60,7 @@ def time_table(summary: dict[str, Any]) -> list[str]:
     stages = [s for s in summary.get("stages", []) if "seconds" in s]
     if not stages:
         return []
-    names = [f"{s['number']}. {s['name_fi']}" for s in stages]
+    names = [f"{s['number']}. {s['name_fi']}" + (f" {s['period']}" if s.get("period") else "") for s in stages]
     width = max(len(name) for name in names)
     lines = [f"{'vaihe':<{width}}  {'aika s':>7}", "-" * (width + 9)]
     lines += [f"{name:<{width}}  {s['seconds']:>7.2f}" for name, s in zip(names, stages, strict=True)]

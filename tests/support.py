@@ -64,10 +64,17 @@ class StoreSeeds:
         os.environ["SOTEFLOW_HOME"] = str(home)
         get_settings.cache_clear()
         try:
-            result = run_stage(
-                definition(stage), region=self.region, cycle=self.cycle, gate="scripted", steps=DirectSteps()
-            )
-            assert result.accepted, f"seeding {stage.value}: {result.outcome}"
+            declared = definition(stage)
+            periods: list[str | None] = [None]
+            if declared.periodic and declared.periods is not None:  # stage 6: each shipped period in order
+                from tasks.context import make_context
+
+                periods = [*declared.periods(make_context(stage, region=self.region, cycle=self.cycle))]
+            for period in periods:
+                result = run_stage(
+                    declared, region=self.region, cycle=self.cycle, gate="scripted", steps=DirectSteps(), period=period
+                )
+                assert result.accepted, f"seeding {stage.value} {period or ''}: {result.outcome}"
         finally:
             if previous is None:
                 del os.environ["SOTEFLOW_HOME"]

@@ -57,10 +57,17 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         (3, "chains", "approved"),
         (4, "comparison", "approved"),
         (5, "procurement", "approved"),
+        # Stage 6 runs once per period with data (2026-03, 2026-04): the report noted, and in April
+        # the planted repeated staffing deviation's contractual sanction approved as its own case.
+        (6, "steering", "noted"),
+        (6, "steering", "approved"),
     ]
-    # Stage 5 decides several cases: the plan and one award per procurement that had bids.
+    april = {c["case"]: c["decision"] for c in stages[-1]["cases"]}
+    assert april == {"steering-report-2026-04": "noted", "steering-escalation-s-tehpa-02-2026-04": "approved"}
+    # Stage 5 decides several cases: the plan, one award per procurement that had bids, the voucher
+    # values (5b) and one producer-approval round per batch.
     cases = {c["case"]: c["decision"] for c in by_stage["procurement"]["cases"]}
-    assert cases["procurement-plan"] == "approved"
+    assert cases["procurement-plan"] == cases["vouchers"] == cases["approval-2027-01"] == "approved"
     assert {c for c in cases if c.startswith("award-")} and set(cases.values()) == {"approved"}
     documents = {Path(p).name for s in stages for p in s["documents"]}
     assert {
@@ -73,6 +80,9 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         "procurement-plan-decision-pdf-v1.pdf",
         "procurement-award-h-2027-01-decision-pdf-v1.pdf",
         "procurement-ocds-releases-v1.json",
+        "choice-vouchers-decision-pdf-v1.pdf",
+        "choice-rulebook-pdf-v1.pdf",
+        "choice-approval-2027-01-decision-pdf-v1.pdf",
     } <= documents
     stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"
@@ -421,7 +431,7 @@ def test_a_bad_cycle_is_refused_before_anything_runs(cycle: str, capsys: pytest.
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["stage", "needs", "--weight", "share_65_plus=-1"], "index_weights"),
+        (["stage", "needs", "--weight", "share_65_plus=-1"], "field --weight"),
         (["stage", "needs", "--weight", "obesity=0.2"], "unknown need-index weight 'obesity'"),
         (["stage", "needs", "--weight", "share_65_plus=inf"], "finite"),
         (["stage", "needs", "--gate", "suspend"], "--gate suspend needs a deployment"),

@@ -1,0 +1,306 @@
+"""Stage 6 inputs: a period's monitoring data, read and checked against the approved contracts.
+
+The period's folder (``seuranta/<period>/`` under the region's inputs) holds the service events
+as Parquet (millions of rows: checked in DuckDB, never loaded into Python) and the small tables
+as CSV in the Finnish dialect: the unit register, the staffing reports of 24-hour units, the
+complaints and adverse events, the client feedback and the invoices. The dated rules are
+``data/config/rules/monitoring.toml``. Every problem is one :class:`InputError` naming the file,
+the row (and for Parquet the row group) and the field: an unknown contract, unit or producer, a
+date outside the period, a negative volume, a staffing report without the unit's clients, a
+Parquet file with the wrong schema or a truncated one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from schemas.monitoring import (
+    EventsManifest,
+    FeedbackRow,
+    InvoiceRow,
+    MonitoringInputs,
+    MonitoringRules,
+    NoticeRow,
+    ParquetFile,
+    StaffingRow,
+    UnitRow,
+)
+from schemas.procurement import ContractTerms
+from soteflow.data.parquet import connect, read_footer
+from soteflow.data.tabular import Row, read_table, validate_rows
+from soteflow.errors import InputError
+from tasks.context import period_bounds
+
+PERIOD_FOLDER = "seuranta/{period}"
+EVENTS_FILE = f"{PERIOD_FOLDER}/tapahtumat.parquet"
+UNITS_FILE = f"{PERIOD_FOLDER}/yksikot.csv"
+STAFFING_FILE = f"{PERIOD_FOLDER}/henkilosto.csv"
+NOTICES_FILE = f"{PERIOD_FOLDER}/ilmoitukset.csv"
+FEEDBACK_FILE = f"{PERIOD_FOLDER}/asiakaspalaute.csv"
+INVOICES_FILE = f"{PERIOD_FOLDER}/laskut.csv"
+RULES_FILE = Path("config") / "rules" / "monitoring.toml"
+
+#: The events' columns and the DuckDB types each may have (Parquet physical types as DuckDB names them).
+_INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+EVENT_COLUMNS: dict[str, set[str]] = {
+    "sopimus_id": {"VARCHAR"},
+    "tuottaja": {"VARCHAR"},
+    "yksikko": {"VARCHAR"},
+    "palvelu_id": {"VARCHAR"},
+    "asiakas": {"VARCHAR"},
+    "pvm": {"DATE"},
+    "maara": {"DOUBLE", "FLOAT", *_INTEGER},
+    "odotus_vrk": _INTEGER,
+    "ika": _INTEGER,
+}
+
+
+def read_rules(path: Path) -> MonitoringRules:
+    """The dated rules file: staffing minimums, care guarantees, the ladder's rules."""
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", file=path) from None
+    try:
+        return MonitoringRules.model_validate({**raw, "source_file": str(path)})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(str(error["msg"]), file=path, field=".".join(str(p) for p in error["loc"])) from None
+
+
+def _rows(path: Path, model: type[Any], *, may_be_empty: bool = False) -> list[Row[Any]]:
+    if not path.is_file():
+        raise InputError("the input file does not exist", file=path)
+    if may_be_empty and len([line for line in path.read_bytes().splitlines() if line.strip()]) <= 1:
+        return []  # a period without complaints: the header alone
+    return validate_rows(read_table(path), model)
+
+
+def _in_force(contract: ContractTerms, start: dt.date, end: dt.date) -> bool:
+    return contract.start <= end and contract.end >= start
+
+
+def period_months(period: str) -> list[str]:
+    """The months of a period as ``YYYY-MM``."""
+    start, end = period_bounds(period)
+    return [f"{start.year}-{m:02d}" for m in range(start.month, end.month + 1)]
+
+
+def check_events(
+    path: Path,
+    *,
+    contracts: Sequence[ContractTerms],
+    units: dict[str, str],
+    start: dt.date,
+    end: dt.date,
+) -> ParquetFile:
+    """Check the events file in DuckDB (schema, then every row in one scan) and describe it.
+
+    ``units`` maps each unit to its contract. The first bad row raises an :class:`InputError`
+    naming the row (1-based, as a reader counts them), its row group and the field.
+    """
+    footer = read_footer(path)
+    for column, kinds in EVENT_COLUMNS.items():
+        found = footer.columns.get(column)
+        if found is None:
+            raise InputError(
+                f"required column {column!r} is missing (columns: {', '.join(footer.columns)})", file=path, field=column
+            )
+        if found not in kinds:
+            raise InputError(
+                f"column {column!r} has type {found}; expected {' or '.join(sorted(kinds))}", file=path, field=column
+            )
+    con = connect()
+    try:
+        con.execute(
+            "CREATE TEMP TABLE k (sopimus_id VARCHAR, tuottaja VARCHAR, palvelu_id VARCHAR, alkaa DATE, paattyy DATE)"
+        )
+        con.executemany(
+            "INSERT INTO k VALUES (?, ?, ?, ?, ?)",
+            [(c.contract_id, c.producer, c.service_id, c.start, c.end) for c in contracts],
+        )
+        con.execute("CREATE TEMP TABLE y (yksikko VARCHAR, sopimus_id VARCHAR)")
+        con.executemany("INSERT INTO y VALUES (?, ?)", list(units.items()))
+        literal = str(path).replace("'", "''")
+        # One scan: each row's first failing check, the earliest row first.
+        query = f"""
+            SELECT e.file_row_number, CASE
+                WHEN e.sopimus_id IS NULL OR k.sopimus_id IS NULL THEN 'sopimus_id'
+                WHEN e.tuottaja IS NULL OR e.tuottaja <> k.tuottaja THEN 'tuottaja'
+                WHEN e.yksikko IS NULL OR y.yksikko IS NULL OR y.sopimus_id <> e.sopimus_id THEN 'yksikko'
+                WHEN e.palvelu_id IS NULL OR e.palvelu_id <> k.palvelu_id THEN 'palvelu_id'
+                WHEN e.asiakas IS NULL THEN 'asiakas'
+                WHEN e.pvm IS NULL OR e.pvm < DATE '{start}' OR e.pvm > DATE '{end}' THEN 'pvm'
+                WHEN e.pvm < k.alkaa OR e.pvm > k.paattyy THEN 'pvm-sopimus'
+                WHEN e.maara IS NULL OR e.maara < 0 OR isnan(e.maara::DOUBLE) THEN 'maara'
+                WHEN e.odotus_vrk < 0 THEN 'odotus_vrk'
+                WHEN e.ika < 0 OR e.ika > 130 THEN 'ika'
+            END AS field,
+            e.sopimus_id, e.tuottaja, e.yksikko, e.palvelu_id, e.pvm::VARCHAR, e.maara, e.odotus_vrk, e.ika,
+            k.tuottaja AS k_tuottaja, k.palvelu_id AS k_palvelu, y.sopimus_id AS y_sopimus
+            FROM read_parquet('{literal}', file_row_number = true) e
+            LEFT JOIN k ON k.sopimus_id = e.sopimus_id
+            LEFT JOIN y ON y.yksikko = e.yksikko
+            WHERE field IS NOT NULL
+            ORDER BY e.file_row_number
+            LIMIT 1
+        """
+        bad = con.execute(query).fetchone()
+        group_rows = con.execute(
+            f"SELECT row_group_num_rows FROM parquet_metadata('{literal}') "
+            "GROUP BY row_group_id, row_group_num_rows ORDER BY row_group_id"
+        ).fetchall()
+    finally:
+        con.close()
+    if bad is not None:
+        raise _event_error(path, bad, [int(r[0]) for r in group_rows], start, end)
+    return ParquetFile(
+        role="events",
+        name=path.name,
+        sha256=footer.sha256,
+        bytes=footer.size,
+        rows=footer.rows,
+        row_groups=footer.row_groups,
+        columns=footer.columns,
+        synthetic=footer.synthetic,
+    )
+
+
+def _event_error(path: Path, bad: Sequence[Any], group_rows: list[int], start: dt.date, end: dt.date) -> InputError:
+    number, field = int(bad[0]), str(bad[1])
+    contract, producer, unit, service, day, volume, wait, age, k_producer, k_service, y_contract = bad[2:]
+    group, first = 0, 0
+    for index, size in enumerate(group_rows):
+        if number < first + size:
+            group = index
+            break
+        first += size
+    reasons = {
+        "sopimus_id": f"unknown contract {contract!r} (not among the approved contracts in force)",
+        "tuottaja": f"producer {producer!r} is not the contract's producer ({k_producer})",
+        "yksikko": (
+            f"unit {unit!r} is not in the unit register"
+            if y_contract is None
+            else f"unit {unit!r} belongs to contract {y_contract}, not {contract}"
+        ),
+        "palvelu_id": f"service {service!r} is not the contract's service ({k_service})",
+        "asiakas": "the client pseudonym is missing",
+        "pvm": f"date {day} is outside the period {start.isoformat()}–{end.isoformat()}",
+        "pvm-sopimus": f"date {day} is outside contract {contract}'s term",
+        "maara": f"volume {volume!r} is negative or missing",
+        "odotus_vrk": f"waiting time {wait!r} is negative",
+        "ika": f"age {age!r} is out of range",
+    }
+    return InputError(
+        f"{reasons[field]} (row group {group})",
+        file=path,
+        row=number + 1,
+        field="pvm" if field == "pvm-sopimus" else field,
+    )
+
+
+def read_monitoring_inputs(
+    files: dict[str, Path],
+    *,
+    period: str,
+    region: str,
+    cycle: int,
+    contracts: Sequence[ContractTerms],
+) -> MonitoringInputs:
+    """Read and check a period's files against the approved contracts (``files`` by role)."""
+    start, end = period_bounds(period)
+    rules = read_rules(files["rules"])
+    active = {c.contract_id: c for c in contracts if _in_force(c, start, end)}
+    months = set(period_months(period))
+
+    unit_rows = _rows(files["units"], UnitRow)
+    units: dict[str, str] = {}
+    for row in unit_rows:
+        if row.value.contract_id not in active:
+            raise InputError(
+                f"unknown contract {row.value.contract_id!r} (the approved contracts in force: "
+                f"{', '.join(sorted(active))})",
+                file=files["units"],
+                row=row.number,
+                field="sopimus_id",
+            )
+        if row.value.unit_id in units:
+            raise InputError(
+                f"unit {row.value.unit_id!r} is listed twice", file=files["units"], row=row.number, field="yksikkö"
+            )
+        units[row.value.unit_id] = row.value.contract_id
+
+    def known_unit(path: Path, rows: Sequence[Row[Any]]) -> None:
+        for row in rows:
+            if row.value.unit_id not in units:
+                raise InputError(
+                    f"unknown unit {row.value.unit_id!r} (not in {Path(files['units']).name})",
+                    file=path,
+                    row=row.number,
+                    field="yksikkö",
+                )
+
+    staffing = _rows(files["staffing"], StaffingRow)
+    known_unit(files["staffing"], staffing)
+    seen: set[str] = set()
+    for row in staffing:
+        if row.value.unit_id in seen:
+            raise InputError(
+                f"unit {row.value.unit_id!r} reported twice", file=files["staffing"], row=row.number, field="yksikkö"
+            )
+        seen.add(row.value.unit_id)
+    notices = _rows(files["notices"], NoticeRow, may_be_empty=True)
+    known_unit(files["notices"], notices)
+    for row in notices:
+        if not start <= row.value.date <= end:
+            raise InputError(
+                f"date {row.value.date.isoformat()} is outside the period {period}",
+                file=files["notices"],
+                row=row.number,
+                field="pvm",
+            )
+    feedback = _rows(files["feedback"], FeedbackRow)
+    known_unit(files["feedback"], feedback)
+    invoices = _rows(files["invoices"], InvoiceRow)
+    for row in invoices:
+        if row.value.contract_id not in active:
+            raise InputError(
+                f"unknown contract {row.value.contract_id!r}",
+                file=files["invoices"],
+                row=row.number,
+                field="sopimus_id",
+            )
+        if row.value.month not in months:
+            raise InputError(
+                f"month {row.value.month!r} is not a month of the period {period}",
+                file=files["invoices"],
+                row=row.number,
+                field="kuukausi",
+            )
+
+    events = check_events(files["events"], contracts=list(active.values()), units=units, start=start, end=end)
+    manifest = EventsManifest(
+        region_code=region, cycle=cycle, period=period, period_start=start, period_end=end, files=[events]
+    )
+    return MonitoringInputs(
+        period=period,
+        events_path=str(files["events"]),
+        manifest=manifest,
+        units=[r.value for r in unit_rows],
+        staffing=[r.value for r in staffing],
+        notices=[r.value for r in notices],
+        feedback=[r.value for r in feedback],
+        invoices=[r.value for r in invoices],
+        rules=rules,
+        files={role: str(path) for role, path in sorted(files.items())},
+        synthetic=events.synthetic,
+    )
