@@ -22,11 +22,13 @@ demo: $(STAMP)
 	mkdir -p $(DEMO_PREFECT_HOME)
 	PREFECT_HOME=$${PREFECT_HOME:-$(DEMO_PREFECT_HOME)} $(BIN)/soteflow demo --region $(REGION) --out $(OUT)
 
-# Two workers (pytest-xdist): each has its own Prefect test server and seeded stores. The 15
-# slowest tests are printed at the end (the suite's budget is 4 minutes on 2 cores). The store tests
+# Two workers (pytest-xdist) that steal work from each other (the slow tests do not pile up on one);
+# each has its own Prefect test server, and they share the seeded stores (the first worker that
+# needs one computes it). The 15 slowest tests are printed at the end (the suite's budget is
+# 4 minutes on 2 cores, set-up included; packages install without byte-compiling, which imports do). The store tests
 # also run on PostgreSQL when SOTEFLOW_TEST_PG_URL is set (.ci/run starts a private cluster).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15 -m "not e2e"
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=15 -m "not e2e"
 
 # The deployed path end to end (a Prefect server, a worker, deployments, Chromium): one process,
 # since its tests share one server. On PostgreSQL when SOTEFLOW_TEST_PG_URL is set.
@@ -56,7 +58,7 @@ system-deps:
 # The virtual environment comes from the committed lock file, hashes checked.
 $(STAMP): requirements.lock pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 

@@ -573,14 +573,17 @@ def _artifact(
     file_path: str | None,
     tables: dict[str, list[dict[str, Any]]],
     cards: dict[str, str],
+    stale: dict[Any, str],
 ) -> tuple[str, str, str]:
     """The artifact mirroring a version: (type, description, data) as Prefect stores them.
 
     Tables become table artifacts, files links to the stored file, everything else a markdown
     card with version, status and hash, followed by ``cards[key]`` (a proposal's summary and the
-    link to its document).
+    link to its document). A version of a round resting on a superseded basis says so (``stale``).
     """
     card = f"v{vref.version} · {vref.status} · sha256 `{vref.sha256}`"
+    if vref.version_id in stale:
+        card += f" · **stale basis**: {stale[vref.version_id]}"
     if key in tables:
         return "table", f"{key} {card}", json.dumps(_sanitized(tables[key]))
     if file_path is not None:
@@ -615,13 +618,26 @@ def mirror_to_prefect(
 
     if not versions:
         return 0
+    from soteflow.store.verify import stale_rounds
+
     task_run_id, flow_run_id = get_task_and_flow_run_ids()
-    with store.session() as session:  # the stored files' paths, in one query
-        ids = [vref.version_id for vref in versions.values()]
+    versions = dict(versions)
+    stale = {member: item.basis for item in stale_rounds(store) for member in item.members}
+    with store.session() as session:
+        # Rounds of this region and cycle that a new approval left on a superseded basis: their
+        # artifacts are mirrored again with the mark (only those whose artifact changes are created).
+        for member in stale:
+            version = session.get(ArtefactVersion, member)
+            artefact = session.get(Artefact, version.artefact_id) if version is not None else None
+            if version is not None and artefact is not None and (artefact.region, artefact.cycle) == (region, cycle):
+                versions.setdefault(artefact.key, ref(version, artefact.key))
+        ids = [vref.version_id for vref in versions.values()]  # the stored files' paths, in one query
         rows = session.exec(select(ArtefactVersion).where(col(ArtefactVersion.id).in_(ids))).all()
         paths = {row.id: row.file_path for row in rows}
     wanted = {
-        prefect_key(region, cycle, key): _artifact(store, key, vref, paths.get(vref.version_id), tables, cards or {})
+        prefect_key(region, cycle, key): _artifact(
+            store, key, vref, paths.get(vref.version_id), tables, cards or {}, stale
+        )
         for key, vref in versions.items()
     }
     with get_client(sync_client=True) as client:

@@ -63,9 +63,12 @@ def prefect_harness() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def store_seeds() -> StoreSeeds:
-    """The session's seeded stores (computed on first use)."""
-    return StoreSeeds(_SESSION_DIR / "seeds")
+def store_seeds(tmp_path_factory: pytest.TempPathFactory) -> StoreSeeds:
+    """The run's seeded stores (computed on first use), shared by the xdist workers of one run:
+    their temporary folders are ``popen-gwN`` beside each other (pytest keeps the last three runs)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return StoreSeeds(shared / "soteflow-seeds")
 
 
 @pytest.fixture

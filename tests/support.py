@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -48,16 +49,31 @@ class StoreSeeds:
         self._done: dict[Stage, Path] = {}
 
     def home_after(self, stage: Stage) -> Path:
-        """A store home in which every built stage up to and including ``stage`` is approved."""
+        """A store home in which every built stage up to and including ``stage`` is approved.
+
+        The test workers of one run share ``root``: the first that needs a seed computes it under
+        a file lock, the others wait and use it.
+        """
         if stage in self._done:
             return self._done[stage]
+        home = self.root / f"after-{stage.number}-{stage.value}"
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f"after-{stage.number}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not (home / ".seeded").exists():
+                shutil.rmtree(home, ignore_errors=True)  # what an interrupted worker left
+                self._compute(stage, home)
+                (home / ".seeded").touch()
+        self._done[stage] = home
+        return home
+
+    def _compute(self, stage: Stage, home: Path) -> None:
         import os
 
         from soteflow.settings import get_settings
         from tasks.registry import definition
         from tasks.round import DirectSteps, run_stage
 
-        home = self.root / f"after-{stage.number}-{stage.value}"
         if stage.number > 1:
             copy_home(self.home_after(list(Stage)[stage.number - 2]), home)
         previous = os.environ.get("SOTEFLOW_HOME")
@@ -81,8 +97,6 @@ class StoreSeeds:
             else:
                 os.environ["SOTEFLOW_HOME"] = previous
             get_settings.cache_clear()
-        self._done[stage] = home
-        return home
 
 
 #: The type of the ``seed`` fixture: ``seed(Stage.TARGETS)`` seeds stages 1–2 and returns the home.

@@ -60,6 +60,9 @@ def _processes_with(marker: str) -> list[int]:
     return found
 
 
+# A real command with its own temporary server, killed: about 15 s of waiting for the server, so it
+# runs with the deployed-path tests (make test-e2e, which CI runs after make test).
+@pytest.mark.e2e
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the death signal is Linux's")
 def test_a_killed_command_leaves_no_temporary_server(tmp_path: Path) -> None:
     env = {

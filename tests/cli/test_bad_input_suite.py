@@ -64,11 +64,16 @@ CSV_FILES = (
     CsvFile("hankintakohteet.csv", Stage.PROCUREMENT, "sopimuskausi_v", "korvausmalli"),
     CsvFile("vertailuperusteet.csv", Stage.PROCUREMENT, "paino %", "peruste"),
     CsvFile("tarjoukset.csv", Stage.PROCUREMENT, "hinta €", "tarjoaja"),
+    CsvFile("palvelusetelit.csv", Stage.PROCUREMENT, "jakaja", "malli"),
+    CsvFile("palveluseteli_tulorajat.csv", Stage.PROCUREMENT, "prosentti %", "henkilömäärä"),
+    CsvFile("tuottajahakemukset.csv", Stage.PROCUREMENT, "hinta €/suorite", "tuottaja"),
+    CsvFile("henkilokohtainen_budjetti.csv", Stage.PROCUREMENT, "määrä/v", "palvelu_id"),
 )
 
 TOML_FILES = (
     ("talous_oletukset.toml", Stage.TARGETS),
     ("sopimusehdot.toml", Stage.PROCUREMENT),
+    ("saantokirja.toml", Stage.PROCUREMENT),
 )
 
 

@@ -95,3 +95,34 @@ def test_a_stage_refuses_to_build_on_a_stale_basis_unless_told_to(
     get_settings.cache_clear()
     allowed = approved_case(restated, region="HVA08", cycle=2026, stage=Stage.TARGETS)
     assert allowed is not None and allowed.proposal.version == 1
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_prefect_artifacts_of_a_stale_round_are_marked(restated: Store) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    from soteflow.stagekit import mirror_to_prefect, prefect_key, ref
+
+    needs = restated.latest("HVA08", 2026, "needs-proposal")
+    assert needs is not None
+    # Mirroring the new approval of stage 1 also mirrors the rounds it left on a superseded basis.
+    created = mirror_to_prefect(
+        store=restated, region="HVA08", cycle=2026, versions={"needs-proposal": ref(needs, "needs-proposal")}, tables={}
+    )
+    with get_client(sync_client=True) as client:
+        latest = {
+            a.key: a.description
+            for a in client.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(
+                    key=ArtifactCollectionFilterKey(
+                        any_=[prefect_key("HVA08", 2026, k) for k in ("needs-proposal", "targets-proposal")]
+                    )
+                )
+            )
+        }
+    assert "stale basis" not in str(latest[prefect_key("HVA08", 2026, "needs-proposal")])
+    assert "**stale basis**: rests on needs-proposal v1, superseded by v2" in str(
+        latest[prefect_key("HVA08", 2026, "targets-proposal")]
+    )
+    assert created >= 3  # stage 1's proposal and at least the stale proposals of stages 2 and 3
