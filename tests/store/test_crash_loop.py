@@ -29,7 +29,7 @@ def test_ten_kills_at_random_moments_leave_a_store_that_verifies(tmp_path: Path)
             [sys.executable, "-c", WRITER, url, str(blob_dir)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
         )
         assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 0.7))
+        time.sleep(rng.uniform(0.05, 0.45))
         writer.send_signal(signal.SIGKILL)
         assert writer.wait() == -signal.SIGKILL
         store = Store(url, blob_dir)

@@ -5,9 +5,6 @@ stage 6 reads, and bad input that stops the run before anything is stored."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +20,6 @@ from tasks.procurement.basis import load_procurement_basis
 from tasks.procurement.stage import DEFINITION
 from tasks.round import DirectSteps, run_stage
 from tests.fixtures.procurement.example import COMPARISON_ROUND, copy_inputs, edit
-from tests.support import REPO_ROOT
 
 REGION, CYCLE = "HVA08", 2026
 
@@ -84,37 +80,37 @@ def test_a_round_proposes_the_plan_and_each_award_on_its_own(seed: Callable[[Sta
     assert len(basis.contracts.contracts) == 8 + 5
 
 
-def test_stage_5_does_not_start_without_an_approved_stage_4(seed: Callable[[Stage], Path]) -> None:
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the soteflow command in this process: (exit status, what it printed on stderr)."""
+    from tasks.cli import main
+
+    capsys.readouterr()
+    try:
+        main(argv)
+        status = 0
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    return status, capsys.readouterr().err
+
+
+def test_stage_5_does_not_start_without_an_approved_stage_4(
+    seed: Callable[[Stage], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(Stage.CHAINS)
-    env = {**os.environ, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tasks.cli", "stage", "procurement", "--gate", "none"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 2, done.stderr
-    assert "stage 4 (comparison) has no approved proposal" in done.stderr
+    status, err = _cli(["stage", "procurement", "--gate", "none"], capsys)
+    assert status == 2, err
+    assert "stage 4 (comparison) has no approved proposal" in err
 
 
-@pytest.mark.parametrize("gate", ["none"])
-def test_bad_input_exits_2_and_stores_nothing(seed: Callable[[Stage], Path], tmp_path: Path, gate: str) -> None:
-    home = seed(Stage.COMPARISON)
+def test_bad_input_exits_2_and_stores_nothing(
+    seed: Callable[[Stage], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(Stage.COMPARISON)
     folder = copy_inputs(tmp_path / "inputs")
     edit(folder / "tarjoukset.csv", "H-2027-02;O4;Lastensuojelupalvelut", "H-2027-02;O7;Lastensuojelupalvelut")
     before = len(open_store().history(REGION, CYCLE, "procurement-plan"))
-    env = {**os.environ, "SOTEFLOW_HOME": str(home), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tasks.cli", "stage", "procurement", "--gate", gate, "--inputs", str(folder)],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 2, done.stderr
-    assert "tarjoukset.csv, row 20, field osa: H-2027-02 has no lot 'O7'" in done.stderr
-    assert "Traceback" not in done.stderr
+    status, err = _cli(["stage", "procurement", "--gate", "none", "--inputs", str(folder)], capsys)
+    assert status == 2, err
+    assert "tarjoukset.csv, row 20, field osa: H-2027-02 has no lot 'O7'" in err
+    assert "Traceback" not in err
     assert before == 0 and open_store().history(REGION, CYCLE, "procurement-plan") == []
