@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -124,10 +125,21 @@ def returned_section(handling: CaseHandling, answer: str) -> list[TextSection]:
     return [TextSection(heading="Palautuksen johdosta tehty valmistelu", paragraphs=paragraphs)]
 
 
+#: CommonMark's backslash-escapable punctuation: with a backslash each is shown as itself.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (a body's comments, an input file's words) as literal Markdown on one line: no link,
+    image, HTML or emphasis from it in the Prefect UI."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
 def returned_summary(handling: CaseHandling) -> list[str]:
-    """Lines for the summary above the decision form: each return and the body's comments."""
+    """Lines for the summary above the decision form: each return and the body's comments (escaped)."""
     return [
-        f"> Uudelleen valmisteltu: {e.body} palautti version {e.version} {fi_date(e.meeting_date)}: ”{e.comments}”"
+        f"> Uudelleen valmisteltu: {e.body} palautti version {e.version} {fi_date(e.meeting_date)}: "
+        f"”{markdown_text(e.comments)}”"
         for e in handling.returned
     ]
 

@@ -112,3 +112,16 @@ def test_comments_reach_the_documents_as_text_and_nothing_is_fetched(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(store.read_file(pdf))).pages)
     assert "alert(" in text.replace("\n", "")  # shown as text in the PDF too
     assert requests == [], f"the renderer fetched {requests}"
+
+
+def test_comments_shown_above_the_decision_form_are_literal_markdown() -> None:
+    from tasks.agenda import markdown_text
+
+    shown = markdown_text(
+        'Katso ![kuva](http://127.0.0.1:9/x.png) ja [linkki](http://esimerkki.fi) <img src="x">\n*tärkeä*'
+    )
+    assert shown == (
+        "Katso \\!\\[kuva\\]\\(http://127\\.0\\.0\\.1:9/x\\.png\\) ja \\[linkki\\]\\(http://esimerkki\\.fi\\) "
+        '\\<img src="x"\\> \\*tärkeä\\*'
+    )
+    assert "](" not in shown.replace("\\](", "").replace("\\]\\(", "")  # no link or image syntax is left
