@@ -125,8 +125,10 @@ def returned_section(handling: CaseHandling, answer: str) -> list[TextSection]:
     return [TextSection(heading="Palautuksen johdosta tehty valmistelu", paragraphs=paragraphs)]
 
 
-#: CommonMark's backslash-escapable punctuation: with a backslash each is shown as itself.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+#: The punctuation that makes inline Markdown (emphasis, code, links, images, HTML, tables): escaped
+#: with a backslash each is shown as itself. The text is one line inside a sentence, so what only
+#: matters at the start of a line (lists, headings) cannot start anything.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!~&|])")
 
 
 def markdown_text(text: str) -> str:
