@@ -13,7 +13,6 @@ Parquet file with the wrong schema or a truncated one.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from schemas.monitoring import (
 from schemas.procurement import ContractTerms
 from soteflow.data.parquet import connect, read_footer
 from soteflow.data.tabular import Row, read_table, validate_rows
+from soteflow.data.tomlfile import model_error, read_toml
 from soteflow.errors import InputError
 from tasks.context import period_bounds
 
@@ -63,18 +63,11 @@ EVENT_COLUMNS: dict[str, set[str]] = {
 
 def read_rules(path: Path) -> MonitoringRules:
     """The dated rules file: staffing minimums, care guarantees, the ladder's rules."""
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"TOML syntax error: {exc}", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", file=path) from None
+    raw = read_toml(path)
     try:
         return MonitoringRules.model_validate({**raw, "source_file": str(path)})
     except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InputError(str(error["msg"]), file=path, field=".".join(str(p) for p in error["loc"])) from None
+        raise model_error(exc, path) from None
 
 
 def _rows(path: Path, model: type[Any], *, may_be_empty: bool = False) -> list[Row[Any]]:

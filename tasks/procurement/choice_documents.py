@@ -11,6 +11,7 @@ from schemas.results import VersionRef
 from soteflow.documents import DocumentSpec
 from soteflow.store.canonical import canonical_json
 from tasks.agenda import agenda_document
+from tasks.definition import XLSX_MEDIA_TYPE
 from tasks.procurement.choice_exports import export_budgets_csv, export_producers_csv, export_vouchers_xlsx
 from tasks.procurement.choice_proposal import approval_case
 
@@ -19,7 +20,6 @@ RULEBOOK_TEMPLATE = "s5_rulebook.html"
 APPROVAL_TEMPLATE = "s5_approval.html"
 VOUCHERS_DOCUMENT = "choice-vouchers-decision"
 RULEBOOK_DOCUMENT = "choice-rulebook"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def approval_document_key(batch: str) -> str:
@@ -37,7 +37,7 @@ def vouchers_documents(
             filename="choice-vouchers.xlsx",
             content=export_vouchers_xlsx(analysis, created),
             description="Palvelusetelien arvot ja esimerkkitaulukot (xlsx)",
-            media_type=XLSX,
+            media_type=XLSX_MEDIA_TYPE,
         ),
         PdfAttachment(
             filename="choice-vouchers.json", content=canonical_json(values), description="Palvelusetelien arvot (JSON)"

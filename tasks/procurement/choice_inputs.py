@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from schemas.choice import (
 )
 from schemas.tabular import parse_fi_number
 from soteflow.data.tabular import normalise, read_table, validate_rows
+from soteflow.data.tomlfile import model_error, read_toml
 from soteflow.errors import InputError
 
 VOUCHERS_FILE = "palvelusetelit.csv"
@@ -48,29 +48,13 @@ CHOICE_RULES_FILE = Path("config") / "rules" / "choice.toml"
 HOUSEHOLD_SIZES = range(1, 7)
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"TOML syntax error: {exc}", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", file=path) from None
-
-
-def _validation_error(exc: ValidationError, path: Path, prefix: str = "") -> InputError:
-    error = exc.errors()[0]
-    dotted = ".".join(str(p) for p in error["loc"])
-    return InputError(str(error["msg"]).removeprefix("Value error, "), file=path, field=prefix + dotted)
-
-
 def read_fee_rules(path: Path) -> FeeRules:
     """The dated client-fee rules (``data/config/rules/choice.toml``); periods must not overlap."""
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         rules = FeeRules(periods=[FeeRule.model_validate(p) for p in raw.get("periods", [])], source_file=str(path))
     except ValidationError as exc:
-        raise _validation_error(exc, path, "periods.") from None
+        raise model_error(exc, path, "periods.") from None
     for first, second in itertools.pairwise(sorted(rules.periods, key=lambda p: p.valid_from)):
         if second.valid_from <= first.valid_to:
             raise InputError(
@@ -94,11 +78,11 @@ def fee_rule(rules: FeeRules, day: dt.date) -> FeeRule:
 
 def read_rulebook(path: Path, voucher_services: Collection[str]) -> RuleBookFile:
     """The region's rule book (``saantokirja.toml``): general terms, own and per-service criteria."""
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         book = RuleBookFile.model_validate({**raw, "source_file": str(path)})
     except ValidationError as exc:
-        raise _validation_error(exc, path) from None
+        raise model_error(exc, path) from None
     seen: set[str] = set()
     for index, criterion in enumerate(book.criteria):
         where = f"criteria[{index}]"

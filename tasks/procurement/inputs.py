@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import tomllib
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from schemas.procurement import (
     TimelineRule,
 )
 from soteflow.data.tabular import RawTable, normalise, read_table, validate_rows
+from soteflow.data.tomlfile import model_error, read_toml
 from soteflow.errors import InputError
 from soteflow.settings import PROJECT_ROOT
 
@@ -50,25 +50,9 @@ PRICE = "hinta"
 WEIGHT_TOLERANCE_PP = 0.01
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"TOML syntax error: {exc}", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", file=path) from None
-
-
-def _validation_error(exc: ValidationError, path: Path, prefix: str = "") -> InputError:
-    error = exc.errors()[0]
-    dotted = ".".join(str(p) for p in error["loc"])
-    return InputError(str(error["msg"]).removeprefix("Value error, "), file=path, field=prefix + dotted)
-
-
 def read_rules(path: Path) -> ProcurementRules:
     """The dated rules file: thresholds and timelines by period, VAT rates."""
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         thresholds = [ThresholdRule.model_validate(t) for t in raw.get("thresholds", [])]
         timelines = [TimelineRule.model_validate(t) for t in raw.get("timelines", [])]
@@ -76,7 +60,7 @@ def read_rules(path: Path) -> ProcurementRules:
             thresholds=thresholds, timelines=timelines, vat_rates=raw.get("vat_rates", {}), source_file=str(path)
         )
     except ValidationError as exc:
-        raise _validation_error(exc, path) from None
+        raise model_error(exc, path) from None
     spans = {
         "thresholds": [(r.valid_from, r.valid_to) for r in rules.thresholds],
         "timelines": [(r.valid_from, r.valid_to) for r in rules.timelines],
@@ -114,11 +98,11 @@ def timeline_rule(rules: ProcurementRules, day: dt.date) -> TimelineRule:
 
 def read_policy(path: Path) -> ContractPolicy:
     """The region's contract terms (``sopimusehdot.toml``): reporting, KPIs by service, sanctions."""
-    raw = _toml(path)
+    raw = read_toml(path)
     try:
         return ContractPolicy.model_validate({**raw, "source_file": str(path)})
     except ValidationError as exc:
-        raise _validation_error(exc, path) from None
+        raise model_error(exc, path) from None
 
 
 def _table(path: Path) -> RawTable:
