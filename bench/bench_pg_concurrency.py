@@ -10,7 +10,7 @@ all on one PostgreSQL database and one blob folder:
 Each run is the generic round called directly (``DirectSteps``: no Prefect server), rendering its
 documents and recording the scripted approval. Afterwards the store is checked: per area and key
 the version numbers are exactly 1…n with no gap or repeat, every proposal has one decision,
-nothing failed (no deadlock, no serialisation error left unretried), and ``verify`` is clean.
+nothing failed, the server detected no deadlock (``pg_stat_database``), and ``verify`` is clean.
 
     SOTEFLOW_BENCH_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/soteflow_bench \\
         .venv/bin/python bench/bench_pg_concurrency.py [--workers 4] [--same 5]
@@ -43,11 +43,14 @@ def _run(url: str, home: str, region: str, cycle: int, barrier: Any = None) -> t
     os.environ["SOTEFLOW_HOME"] = home
     os.environ["SOTEFLOW_RENDER_WORKERS"] = "1"
     from schemas.stages import Stage
+    from soteflow import stagekit
     from soteflow.settings import get_settings
     from tasks.registry import definition
     from tasks.round import DirectSteps, run_stage
 
     get_settings.cache_clear()
+    # The counter is per process and a pool process runs several areas: count this run's only.
+    retried_before = stagekit.retried_transactions
     if barrier is not None:
         barrier.wait(timeout=300)
     start = time.perf_counter()
@@ -56,9 +59,7 @@ def _run(url: str, home: str, region: str, cycle: int, barrier: Any = None) -> t
         error = "" if result.accepted else f"not accepted: {result.outcome}"
     except Exception:  # the figure to print, not a crash of the bench
         error = traceback.format_exc(limit=-4)
-    from soteflow import stagekit
-
-    return region, cycle, time.perf_counter() - start, error, stagekit.retried_transactions
+    return region, cycle, time.perf_counter() - start, error, stagekit.retried_transactions - retried_before
 
 
 def _empty(url: str) -> None:
@@ -69,6 +70,20 @@ def _empty(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def _deadlocks(url: str) -> int:
+    """Deadlocks the server has detected in this database so far (``pg_stat_database``)."""
+    from sqlalchemy import create_engine, text
+
+    time.sleep(1.0)  # a closed connection's backend reports its counters as it exits
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
 
 
 def _check(url: str, home: str) -> dict[str, Any]:
@@ -130,10 +145,12 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     print(f"PostgreSQL store, {len(codes)} areas, {os.cpu_count()} CPUs")
 
+    deadlocks0 = _deadlocks(args.url)
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers, mp_context=context) as pool:
         wave1 = list(pool.map(_run, [args.url] * len(codes), [home] * len(codes), codes, [2026] * len(codes)))
     wall1 = time.perf_counter() - start
+    deadlocks1 = _deadlocks(args.url)
     manager = context.Manager()
     barrier = manager.Barrier(args.same)
     start = time.perf_counter()
@@ -142,17 +159,18 @@ def main() -> None:
         wave2 = [f.result() for f in futures]
     wall2 = time.perf_counter() - start
     manager.shutdown()
+    deadlocks2 = _deadlocks(args.url)
 
-    for name, wave, wall in (
-        (f"every area ({len(codes)} runs, {args.workers} at a time)", wave1, wall1),
-        (f"same area {args.region} 2027 ({args.same} at once)", wave2, wall2),
+    for name, wave, wall, deadlocks in (
+        (f"every area ({len(codes)} runs, {args.workers} at a time)", wave1, wall1, deadlocks1 - deadlocks0),
+        (f"same area {args.region} 2027 ({args.same} at once)", wave2, wall2, deadlocks2 - deadlocks1),
     ):
         failed = [w for w in wave if w[3]]
         seconds = sorted(w[2] for w in wave) or [0.0]
         print(
             f"{name}: wall {wall:.1f} s, per run median {seconds[len(seconds) // 2]:.1f} s, "
-            f"max {seconds[-1]:.1f} s, failed {len(failed)}, transactions retried after a deadlock "
-            f"{sum(w[4] for w in wave)}"
+            f"max {seconds[-1]:.1f} s, failed {len(failed)}, deadlocks detected by the server {deadlocks}, "
+            f"transactions retried after a deadlock {sum(w[4] for w in wave)}"
         )
         for region, cycle, _s, error, _r in failed:
             lines = [line for line in error.splitlines() if "Error" in line or "error" in line]
@@ -173,6 +191,7 @@ def main() -> None:
         print(f"{name:<40} {value}")
     ok = (
         checks["verify ok"]
+        and deadlocks2 == deadlocks0
         and not any(w[3] for w in wave1 + wave2)
         and not checks["keys with a gap or repeat in 1…n"]
         and not checks["versions stored twice (same content)"]

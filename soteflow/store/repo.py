@@ -18,6 +18,22 @@ Locking design (see also :mod:`soteflow.store.db`):
   the chain's head is read under the writer's lock — SQLite's write lock, or on PostgreSQL a
   transaction-scoped advisory lock taken only for that last step, so writers are serialised for
   the commit and not for their whole unit of work.
+
+Lock order on PostgreSQL (no two transactions can wait for each other):
+
+1. the round's advisory lock (:meth:`StoreTransaction.lock_round`), the first statement of a
+   round's persist or decision;
+2. artefact rows ``FOR UPDATE`` and blob locks, in the order the round saves its outputs (the
+   same code, so the same order, for every round of a stage; a round's writers are one at a time);
+3. the audit chain's advisory lock, last: taken at commit after everything else is flushed, so
+   its holder only updates its own new audit rows and commits, and never waits for anyone.
+
+Cleaners never wait for a blob lock while holding another: the leftovers' sweep only *tries* each
+file's lock and skips a file a live transaction is writing (it is no leftover), and the clean-up
+after a failed commit locks one file per short transaction. A sweep that waited, in path order,
+for a file a writer held while the writer went on to a file the sweep already held (two source
+files every area's stage-1 round stores, written in lineage order) was a deadlock, one in the
+first seconds of the 22-area wave of ``bench/bench_pg_concurrency.py``.
 """
 
 from __future__ import annotations
@@ -177,9 +193,12 @@ def seal_audit_events(session: Session, events: Sequence[AuditEvent]) -> None:
     """Give ``events`` the next sequence numbers and their chained hashes (the caller commits).
 
     On SQLite the caller's transaction already holds the write lock (BEGIN IMMEDIATE); on
-    PostgreSQL the chain's advisory lock is taken here and held until the commit.
+    PostgreSQL the chain's advisory lock is taken here and held until the commit, after the
+    session's pending rows are flushed: the last lock of a transaction, whose holder waits for
+    no other lock (only its own new audit rows are written after it).
     """
     if _is_postgres(session):
+        session.flush()
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_CHAIN_LOCK})
     with session.no_autoflush:
         head = session.exec(
@@ -216,8 +235,26 @@ def _is_postgres(session: Session) -> bool:
 def _lock_blob(session: Session, sha256: str) -> None:
     """Serialise writers of one blob (PostgreSQL); SQLite's write lock already does it."""
     if _is_postgres(session):
-        # 15 hex digits fit a signed 64-bit key; collisions only serialise unrelated writers.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(sha256[:15], 16)})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _blob_lock_key(sha256)})
+
+
+def _try_lock_blob(session: Session, sha256: str) -> bool:
+    """Take one blob's lock if it is free (PostgreSQL); False while a live transaction holds it.
+
+    For cleaners: a held lock means a transaction is writing or reusing the file right now, so it
+    is no leftover, and a cleaner that skips it instead of waiting can never be half of a deadlock.
+    """
+    if not _is_postgres(session):
+        return True  # SQLite: the caller's write lock already excludes every writer
+    taken: bool = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _blob_lock_key(sha256)}
+    ).scalar_one()
+    return taken
+
+
+def _blob_lock_key(sha256: str) -> int:
+    # 15 hex digits fit a signed 64-bit key; collisions only serialise unrelated writers.
+    return int(sha256[:15], 16)
 
 
 def _lineage_refs(session: Session, inputs: Sequence[ArtefactVersion | LineageRef]) -> list[dict[str, Any]]:
@@ -890,14 +927,17 @@ def remove_leftovers(*, session: Session, blobs: BlobStore, actor: str) -> Lefto
     Only files no committed version references are removed, and only while no writer can be
     between writing a file and committing its version: on SQLite the caller's write transaction
     holds the database's write lock (taken by the first statement here); on PostgreSQL each
-    file's blob lock is taken and its references are read again before it is removed.
+    file's blob lock is taken and its references are read again before it is removed. A file
+    whose lock a live transaction holds is being written or reused now, not left over: it is
+    skipped, never waited for (waiting while holding other files' locks could deadlock with it).
     """
     session.exec(select(func.count()).select_from(ArtefactVersion)).one()  # SQLite: BEGIN IMMEDIATE's lock
     found = find_leftovers(session=session, blobs=blobs)
     removed_blobs: list[str] = []
     removed_temps: list[str] = []
     for relative in found.orphan_blobs:
-        _lock_blob(session, relative.rsplit("/", 1)[-1])
+        if not _try_lock_blob(session, relative.rsplit("/", 1)[-1]):
+            continue
         referenced = session.exec(
             select(ArtefactVersion.id).where(ArtefactVersion.file_path == relative).limit(1)
         ).first()
@@ -905,8 +945,8 @@ def remove_leftovers(*, session: Session, blobs: BlobStore, actor: str) -> Lefto
             removed_blobs.append(relative)
     for relative in found.temp_files:
         digest = BlobStore.temp_digest(relative)
-        if digest is not None:
-            _lock_blob(session, digest)  # a write still under way holds it until its commit
+        if digest is not None and not _try_lock_blob(session, digest):
+            continue  # a write still under way holds it until its commit
         if blobs.delete(relative):
             removed_temps.append(relative)
     removed = Leftovers(orphan_blobs=tuple(removed_blobs), temp_files=tuple(removed_temps))
@@ -1084,13 +1124,15 @@ class StoreTransaction:
             flow_run_id=flow_run_id,
         )
 
-    def _discard_new_blobs(self, session: Session, *, exclude: Sequence[uuid.UUID]) -> None:
-        """Delete the new blobs that no version outside ``exclude`` references.
+    def _discard_new_blobs(
+        self, session: Session, *, exclude: Sequence[uuid.UUID], only: Sequence[str] | None = None
+    ) -> None:
+        """Delete the new blobs (or those of them in ``only``) that no version outside ``exclude`` references.
 
         Called while the transaction (and its locks) is still open, so no other writer can
         start referencing a file between the check and the deletion.
         """
-        for relative in self.new_blobs:
+        for relative in self.new_blobs if only is None else only:
             statement = select(ArtefactVersion.id).where(ArtefactVersion.file_path == relative)
             if exclude:
                 statement = statement.where(col(ArtefactVersion.id).not_in(list(exclude)))
@@ -1130,6 +1172,21 @@ class Store:
         with self._migrate_lock:
             migrate(self.engine)
             self._migrated = True
+
+    def is_new(self) -> bool:
+        """Whether nothing was ever stored here: no database yet (SQLite: no file) or no schema.
+        Asked without creating or migrating anything, so a read that finds nothing changes nothing."""
+        url = self.engine.url
+        database = url.database
+        if (
+            url.get_backend_name() == "sqlite"
+            and database not in (None, "", ":memory:")
+            and not Path(database).exists()
+        ):
+            return True
+        from sqlalchemy import inspect
+
+        return not inspect(self.engine).has_table(Artefact.__tablename__)
 
     def _ensure_migrated(self) -> None:
         if self._auto_migrate and not self._migrated:
@@ -1198,15 +1255,15 @@ class Store:
             return remove_leftovers(session=tx.session, blobs=self.blobs, actor=actor)
 
     def _discard_after_failed_commit(self, tx: StoreTransaction) -> None:
-        if not tx.new_blobs:
-            return
-        with Session(self.engine) as session:
-            for relative in tx.new_blobs:
+        # One short transaction per file: it holds one blob lock while it waits for nothing else,
+        # so it cannot close a cycle with writers that take several in their own order.
+        for relative in tx.new_blobs:
+            with Session(self.engine) as session:
                 _lock_blob(session, relative.rsplit("/", 1)[-1])
-            # Touch the database so SQLite's BEGIN IMMEDIATE takes the write lock first.
-            session.exec(select(func.count()).select_from(ArtefactVersion)).one()
-            tx._discard_new_blobs(session, exclude=())
-            session.commit()
+                # Touch the database so SQLite's BEGIN IMMEDIATE takes the write lock first.
+                session.exec(select(func.count()).select_from(ArtefactVersion)).one()
+                tx._discard_new_blobs(session, exclude=(), only=(relative,))
+                session.commit()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
