@@ -221,10 +221,31 @@ def _load_anchor(path: Path) -> Any:
     return anchor
 
 
+def _load_document(path: Path) -> Any:
+    """The store point a decision document (PDF) embeds (InputError otherwise)."""
+    from soteflow.documents.evidence import NotADocumentError, read_document
+
+    if path.is_dir():
+        raise InputError("is a folder, not a decision document", file=path, field="--document")
+    try:
+        return read_document(path)
+    except FileNotFoundError:
+        raise InputError("the document does not exist", file=path, field="--document") from None
+    except NotADocumentError as exc:
+        raise InputError(str(exc), file=path, field="--document") from None
+
+
 @app.command()
 def verify(
     anchor: Annotated[
         Path | None, typer.Option("--anchor", help="Also check the store against an anchor taken earlier.")
+    ] = None,
+    document: Annotated[
+        Path | None,
+        typer.Option(
+            "--document",
+            help="Also check the store against a decision document (PDF): the store point its footer prints.",
+        ),
     ] = None,
     strict: Annotated[
         bool,
@@ -240,13 +261,24 @@ def verify(
 ) -> None:
     """Re-hash everything stored, check every chain and the audit log, print the root hash.
 
-    Exit 1 and name each mismatch; with --anchor FILE also against an anchor (`soteflow anchor`).
+    Exit 1 and name each mismatch; with --anchor FILE also against an anchor (`soteflow anchor`);
+    with --document FILE.pdf also against the store point a decision document prints and embeds
+    (the root as of the audit event that wrote its proposal).
     """
     from soteflow.store.verify import verify as verify_store
 
     checked = _load_anchor(anchor) if anchor is not None else None
+    evidence = _load_document(document) if document is not None else None
     store = _store()
-    report = verify_store(store, anchor=checked)
+    report = verify_store(store, anchor=checked, document=evidence.point if evidence is not None else None)
+    if evidence is not None:
+        point = evidence.point
+        typer.echo(
+            f"document {point.region}/{point.cycle}/{point.key} v{point.version}: "
+            f"event #{point.event}, root {point.root}"
+        )
+        if not evidence.data_embedded:
+            typer.echo(f"WARN the document embeds no file with the sha256 it presents ({point.sha256[:16]}…)", err=True)
     for problem in report.problems:
         typer.echo(f"FAIL {problem}", err=True)
     for warning in report.warnings:

@@ -43,7 +43,7 @@ from schemas.decisions import DecisionRecord, Outcome, ScriptedDecisions
 from schemas.results import CaseResult, Proposal, StageResult, VersionRef
 from schemas.stages import Stage
 from soteflow.chaining import emit_decision_awaited, emit_stage_approved
-from soteflow.documents import load_governance
+from soteflow.documents import DocumentSpec, load_governance
 from soteflow.errors import InputError
 from soteflow.gates import GateMode, await_decision, check_gate_possible, load_scripted, pause_key, short_summary
 from soteflow.provenance import code_version, digest, file_digest
@@ -278,6 +278,12 @@ def _tables(outputs: Sequence[Output]) -> dict[str, list[dict[str, Any]]]:
     return {o.key: o.table for o in outputs if isinstance(o, JsonOutput) and o.table is not None}
 
 
+def _presenting(documents: Callable[[VersionRef], Sequence[DocumentSpec]], proposal: VersionRef) -> list[DocumentSpec]:
+    """The case's documents, each naming the proposal version it presents: the renderer prints that
+    version's store point in the footer and embeds it (:mod:`soteflow.documents.reuse`)."""
+    return [replace(spec, point_of=proposal.version_id) for spec in documents(proposal)]
+
+
 def _persist(
     *,
     definition: StageDefinition[Any, Any, Any, Any, Any, Any],
@@ -317,7 +323,7 @@ def _persist(
         case=spec.key,
         outputs=outputs,
         proposal=proposal,
-        documents=draft.documents,
+        documents=partial(_presenting, draft.documents),
         provenance=Provenance(
             code_version=code_version(stage_fingerprint(definition)), flow_run_id=flow_run_id, task_run_id=task_run_id
         ),

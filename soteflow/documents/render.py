@@ -21,10 +21,11 @@ import mimetypes
 import os
 import threading
 import tomllib
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import metadata as package_metadata
@@ -52,6 +53,7 @@ from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_pe
 from soteflow.errors import SoteflowError
 from soteflow.numbers import fi_meur
 from soteflow.settings import get_settings
+from soteflow.store.integrity import POINT_FILENAME, StorePoint
 
 #: PDF/A-3 level A: archival (ISO 19005-3) *and* tagged for accessibility; level 3 allows the
 #: artefact's JSON to travel inside the PDF as an associated file.
@@ -85,7 +87,13 @@ class DocumentSpec:
     """A document to render: the stage says what, the engine renders and stores it.
 
     ``key`` is the document's key stem: the PDF is stored as ``<key>-pdf``, the HTML as
-    ``<key>-html``. The template sees ``context`` plus ``meta`` (the metadata) and ``t`` (labels).
+    ``<key>-html``. The template sees ``context`` plus ``meta`` (the metadata), ``store_point``
+    and ``t`` (labels).
+
+    ``point_of`` names the proposal version the document presents; when it is stored, the renderer
+    (:func:`soteflow.documents.reuse.render_documents`) sets ``store_point`` — the store's root as of
+    the audit event that wrote that version, printed in the footer — and embeds the point in the
+    PDF as ``tallenteen-tila.json`` (:func:`with_store_point`).
     """
 
     key: str
@@ -94,12 +102,14 @@ class DocumentSpec:
     context: Mapping[str, Any]
     metadata: DocumentMetadata
     attachments: Sequence[PdfAttachment] = ()
+    point_of: uuid.UUID | None = None
+    store_point: StorePoint | None = None
 
     def render(self, *, templates_dir: Path | None = None) -> RenderedDocument:
         """Render to HTML and PDF/A-3a (byte-reproducible)."""
         return render_document(
             self.template,
-            self.context,
+            {"store_point": self.store_point, **self.context},
             metadata=self.metadata,
             attachments=self.attachments,
             templates_dir=templates_dir,
@@ -107,7 +117,23 @@ class DocumentSpec:
 
     def render_html(self, *, templates_dir: Path | None = None) -> str:
         """Only the HTML, exactly as :meth:`render` gives it to the PDF renderer."""
-        return render_html(self.template, {"meta": self.metadata, **self.context}, templates_dir=templates_dir)
+        return render_html(self.template, self._context(), templates_dir=templates_dir)
+
+    def _context(self) -> dict[str, Any]:
+        return {"meta": self.metadata, "store_point": self.store_point, **self.context}
+
+    def with_store_point(self, point: StorePoint) -> DocumentSpec:
+        """This document printing ``point`` in its footer and embedding it (``tallenteen-tila.json``)."""
+        embedded = PdfAttachment(
+            filename=POINT_FILENAME,
+            content=point.to_bytes(),
+            description="Tallenteen tila laadittaessa: juurihash ja tapahtumalokin kohta (soteflow verify --document)",
+        )
+        return replace(
+            self,
+            store_point=point,
+            attachments=(*[a for a in self.attachments if a.filename != POINT_FILENAME], embedded),
+        )
 
 
 def _templates_dir(templates_dir: Path | None) -> Path:

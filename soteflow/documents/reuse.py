@@ -8,11 +8,18 @@ new render would give, and it is reused. Only the other documents are rendered, 
 
 A reused file is read hash-checked and must carry the file identifier of this very HTML, metadata
 and attachments; anything else (a missing or changed file) is rendered again.
+
+A document that names the proposal it presents (``DocumentSpec.point_of``) gets that proposal's
+store point first (:func:`soteflow.store.verify.store_point`): the root as of the audit event that
+wrote the proposal, a function of the proposal version alone, so a document rendered again for the
+same proposal is byte-identical and reuse is unaffected. A reused document keeps the point it was
+rendered with — the same point, still a valid point of the append-only chain.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +31,9 @@ from soteflow.documents.render import DocumentSpec, has_identifier, render_key, 
 from soteflow.errors import SoteflowError
 from soteflow.settings import get_settings
 from soteflow.store import ArtefactVersion, StoreTransaction
+from soteflow.store.integrity import StorePoint
 from soteflow.store.models import RenderedPdf
+from soteflow.store.verify import store_point
 
 __all__ = ["StoredDocument", "remember_pdf", "render_documents"]
 
@@ -79,7 +88,14 @@ def render_documents(
     root = (templates_dir or get_settings().templates_dir).resolve()
     identity = renderer_identity(root)
     prepared: list[tuple[DocumentSpec, str, str, bytes | None]] = []
+    points: dict[uuid.UUID, StorePoint | None] = {}
     for spec in specs:
+        if spec.point_of is not None:
+            if spec.point_of not in points:
+                points[spec.point_of] = store_point(tx.session, spec.point_of)
+            point = points[spec.point_of]
+            if point is not None:
+                spec = spec.with_store_point(point)
         html = spec.render_html(templates_dir=root)
         key = render_key(html, spec.metadata, spec.attachments, identity=identity)
         prepared.append((spec, html, key, _stored_pdf(tx, key, html, spec)))

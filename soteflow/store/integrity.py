@@ -16,6 +16,33 @@ The **root hash** folds the head of every artefact's chain and the head of the a
 value. An **anchor** is that root with its parts, kept outside the store (printed, filed with the
 minutes): a store rewritten consistently after the anchor was taken no longer matches it.
 
+A **store point** (:class:`StorePoint`) is the root as it stood at one event of the audit log: the
+event that wrote a proposal version. Every decision document prints the point of the proposal it
+presents and embeds it as a small JSON file, so the document itself is an anchor
+(``soteflow verify --document``). Why that point and that root:
+
+* *Reproducible.* Documents are byte-reproducible and reused when nothing in them changed, while
+  the store's current root changes with every write. The point is a function of the proposal
+  version alone — the sequence number ``N`` of its ``version.created`` event — so every render of
+  the same proposal prints the same point, and an unchanged re-run stores nothing new.
+* *Recomputable.* The root at ``N`` is :func:`root_hash` over the chains as they stood after event
+  ``N`` (each artefact's versions whose creation event is at or before ``N``: their number and
+  the newest one's ``record_hash``) and the audit log's head then (``N`` and the hash of event
+  ``N``). The log is append-only and its events are numbered without gaps, so that state can be
+  recomputed from the store at any later time; it is the root an anchor taken right after event
+  ``N`` would show — one notion of root for anchors, ``verify`` and documents.
+* *Sound.* Event ``N``'s hash alone already commits to every earlier event, and the
+  ``version.created`` and ``decision.recorded`` events carry the record hashes of what they wrote.
+  The root also commits to the stored rows directly (their ``record_hash``), so a row rewritten
+  without touching the log and a log rewritten and re-chained are both found, each named.
+* *Including the proposal.* ``N`` is the proposal's own creation event, not the one before it:
+  the root then covers the proposal version's record too (metadata, lineage), not only the
+  content hash the footer prints beside it.
+
+The document also embeds the chain heads of the proposal and of every version it was computed from
+(its lineage), up to the versions used, so a rewrite of its own basis is named by artefact; a
+rewrite elsewhere is found through the root and the audit log's hash at ``N``.
+
 The formulas are part of the stored data: changing one needs a new ``FORMAT`` and a migration.
 Functions take plain attribute-bearing objects (ORM rows or SQLAlchemy result rows), so the
 migrations compute the same values as the repository.
@@ -34,10 +61,14 @@ from soteflow.store.canonical import canonical_json, sha256_hex
 __all__ = [
     "ANCHOR_FORMAT",
     "FORMAT",
+    "POINT_FILENAME",
+    "POINT_FORMAT",
     "Anchor",
     "AnchoredChain",
+    "StorePoint",
     "audit_event_hash",
     "chain_label",
+    "chains_of",
     "decision_record_hash",
     "root_hash",
     "version_record_hash",
@@ -48,6 +79,12 @@ FORMAT = 1
 
 #: The anchor file's format tag.
 ANCHOR_FORMAT = "soteflow-anchor/1"
+
+#: The format tag of a store point embedded in a document.
+POINT_FORMAT = "soteflow-store-point/1"
+
+#: File name of the store point embedded in a document's PDF ("the state of the record").
+POINT_FILENAME = "tallenteen-tila.json"
 
 
 def _text(value: Any) -> Any:
@@ -195,3 +232,54 @@ def root_hash(chains: list[tuple[str, int, str]], *, audit_events: int, audit_he
             "audit": [audit_events, audit_head],
         }
     )
+
+
+def chains_of(versions: list[tuple[str, int, str | None]]) -> list[AnchoredChain]:
+    """The chain heads of ``versions`` given as (label, version number, record_hash), in label order.
+
+    Each artefact's chain is its versions in the list: their number, and the ``record_hash`` of the
+    highest-numbered one (a missing hash as zeros, so the root still computes and differs).
+    """
+    heads: dict[str, tuple[int, str | None]] = {}
+    counts: dict[str, int] = {}
+    for label, number, record in versions:
+        counts[label] = counts.get(label, 0) + 1
+        if label not in heads or number > heads[label][0]:
+            heads[label] = (number, record)
+    return [
+        AnchoredChain(artefact=label, versions=counts[label], head=heads[label][1] or "0" * 64)
+        for label in sorted(heads)
+    ]
+
+
+class StorePoint(BaseModel):
+    """The store's root hash at the audit event that wrote a proposal version (see the module docstring).
+
+    Printed in the footer of every decision document of that proposal ("Tallenteen tila
+    laadittaessa: tapahtuma N, juuri …") and embedded in its PDF as ``tallenteen-tila.json``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str = Field(default=POINT_FORMAT, description="Format tag.")
+    event: int = Field(ge=1, description="Sequence number of the audit event that wrote the proposal version.")
+    audit_head: str = Field(min_length=64, max_length=64, description="Hash of that audit event.")
+    root: str = Field(min_length=64, max_length=64, description="Root hash of the store as of that event.")
+    region: str = Field(description="Region of the proposal.")
+    cycle: int = Field(description="Cycle year of the proposal.")
+    key: str = Field(description="Artefact key of the proposal.")
+    version: int = Field(ge=1, description="Version number of the proposal.")
+    version_id: uuid.UUID = Field(description="Id of the proposal version.")
+    sha256: str = Field(min_length=64, max_length=64, description="Content hash of the proposal version.")
+    basis: list[AnchoredChain] = Field(
+        description="Chain heads of the proposal and of the versions it was computed from, up to the versions used."
+    )
+
+    @property
+    def short_root(self) -> str:
+        """The first 16 hex digits of the root, as the footer prints them."""
+        return self.root[:16]
+
+    def to_bytes(self) -> bytes:
+        """The point as canonical JSON, the bytes embedded in the document."""
+        return canonical_json(self.model_dump(mode="json"))

@@ -16,6 +16,13 @@ Reads the whole store in one read transaction (a consistent snapshot) and checks
   rewrite made consistently (hashes recomputed, log re-chained), or the deletion of a newest
   version, is found too.
 
+* against a decision document (``document``, the :class:`~soteflow.store.integrity.StorePoint`
+  it embeds): the audit log still has the document's event with its hash, the store's root as of
+  that event is still the one the document printed, the proposal version it presents still has
+  its content hash and record, and the chains it was computed from still have the heads it saw.
+  A later legitimate write changes none of these; a rewrite of anything at or before the event
+  does, even one with every hash recomputed.
+
 It also computes the store's **root hash**, reports files a crash left in the blob folder (not
 integrity problems: they make the store larger, not wrong), and warns about approved rounds that
 rest on a basis that has been superseded since (:func:`stale_rounds`).
@@ -30,6 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
@@ -39,8 +47,10 @@ from soteflow.store.errors import StoreIntegrityError
 from soteflow.store.integrity import (
     Anchor,
     AnchoredChain,
+    StorePoint,
     audit_event_hash,
     chain_label,
+    chains_of,
     decision_record_hash,
     root_hash,
     version_record_hash,
@@ -48,7 +58,15 @@ from soteflow.store.integrity import (
 from soteflow.store.models import Artefact, ArtefactVersion, AuditEvent, Decision, LineageRef, VersionStatus
 from soteflow.store.repo import FINAL_STATUSES, Store, chain_hash_of, find_leftovers
 
-__all__ = ["Problem", "StaleRound", "VerificationReport", "make_anchor", "stale_rounds", "verify"]
+__all__ = [
+    "Problem",
+    "StaleRound",
+    "VerificationReport",
+    "make_anchor",
+    "stale_rounds",
+    "store_point",
+    "verify",
+]
 
 _DECIDED = {VersionStatus.APPROVED, VersionStatus.RETURNED, VersionStatus.REJECTED, VersionStatus.NOTED}
 
@@ -156,6 +174,7 @@ class VerificationReport(BaseModel):
     audit_head: str | None = Field(default=None, description="Hash of the last audit event.")
     chains: list[AnchoredChain] = Field(default_factory=list, description="Every artefact's chain head.")
     anchor_checked: bool = Field(default=False, description="Whether an anchor was checked.")
+    document_checked: bool = Field(default=False, description="Whether a document's store point was checked.")
 
     @property
     def ok(self) -> bool:
@@ -181,6 +200,7 @@ class VerificationReport(BaseModel):
             f"{self.audit_events} audit events, {self.blobs} blob files, {len(self.orphan_blobs)} orphan blob files, "
             f"{len(self.temp_files)} temporary files, {len(self.warnings)} warnings"
             + (", anchor matches" if self.anchor_checked and self.ok else "")
+            + (", document matches" if self.document_checked and self.ok else "")
         )
 
     def anchor(self, *, signed_off_by: str | None = None) -> Anchor:
@@ -250,8 +270,9 @@ class _Checker:
         return self.snap.artefacts.get(v.artefact_id)
 
 
-def verify(store: Store, *, anchor: Anchor | None = None) -> VerificationReport:
-    """Check everything stored (see the module docstring); with ``anchor``, also against it."""
+def verify(store: Store, *, anchor: Anchor | None = None, document: StorePoint | None = None) -> VerificationReport:
+    """Check everything stored (see the module docstring); with ``anchor``, also against it; with
+    ``document`` (the store point a decision document embeds), also against that document."""
     report = VerificationReport()
     with store.session() as session:
         snap = _snapshot(session)
@@ -275,6 +296,9 @@ def verify(store: Store, *, anchor: Anchor | None = None) -> VerificationReport:
     if anchor is not None:
         _check_anchor(checker, anchor)
         report.anchor_checked = True
+    if document is not None:
+        _check_document(checker, document)
+        report.document_checked = True
     for stale in _stale(snap):
         proposal = snap.versions[stale.proposal_id]
         checker.add(checker.artefact_of(proposal), proposal, "stale-basis", stale.message, warning=True)
@@ -688,52 +712,63 @@ def _root(checker: _Checker) -> None:
 
 
 def _check_anchor(checker: _Checker, anchor: Anchor) -> None:
-    add = checker.add
+    seen = f"the anchor ({anchor.taken_at:%Y-%m-%d %H:%M}Z)"
     if anchor.audit_events:
-        at = [e for e in checker.snap.events if e.seq == anchor.audit_events]
-        if not at:
-            add(
-                None,
-                None,
-                "anchor-audit",
-                f"the anchor ({anchor.taken_at:%Y-%m-%d %H:%M}Z) saw {anchor.audit_events} audit events; "
-                f"the log now has {len(checker.snap.events)} (events were deleted)",
-                event=anchor.audit_events,
-            )
-        elif at[0].hash != anchor.audit_head:
-            add(
-                None,
-                None,
-                "anchor-audit",
-                f"the audit log up to event #{anchor.audit_events} is not the one the anchor saw "
-                "(an event was changed, inserted or deleted and the log re-chained)",
-                event=anchor.audit_events,
-            )
-    by_label = {c.artefact: c for c in checker.report.chains}
+        _check_audit_point(checker, anchor.audit_events, anchor.audit_head, seen=seen, code="anchor-audit")
+    _check_heads(checker, anchor.chains, seen="the anchor", code="anchor-chain")
+
+
+def _check_audit_point(checker: _Checker, seq: int, head: str | None, *, seen: str, code: str) -> bool:
+    """Whether the audit log still has event ``seq`` with hash ``head`` (a problem ``code`` if not)."""
+    at = [e for e in checker.snap.events if e.seq == seq]
+    if not at:
+        checker.add(
+            None,
+            None,
+            code,
+            f"{seen} saw {seq} audit events; the log now has {len(checker.snap.events)} (events were deleted)",
+            event=seq,
+        )
+        return False
+    if at[0].hash != head:
+        checker.add(
+            None,
+            None,
+            code,
+            f"the audit log up to event #{seq} is not the one {seen} saw "
+            "(an event was changed, inserted or deleted and the log re-chained)",
+            event=seq,
+        )
+        return False
+    return True
+
+
+def _check_heads(checker: _Checker, chains: Iterable[AnchoredChain], *, seen: str, code: str) -> None:
+    """Every chain in ``chains`` still has, at its anchored length, the head that was seen."""
+    add = checker.add
     artefacts = {chain_label(a.region, a.cycle, a.key): a for a in checker.snap.artefacts.values()}
-    for anchored in anchor.chains:
+    for anchored in chains:
         artefact = artefacts.get(anchored.artefact)
-        current = by_label.get(anchored.artefact)
-        if artefact is None or current is None:
+        versions = checker.snap.by_artefact.get(artefact.id, []) if artefact is not None else []
+        if artefact is None or not versions:
             region, cycle, key = _split_label(anchored.artefact)
             checker.report.problems.append(
                 Problem(
                     region=region,
                     cycle=cycle,
                     key=key,
-                    code="anchor-chain",
-                    message=f"the anchor saw {anchored.versions} versions of this artefact; it is no longer in the "
+                    code=code,
+                    message=f"{seen} saw {anchored.versions} versions of this artefact; it is no longer in the "
                     "store (deleted or renamed)",
                 )
             )
             continue
-        versions = checker.snap.by_artefact[artefact.id]
         if len(versions) < anchored.versions:
             add(
                 artefact,
                 versions[-1],
-                "anchor-chain",
-                f"the anchor saw {anchored.versions} versions; the store has {len(versions)} "
+                code,
+                f"{seen} saw {anchored.versions} versions; the store has {len(versions)} "
                 f"(version {len(versions) + 1} and later were deleted)",
             )
             continue
@@ -742,10 +777,216 @@ def _check_anchor(checker: _Checker, anchor: Anchor) -> None:
             add(
                 artefact,
                 then,
-                "anchor-chain",
-                f"version {anchored.versions} or an earlier one is not what the anchor saw (rewritten since, "
+                code,
+                f"version {anchored.versions} or an earlier one is not what {seen} saw (rewritten since, "
                 "even if consistently)",
             )
+
+
+# --------------------------------------------------------------------------------------------
+# Store points: the root as of the event that wrote a proposal, printed in its documents
+
+
+def _root_at(seq: int, head: str, created: Iterable[tuple[str, int, str | None]]) -> str:
+    """The root hash after event ``seq`` (hash ``head``), ``created`` being the versions created by then."""
+    chains = chains_of(list(created))
+    return root_hash([(c.artefact, c.versions, c.head) for c in chains], audit_events=seq, audit_head=head)
+
+
+def _pending_events(session: Session) -> list[AuditEvent]:
+    """The audit events this session added and has not sealed yet, in the order the seal numbers them."""
+    # The repository's own list (soteflow.store.repo._audit), filtered as its seal filters it.
+    from soteflow.store.repo import _PENDING_AUDIT
+
+    return [e for e in session.info.get(_PENDING_AUDIT, []) if e in session]
+
+
+def _lock_audit_chain(session: Session) -> None:
+    """PostgreSQL: take the audit chain's lock now (held to the commit), so no other transaction
+    appends between this moment and this one's seal; SQLite's write lock already ensures it."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        from soteflow.store.repo import _PG_AUDIT_CHAIN_LOCK
+
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_CHAIN_LOCK})
+
+
+def store_point(session: Session, version_id: uuid.UUID) -> StorePoint | None:
+    """The store point of a proposal version: the root as of the audit event that created it.
+
+    Works inside the transaction that writes the version (its events are sealed only at the
+    commit: their numbers and hashes are computed here exactly as the seal will compute them, the
+    chain being locked until then) and at any time after. None when the version has no creation
+    event (a row written outside the store's code; ``verify`` reports it).
+    """
+    version = session.get(ArtefactVersion, version_id)
+    if version is None:
+        return None
+    created = session.exec(
+        select(AuditEvent).where(AuditEvent.version_id == version_id, AuditEvent.action == "version.created")
+    ).first()
+    if created is None:
+        return None
+    new_versions: list[uuid.UUID] = []
+    if created.seq is not None and created.hash is not None:
+        seq, head = created.seq, created.hash
+    else:
+        _lock_audit_chain(session)
+        pending = _pending_events(session)
+        upto = next((i for i, e in enumerate(pending) if e is created), None)
+        if upto is None:
+            return None
+        last = session.exec(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(col(AuditEvent.seq).is_not(None))
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(1)
+        ).first()
+        seq, prev = (int(last[0] or 0), last[1]) if last else (0, None)
+        for event in pending[: upto + 1]:
+            seq += 1
+            prev = audit_event_hash(event, seq=seq, prev_hash=prev)
+            if event.action == "version.created" and event.version_id is not None:
+                new_versions.append(event.version_id)
+        assert prev is not None
+        head = prev
+    rows = session.execute(
+        sa.select(
+            col(Artefact.region),
+            col(Artefact.cycle),
+            col(Artefact.key),
+            col(ArtefactVersion.version),
+            col(ArtefactVersion.record_hash),
+        )
+        .join(ArtefactVersion, col(ArtefactVersion.artefact_id) == col(Artefact.id))
+        .join(AuditEvent, col(AuditEvent.version_id) == col(ArtefactVersion.id))
+        .where(col(AuditEvent.action) == "version.created", col(AuditEvent.seq) <= seq)
+    ).all()
+    created_by_then = [(chain_label(r[0], r[1], r[2]), r[3], r[4]) for r in rows]
+    for new_id in new_versions:
+        new = session.get(ArtefactVersion, new_id)
+        owner = session.get(Artefact, new.artefact_id) if new is not None else None
+        if new is not None and owner is not None:
+            created_by_then.append((chain_label(owner.region, owner.cycle, owner.key), new.version, new.record_hash))
+    artefact = session.get(Artefact, version.artefact_id)
+    assert artefact is not None  # foreign key
+    return StorePoint(
+        event=seq,
+        audit_head=head,
+        root=_root_at(seq, head, created_by_then),
+        region=artefact.region,
+        cycle=artefact.cycle,
+        key=artefact.key,
+        version=version.version,
+        version_id=version.id,
+        sha256=version.sha256,
+        basis=_lineage_closure(session, version),
+    )
+
+
+def _lineage_closure(session: Session, version: ArtefactVersion) -> list[AnchoredChain]:
+    """The chains of ``version`` and of every version it was computed from, transitively, each up to
+    the highest version used (checking a chain's head there checks every version below it)."""
+    out: list[tuple[str, int, str | None]] = []
+    seen: set[uuid.UUID] = set()
+    frontier = [version]
+    while frontier:
+        current = frontier.pop()
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        owner = session.get(Artefact, current.artefact_id)
+        if owner is not None:
+            out.append((chain_label(owner.region, owner.cycle, owner.key), current.version, current.record_hash))
+        for raw in current.inputs:
+            source_id = _ref_id(raw)
+            source = session.get(ArtefactVersion, source_id) if source_id is not None else None
+            if source is not None:
+                frontier.append(source)
+    highest: dict[str, tuple[int, str | None]] = {}
+    for label, number, record in out:
+        if label not in highest or number > highest[label][0]:
+            highest[label] = (number, record)
+    return [
+        AnchoredChain(artefact=label, versions=number, head=record or "0" * 64)
+        for label, (number, record) in sorted(highest.items())
+    ]
+
+
+def _check_document(checker: _Checker, point: StorePoint) -> None:
+    """The store against a document's store point: the log, the root, the proposal, its basis."""
+    snap = checker.snap
+    seen = f"the document ({point.key} v{point.version}, event #{point.event})"
+    log_intact = _check_audit_point(checker, point.event, point.audit_head, seen=seen, code="document-audit")
+    created: list[tuple[str, int, str | None]] = []
+    for e in snap.events:
+        if e.action != "version.created" or e.seq is None or e.seq > point.event or e.version_id is None:
+            continue
+        v = snap.versions.get(e.version_id)
+        a = snap.artefacts.get(v.artefact_id) if v is not None else None
+        if v is not None and a is not None:
+            created.append((chain_label(a.region, a.cycle, a.key), v.version, v.record_hash))
+    head = next((e.hash for e in snap.events if e.seq == point.event), None)
+    root = _root_at(point.event, head or "0" * 64, created)
+    if root != point.root:
+        checker.add(
+            None,
+            None,
+            "document-root",
+            f"the store's root as of event #{point.event} is {root[:16]}…, {seen} printed {point.short_root}…: "
+            + (
+                "a version created at or before that event was changed or deleted since"
+                if log_intact
+                else "the store was rewritten at or before that event"
+            ),
+            event=point.event,
+        )
+    version = snap.versions.get(point.version_id)
+    artefact = checker.artefact_of(version) if version is not None else None
+    if version is None or artefact is None:
+        checker.report.problems.append(
+            Problem(
+                region=point.region,
+                cycle=point.cycle,
+                key=point.key,
+                version=point.version,
+                version_id=point.version_id,
+                code="document-version",
+                message=f"the version {seen} presents is no longer in the store (deleted?)",
+            )
+        )
+    else:
+        if version.sha256 != point.sha256:
+            checker.add(
+                artefact,
+                version,
+                "document-version",
+                f"sha256 is {version.sha256[:16]}…, {seen} printed {point.sha256[:16]}… (the content was rewritten)",
+            )
+        if (artefact.region, artefact.cycle, artefact.key, version.version) != (
+            point.region,
+            point.cycle,
+            point.key,
+            point.version,
+        ):
+            checker.add(
+                artefact,
+                version,
+                "document-version",
+                f"{seen} presents {point.region}/{point.cycle}/{point.key} v{point.version}; that version is "
+                f"now stored as {artefact.region}/{artefact.cycle}/{artefact.key} v{version.version}",
+            )
+        event = next((e for e in snap.events if e.action == "version.created" and e.version_id == version.id), None)
+        if event is not None and event.seq != point.event:
+            checker.add(
+                artefact,
+                version,
+                "document-version",
+                f"the version was created in audit event #{event.seq}; {seen} says #{point.event}",
+                event=event.seq,
+            )
+    _check_heads(checker, point.basis, seen=seen, code="document-chain")
 
 
 def _split_label(label: str) -> tuple[str | None, int | None, str]:
@@ -771,12 +1012,30 @@ class StaleRound:
     members: frozenset[uuid.UUID]
 
 
+#: The last answer of :func:`stale_rounds` per store, with the store state it was computed on.
+_STALE_CACHE: dict[str, tuple[tuple[Any, ...], list[StaleRound]]] = {}
+
+
 def stale_rounds(store: Store) -> list[StaleRound]:
     """Every standing round whose basis (an earlier case's proposal) is superseded, directly or
-    through the rounds it rests on."""
+    through the rounds it rests on.
+
+    A stage that reads many approved cases asks this once per case: the answer is kept while the
+    store is unchanged (every write appends an audit event, so the events' count and last number,
+    with the versions' count, say whether anything was written since).
+    """
     with store.session() as session:
+        connection = session.connection()
+        events = connection.execute(sa.select(sa.func.count(), sa.func.max(col(AuditEvent.seq)))).one()
+        versions = connection.execute(sa.select(sa.func.count()).select_from(ArtefactVersion)).scalar_one()
+        state = (*events, versions)
+        cached = _STALE_CACHE.get(store.url)
+        if cached is not None and cached[0] == state:
+            return list(cached[1])
         snap = _snapshot(session)
-    return _stale(snap)
+    found = _stale(snap)
+    _STALE_CACHE[store.url] = (state, found)
+    return list(found)
 
 
 def _stale(snap: _Snapshot) -> list[StaleRound]:

@@ -6,6 +6,11 @@ and an artefact nothing cites with two versions. An anchor is taken, then one cl
 is applied. Classes 1–12 were already detected before the issue; 13–25 are what it found
 undetected. Where the attacker recomputes every hash (``forge``) only the anchor can tell, and the
 test shows that too: without the anchor such a store verifies.
+
+A decision document is an anchor too: it embeds the store point of the proposal it presents (the
+root as of the audit event that wrote it). The consistent rewrites of anything written at or before
+that event (classes 15, 16, 18 for the approved stage-1 proposal's document) are found against the
+document alone; those of later writes (13, 14) need an anchor taken after them, or a later document.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pytest
 from soteflow.stagekit import record_decision
 from soteflow.store import ArtefactVersion, Store, verify
 from soteflow.store.integrity import Anchor, audit_event_hash
-from soteflow.store.verify import make_anchor
+from soteflow.store.verify import make_anchor, store_point
 from tests.store.factories import decision, propose_round, save_json
 from tests.store.tampering import forge, hex_id, sql
 
@@ -386,3 +391,37 @@ def test_an_untouched_store_matches_its_anchor_and_later_writes_do_not_break_it(
     report = verify(store, anchor=anchor)
     assert report.ok and report.anchor_checked, report.problems
     assert report.root != anchor.root  # the store moved on; the anchored part is intact
+
+
+#: The consistent rewrites the decision document of the approved needs-proposal v2 finds by itself,
+#: with (artefact key or None, problem code) that must be among the problems. The others of
+#: CLASSES needing an anchor rewrite what was written after the document's event.
+FOUND_BY_THE_DOCUMENT: dict[str, frozenset[tuple[str | None, str]]] = {
+    "15-approved-data-rewritten-consistently": frozenset(
+        {(None, "document-audit"), (None, "document-root"), ("needs-index", "document-chain")}
+    ),
+    "16-approved-proposal-rewritten-consistently": frozenset(
+        {(None, "document-audit"), ("needs-proposal", "document-version"), ("needs-proposal", "document-chain")}
+    ),
+    "18-audit-log-emptied": frozenset({(None, "document-audit"), (None, "document-root")}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CLASSES.items() if c.anchor))
+def test_the_decision_document_is_the_anchor_of_what_was_written_before_it(
+    name: str, anchored: tuple[Store, Anchor]
+) -> None:
+    store, _ = anchored
+    with store.session() as session:
+        document = store_point(session, _v(store, "needs-proposal", 2).id)
+    assert document is not None
+    assert verify(store, document=document).ok
+    CLASSES[name].tamper(store)
+    report = verify(store, document=document)
+    found = {(p.key, p.code) for p in report.problems if p.code.startswith("document-")}
+    if name in FOUND_BY_THE_DOCUMENT:
+        assert FOUND_BY_THE_DOCUMENT[name] <= found, report.problems
+        assert "the document (needs-proposal v2, event #" in "\n".join(str(p) for p in report.problems)
+    else:
+        # Written after the document's event: the document cannot tell, an anchor taken later can.
+        assert not found, report.problems

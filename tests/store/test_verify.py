@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from soteflow.store import Store, StoreIntegrityError, verify
+from soteflow.store.verify import make_anchor, store_point
 from tests.store.factories import save_file, save_json
 
 
@@ -108,3 +109,30 @@ def test_status_without_decision_is_named(store: Store, tmp_path: Path) -> None:
     found = {(p.key, p.version, p.code) for p in verify(store).problems}
     # No decision bound to it, and no status change in the audit log that leads there.
     assert found == {("needs-profile", 1, "decision-missing"), ("needs-profile", 1, "status")}
+
+
+def test_the_store_point_of_a_proposal_is_the_same_inside_its_transaction_and_after(store: Store) -> None:
+    """Inside the writing transaction the proposal's audit events are not sealed yet: the point
+    computes their numbers and hashes as the seal will, so a document rendered then prints the
+    point every later reader recomputes — and the root an anchor taken right after that event shows."""
+    with store.transaction(actor="flow") as tx:
+        save_json(tx, {"n": 0}, key="needs-other")
+    with store.transaction(actor="flow") as tx:
+        table = save_json(tx, {"n": 1}, key="needs-index")
+        proposal = save_json(tx, {"n": 2}, key="needs-proposal", kind="proposal", inputs=[table])
+        inside = store_point(tx.session, proposal.id)
+    anchor = make_anchor(store)  # the proposal's creation is the last event so far
+    with store.transaction(actor="flow") as tx:
+        save_json(tx, {"n": 3}, key="needs-index")  # a later write
+        tx.set_status(proposal, "proposed")
+    with store.session() as session:
+        after = store_point(session, proposal.id)
+    assert inside is not None and inside == after
+    assert (inside.event, inside.audit_head, inside.root) == (anchor.audit_events, anchor.audit_head, anchor.root)
+    assert [(c.artefact, c.versions) for c in inside.basis] == [
+        ("HVA08/2025/needs-index", 1),
+        ("HVA08/2025/needs-proposal", 1),
+    ]
+    report = verify(store, document=inside)
+    assert report.ok and report.document_checked, report.problems
+    assert report.summary().endswith("document matches")
