@@ -2,7 +2,8 @@
 escalation ladder, billing reconciliation, the supervision plan, steering reports).
 
 A thin flow: its typed parameters are the deployment's form in the Prefect UI; the generic round
-(:func:`tasks.round.run_stage`) does the rest.
+(:func:`tasks.round.run_stage`) does the rest. The producer reports fan out as a Prefect task mapped
+over them; ``task_runner="dask"`` runs it on Dask (:mod:`tasks.monitoring.fanout`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Literal
 from prefect import flow
 
 from schemas.results import StageResult
+from tasks.monitoring.fanout import producer_reports_on
 from tasks.monitoring.stage import DEFINITION
 from tasks.round import run_stage
 
@@ -29,6 +31,7 @@ def steering_flow(
     visits: int = 3,
     meeting_date: str | None = None,
     max_rounds: int = 3,
+    task_runner: Literal["default", "dask"] = "default",
 ) -> StageResult:
     """Monitor the approved contracts for one period: KPIs per producer, unit and month from the
     monitoring events (Parquet, aggregated out of core in DuckDB) against the contracts' thresholds
@@ -54,18 +57,22 @@ def steering_flow(
         visits: Supervision visits the period's plan has room for.
         meeting_date: Meeting date (YYYY-MM-DD); default: the first Monday six weeks after the period.
         max_rounds: How many proposals at most when a body returns one.
+        task_runner: Where the producer reports render: default (the round's own rendering
+            processes) or dask (a Prefect task mapped over them on Dask: a local cluster, or the
+            scheduler at SOTEFLOW_DASK_ADDRESS). The documents are the same bytes either way.
     """
-    return run_stage(
-        DEFINITION,
-        region=region,
-        cycle=cycle,
-        period=period,
-        data_dir=data_dir,
-        inputs_dir=inputs_dir,
-        out_dir=out_dir,
-        gate=gate,
-        decisions_file=decisions_file,
-        meeting_date=meeting_date,
-        max_rounds=max_rounds,
-        params={"visits": visits},
-    )
+    with producer_reports_on(task_runner):
+        return run_stage(
+            DEFINITION,
+            region=region,
+            cycle=cycle,
+            period=period,
+            data_dir=data_dir,
+            inputs_dir=inputs_dir,
+            out_dir=out_dir,
+            gate=gate,
+            decisions_file=decisions_file,
+            meeting_date=meeting_date,
+            max_rounds=max_rounds,
+            params={"visits": visits},
+        )

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
             " 0: one per CPU (at most 4), 1: one after another in the calling process."
         ),
     )
+    dask_address: str | None = Field(
+        default=None,
+        description=(
+            "Address of a running Dask scheduler (tcp://host:8786) that stage 6's producer reports render on"
+            " with the task runner `dask`; default: a local Dask cluster of `render_workers` processes."
+            " Its workers need this repository's code and templates and the Prefect API (PREFECT_API_URL)."
+        ),
+    )
     documents_url: str | None = Field(
         default=None,
         description=(

@@ -12,6 +12,9 @@ kept for the life of the process; they end when it does. Rendering is byte-repro
 document rendered in a worker is byte-identical to the same document rendered here. A worker
 that dies is replaced by rendering its documents in the calling process; an error in a document
 is raised as it would be one after another.
+
+A flow may render elsewhere instead (:func:`rendering_with`): stage 6 maps a Prefect task over its
+producer reports, on the flow's task runner or on Dask. The jobs are the same, and so are the bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +36,7 @@ from soteflow.documents.render import html_to_pdf
 from soteflow.documents.worker import receive, send
 from soteflow.settings import get_settings
 
-__all__ = ["PdfJob", "prestart", "render_pdfs", "render_workers", "shutdown"]
+__all__ = ["PdfJob", "PdfRenderer", "prestart", "render_pdfs", "render_workers", "rendering_with", "shutdown"]
 
 #: At most this many rendering processes by default: a case has few documents.
 _DEFAULT_MAX_WORKERS = 4
@@ -56,6 +61,23 @@ class PdfJob:
         return html_to_pdf(
             self.html, metadata=self.metadata, attachments=self.attachments, templates_dir=self.templates_dir
         )
+
+
+#: Renders a batch of jobs elsewhere: the PDFs in the jobs' order.
+PdfRenderer = Callable[[Sequence[PdfJob]], list[bytes]]
+
+_RENDERER: ContextVar[PdfRenderer | None] = ContextVar("soteflow_pdf_renderer", default=None)
+
+
+@contextmanager
+def rendering_with(renderer: PdfRenderer) -> Iterator[None]:
+    """Within this context, :func:`render_pdfs` hands its jobs to ``renderer`` instead of the
+    processes of this module (e.g. a Prefect task mapped over them on Dask)."""
+    token = _RENDERER.set(renderer)
+    try:
+        yield
+    finally:
+        _RENDERER.reset(token)
 
 
 def render_workers() -> int:
@@ -165,8 +187,11 @@ def render_pdfs(jobs: Sequence[PdfJob], *, workers: int | None = None) -> list[b
 
     The calling process renders its share (the first job, and every ``workers``-th after it)
     while the workers render the others. With one job or one worker everything renders here,
-    one after another.
+    one after another. Inside :func:`rendering_with`, its renderer renders them all.
     """
+    custom = _RENDERER.get()
+    if custom is not None and jobs:
+        return custom(jobs)
     size = min(workers or render_workers(), len(jobs))
     if size <= 1:
         return [job.run() for job in jobs]

@@ -3,14 +3,26 @@ per producer (contract) and an escalation decision per contract whose step is it
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
 from schemas.documents import DocumentMetadata, PdfAttachment
-from schemas.monitoring import EscalationProposal, KpiValue, LadderStep, MonitoringAnalysis, ReportProposal
+from schemas.monitoring import (
+    EscalationProposal,
+    KpiValue,
+    LadderStep,
+    MonitoringAnalysis,
+    ReportProposal,
+    TrendPoint,
+)
 from schemas.results import VersionRef
 from soteflow.data.exports import csv_bytes
 from soteflow.documents import DocumentSpec
+from soteflow.numbers import fi_number
 from soteflow.store.canonical import canonical_json
 from tasks.agenda import agenda_document
-from tasks.context import period_slug
+from tasks.context import period_bounds, period_slug
 from tasks.monitoring.analysis import KPI_FI
 from tasks.monitoring.proposal import MOVEMENT_FI, document_created, period_label
 
@@ -48,6 +60,26 @@ def kpi_csv(kpis: list[KpiValue]) -> bytes:
     )
 
 
+def trend_table(ladder: Sequence[LadderStep], trend: Sequence[TrendPoint]) -> tuple[list[str], list[list[str]]]:
+    """The report's trend over the cycle's periods so far: the periods in order (in Finnish), and
+    per contract of the ladder a row ``[contract and producer, cell per period]``.
+
+    A cell reads ``porras · poikkeamia · sopimuksen enimmäisajassa alkaneet %`` (``–`` where no
+    service started, empty where the contract has no figures for the period). The earlier periods
+    come from the previous noted report (the basis), the last is this period.
+    """
+    periods = sorted({t.period for t in trend}, key=period_bounds)
+    cells: dict[tuple[str, str], str] = {}
+    for t in trend:
+        pct = "–" if t.wait_within_pct is None else fi_number(t.wait_within_pct, 1)
+        cells[(t.contract_id, t.period)] = f"{t.step} · {t.deviations} · {pct}"
+    rows = [
+        [f"{s.contract_id} {s.producer}", *(cells.get((s.contract_id, p), "") for p in periods)]
+        for s in sorted(ladder, key=lambda s: s.contract_id)
+    ]
+    return [period_label(p) for p in periods], rows
+
+
 def report_document_key(period: str) -> str:
     """The key stem of a period's report document."""
     return f"steering-{period_slug(period)}-report"
@@ -62,6 +94,7 @@ def report_documents(payload: ReportProposal, analysis: MonitoringAnalysis, prop
     """The report (agenda item) and one steering report per contract, from the stored proposal."""
     created = document_created(analysis.period)
     label = period_label(analysis.period)
+    trend_periods, trend_rows = trend_table(analysis.ladder, analysis.trend)
     report = agenda_document(
         key=report_document_key(analysis.period),
         template=REPORT_TEMPLATE,
@@ -93,22 +126,51 @@ def report_documents(payload: ReportProposal, analysis: MonitoringAnalysis, prop
             "movement": MOVEMENT_FI,
             "label": label,
             "kpi_names": KPI_FI,
+            "trend_periods": trend_periods,
+            "trend_rows": trend_rows,
         },
     )
     # A producer that reported the period gets its steering report; one that did not is told so in
-    # the report's ladder (a reporting deviation).
-    reported = {k.contract_id for k in analysis.kpis}
+    # the report's ladder (a reporting deviation). Each report is the producer's slice of the period.
+    slices = by_contract(analysis)
     return [
         report,
-        *(_producer(step, analysis, payload, proposal) for step in analysis.ladder if step.contract_id in reported),
+        *(
+            producer_document(step, slices[step.contract_id], analysis, payload, proposal)
+            for step in analysis.ladder
+            if slices[step.contract_id]["kpis"]
+        ),
     ]
 
 
-def _producer(
-    step: LadderStep, analysis: MonitoringAnalysis, payload: ReportProposal, proposal: VersionRef
+def by_contract(analysis: MonitoringAnalysis) -> defaultdict[str, dict[str, list[Any]]]:
+    """Each contract's slice of the period (KPIs, deviations, billing, trend, planned visits), in one pass."""
+    slices: defaultdict[str, dict[str, list[Any]]] = defaultdict(
+        lambda: {"kpis": [], "deviations": [], "billing": [], "trend": [], "visits": []}
+    )
+    for name, items in (
+        ("kpis", analysis.kpis),
+        ("deviations", analysis.deviations),
+        ("billing", analysis.billing),
+        ("trend", analysis.trend),
+        ("visits", [v for v in analysis.visits if v.visit]),
+    ):
+        for item in items:
+            slices[item.contract_id][name].append(item)
+    return slices
+
+
+def producer_document(
+    step: LadderStep,
+    own: dict[str, list[Any]],
+    analysis: MonitoringAnalysis,
+    payload: ReportProposal,
+    proposal: VersionRef,
 ) -> DocumentSpec:
+    """A contract's steering report for the period, from its slice (:func:`by_contract`) and the
+    report's stored proposal version (printed in the footer)."""
     label = period_label(analysis.period)
-    kpis = [k for k in analysis.kpis if k.contract_id == step.contract_id]
+    kpis: list[KpiValue] = own["kpis"]
     title = f"Ohjausraportti: {step.producer} ({step.contract_id}), {label}"
     return DocumentSpec(
         key=producer_document_key(step.contract_id, analysis.period),
@@ -117,10 +179,10 @@ def _producer(
         context={
             "step": step,
             "kpis": kpis,
-            "deviations": [d for d in analysis.deviations if d.contract_id == step.contract_id],
-            "billing": [b for b in analysis.billing if b.contract_id == step.contract_id],
-            "trend": [t for t in analysis.trend if t.contract_id == step.contract_id],
-            "visits": [v for v in analysis.visits if v.contract_id == step.contract_id and v.visit],
+            "deviations": own["deviations"],
+            "billing": own["billing"],
+            "trend": own["trend"],
+            "visits": own["visits"],
             "analysis": analysis,
             "payload": payload,
             "label": label,
