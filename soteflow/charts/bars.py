@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from soteflow.numbers import MISSING, fi_number
@@ -27,14 +27,15 @@ SMALL = 10.0
 CHAR_EM = 0.62
 
 # Fill per series: (base fill, pattern kind). Dark/light alternation plus patterns keeps series
-# distinguishable in greyscale and without colour vision.
+# distinguishable in greyscale and without colour vision: three tones (black, mid grey, white)
+# and four patterns, no two solid tones so close that a greyscale print merges them.
 _STYLES: tuple[tuple[str, str], ...] = (
     ("#1a1a1a", "solid"),
     ("#ffffff", "hatch"),
     ("#9a9a9a", "solid"),
     ("#ffffff", "dots"),
     ("#d0d0d0", "cross"),
-    ("#5a5a5a", "solid"),
+    ("#ffffff", "hlines"),
 )
 _MARKERS = ("circle", "square", "triangle", "diamond", "circle", "square")
 _DASHES = ("", "6 3", "2 3", "8 3 2 3", "", "6 3")
@@ -57,14 +58,30 @@ def _text_width(text: str, size: float) -> float:
     return len(text) * size * CHAR_EM
 
 
-def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
-    """Round tick values covering ``[low, high]`` (steps 1, 2, 2.5 or 5 × 10^n), always including 0."""
+def nice_step(raw: float, decimals: int | None = None) -> float:
+    """The smallest round step (1, 2, 2.5 or 5 × 10^n) ≥ ``raw``; with ``decimals``, a multiple of
+    10^−decimals, so an axis of counts (``decimals=0``) steps by whole numbers: 1, 2, 5, 10, 20, 25…
+    """
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    candidates = [m * magnitude for m in (1, 2, 2.5, 5, 10)]
+    if decimals is not None:
+        unit = 10.0**-decimals
+        candidates = [max(c, unit) for c in candidates]
+        candidates = [c for c in candidates if math.isclose(c / unit, round(c / unit), abs_tol=1e-9)]
+    return next(c for c in candidates if c >= raw) if any(c >= raw for c in candidates) else candidates[-1]
+
+
+def nice_ticks(low: float, high: float, target: int = 5, *, decimals: int | None = None) -> list[float]:
+    """Round tick values covering ``[low, high]`` (steps 1, 2, 2.5 or 5 × 10^n), always including 0.
+
+    ``decimals``: the values' printed decimals; the ticks never have more (whole counts get whole
+    ticks: 0, 1, 2, 3 rather than 0,0, 0,5, 1,0).
+    """
     low, high = min(low, 0.0), max(high, 0.0)
     if math.isclose(low, high):
         high = low + 1.0
     raw = (high - low) / target
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    step = nice_step(raw, decimals)
     start = math.floor(low / step + 1e-9) * step
     ticks = []
     value = start
@@ -101,9 +118,11 @@ def _defs(chart_id: str, count: int) -> str:
         if kind == "hatch":
             body = '<path d="M0 6 L6 0" stroke="#1a1a1a" stroke-width="1.4"/>'
         elif kind == "dots":
-            body = '<circle cx="3" cy="3" r="1.3" fill="#1a1a1a"/>'
+            body = '<circle cx="3" cy="3" r="1.5" fill="#1a1a1a"/>'
         elif kind == "cross":
             body = '<path d="M0 0 L6 6 M0 6 L6 0" stroke="#1a1a1a" stroke-width="0.8"/>'
+        elif kind == "hlines":
+            body = '<path d="M0 1.5 L6 1.5 M0 4.5 L6 4.5" stroke="#1a1a1a" stroke-width="1.1"/>'
         else:
             body = ""
         parts.append(
@@ -184,7 +203,7 @@ def bar_chart_svg(
     present = [float(v) for values in series.values() for v in values if v is not None]
     value_decimals = decimals if decimals is not None else _value_decimals(present)
     extremes = [*present, *([reference_line] if reference_line is not None else [])] or [0.0]
-    ticks = nice_ticks(min(extremes), max(extremes))
+    ticks = nice_ticks(min(extremes), max(extremes), decimals=value_decimals)
     tick_decimals = _tick_decimals(ticks)
     low, high = ticks[0], ticks[-1]
     names = list(series)
@@ -207,7 +226,8 @@ def bar_chart_svg(
 
     if horizontal:
         label_width = max(_text_width(c, FONT) for c in categories) + 10 if categories else 10
-        left, right, top = label_width, 48.0, 8.0
+        # The reference line's label sits above the plot, clear of the bars and their values.
+        left, right, top = label_width, 48.0, 8.0 if reference_line is None else 20.0
         bar = 13.0
         group = bar * n_series + 8
         plot_height = group * len(categories)
@@ -237,6 +257,17 @@ def bar_chart_svg(
             f'text-anchor="middle">{escape(unit)}</text>'
         )
         zero = pos(0.0)
+        if reference_line is not None:
+            # Beneath the bars and the values: a value label is never crossed by the dashes.
+            rx = pos(reference_line)
+            parts.append(
+                f'<line class="reference" x1="{_f(rx)}" y1="{_f(top - 4)}" x2="{_f(rx)}" y2="{_f(axis_y)}" '
+                f'stroke="#000" stroke-width="1.2" stroke-dasharray="5 3"/>'
+            )
+            parts.append(
+                f'<text x="{_f(rx)}" y="{_f(top - 7)}" font-size="{_f(SMALL)}" '
+                f'text-anchor="middle">{escape(ref_text)}</text>'
+            )
         for ci, category in enumerate(categories):
             gy = top + ci * group + 4
             parts.append(
@@ -259,9 +290,14 @@ def bar_chart_svg(
                 )
                 label_x = x1 + 4 if value >= 0 else x0 - 4
                 anchor = "start" if value >= 0 else "end"
+                text = fi_number(value, value_decimals)
+                text_w = _text_width(text, SMALL)
+                # A white ground under the value keeps it legible over grid and reference lines.
                 parts.append(
+                    f'<rect class="value-ground" x="{_f(label_x - 1 if value >= 0 else label_x - text_w - 1)}" '
+                    f'y="{_f(y)}" width="{_f(text_w + 2)}" height="{_f(bar - 2)}" fill="#fff"/>'
                     f'<text x="{_f(label_x)}" y="{_f(y + bar - 4)}" font-size="{_f(SMALL)}" '
-                    f'text-anchor="{anchor}">{escape(fi_number(value, value_decimals))}</text>'
+                    f'text-anchor="{anchor}">{escape(text)}</text>'
                 )
         parts.append(
             f'<line x1="{_f(zero)}" y1="{_f(top)}" x2="{_f(zero)}" y2="{_f(axis_y)}" stroke="#000" stroke-width="1.2"/>'
@@ -270,15 +306,6 @@ def bar_chart_svg(
             f'<line x1="{_f(left)}" y1="{_f(axis_y)}" x2="{_f(left + plot_width)}" '
             f'y2="{_f(axis_y)}" stroke="#000" stroke-width="1"/>'
         )
-        if reference_line is not None:
-            rx = pos(reference_line)
-            parts.append(
-                f'<line class="reference" x1="{_f(rx)}" y1="{_f(top - 2)}" x2="{_f(rx)}" y2="{_f(axis_y)}" '
-                f'stroke="#000" stroke-width="1.2" stroke-dasharray="5 3"/>'
-            )
-            parts.append(
-                f'<text x="{_f(rx + 3)}" y="{_f(axis_y - 3)}" font-size="{_f(SMALL)}">{escape(ref_text)}</text>'
-            )
         parts.extend(legend)
     else:
         n = max(len(categories), 1)
@@ -290,6 +317,10 @@ def bar_chart_svg(
         rotate = longest > group - 4
         label_space = (longest * 0.72 + 14) if rotate else 18.0
         plot_height = 220.0
+        widest_value = max((_text_width(fi_number(v, value_decimals), SMALL * 0.9) for v in present), default=0.0)
+        rotate_values = widest_value > bar - 1
+        if rotate_values:  # room above the highest bar for an upright-turned label
+            top += widest_value
 
         def pos(v: float) -> float:
             return top + plot_height - (v - low) / (high - low) * plot_height
@@ -343,12 +374,22 @@ def bar_chart_svg(
                     f'fill="{_fill(chart_id, si)}" stroke="#000" stroke-width="0.8"><title>{escape(name)}, '
                     f"{escape(category)}: {escape(fi_number(value, value_decimals))}</title></rect>"
                 )
-                label_y = y0 - 3 if value >= 0 else y1 + SMALL
-                parts.append(
-                    f'<text x="{_f(x + bar / 2)}" y="{_f(label_y)}" '
-                    f'font-size="{_f(SMALL * (0.9 if n_series > 2 else 1))}" '
-                    f'text-anchor="middle">{escape(fi_number(value, value_decimals))}</text>'
-                )
+                text = fi_number(value, value_decimals)
+                size = SMALL * (0.9 if n_series > 2 else 1)
+                if rotate_values:
+                    # Upright labels of narrow bars would run into their neighbours: read them bottom-up.
+                    ly, anchor = (y0 - 3, "start") if value >= 0 else (y1 + 3, "end")
+                    lx = x + bar / 2 + size * 0.35
+                    parts.append(
+                        f'<text x="{_f(lx)}" y="{_f(ly)}" font-size="{_f(size)}" text-anchor="{anchor}" '
+                        f'transform="rotate(-90 {_f(lx)} {_f(ly)})">{escape(text)}</text>'
+                    )
+                else:
+                    label_y = y0 - 3 if value >= 0 else y1 + SMALL
+                    parts.append(
+                        f'<text x="{_f(x + bar / 2)}" y="{_f(label_y)}" '
+                        f'font-size="{_f(size)}" text-anchor="middle">{escape(text)}</text>'
+                    )
         parts.append(
             f'<line x1="{_f(left)}" y1="{_f(zero)}" x2="{_f(WIDTH - right)}" '
             f'y2="{_f(zero)}" stroke="#000" stroke-width="1.2"/>'
@@ -398,6 +439,61 @@ def _line_swatch(index: int, x: float, y: float) -> str:
     )
 
 
+def _line_value_labels(
+    series: Mapping[str, Values],
+    decimals: int,
+    label_all: bool,
+    px: Callable[[int], float],
+    py: Callable[[float], float],
+    count: int,
+) -> list[str]:
+    """The printed values of a line chart, placed so that they do not run into each other.
+
+    At each point the series' values are ordered from the top: the highest is printed above its
+    marker, the lowest below it, any between beside it (to the right, or to the left at the last
+    point); values that coincide (series starting from the same base) are printed once.
+    """
+    last = {
+        name: max((i for i, v in enumerate(values) if v is not None), default=None) for name, values in series.items()
+    }
+    parts = ['<g class="values" font-size="' + _f(SMALL) + '">']
+    for i in range(count):
+        points: dict[str, float] = {}
+        for name, values in series.items():
+            value = values[i]
+            if value is None or not (label_all or i == last[name]):
+                continue
+            text = fi_number(value, decimals)
+            y = py(float(value))
+            points[text] = min(points.get(text, y), y)  # one label per distinct printed value
+        ordered = sorted(points.items(), key=lambda item: (item[1], item[0]))
+        x = px(i)
+        room = SMALL + 8  # the height a label needs between two markers
+        for rank, (text, y) in enumerate(ordered):
+            above, below = (x, y - 7, "middle"), (x, y + SMALL + 5, "middle")
+            if rank == 0:
+                lx, ly, anchor = above
+            elif rank == len(ordered) - 1:
+                lx, ly, anchor = below
+            elif y - ordered[rank - 1][1] >= room:
+                lx, ly, anchor = above
+            elif ordered[rank + 1][1] - y >= room:
+                lx, ly, anchor = below
+            elif i == count - 1:
+                lx, ly, anchor = x - 7, y + 3.5, "end"
+            else:
+                lx, ly, anchor = x + 7, y + 3.5, "start"
+            width = _text_width(text, SMALL)
+            left = {"middle": lx - width / 2, "start": lx, "end": lx - width}[anchor]
+            # A white ground: a line passing under the value does not strike it through.
+            parts.append(
+                f'<rect x="{_f(left - 1)}" y="{_f(ly - SMALL + 1)}" width="{_f(width + 2)}" height="{_f(SMALL + 1)}" '
+                f'fill="#fff"/><text x="{_f(lx)}" y="{_f(ly)}" text-anchor="{anchor}">{escape(text)}</text>'
+            )
+    parts.append("</g>")
+    return parts
+
+
 def line_chart_svg(
     x_labels: Sequence[str],
     series: Mapping[str, Values],
@@ -419,7 +515,7 @@ def line_chart_svg(
             raise ValueError(f"series {name!r} has {len(values)} values for {len(x_labels)} labels")
     present = [float(v) for values in series.values() for v in values if v is not None] or [0.0]
     value_decimals = decimals if decimals is not None else _value_decimals(present)
-    ticks = nice_ticks(min(present), max(present))
+    ticks = nice_ticks(min(present), max(present), decimals=value_decimals)
     tick_decimals = _tick_decimals(ticks)
     low, high = ticks[0], ticks[-1]
     names = list(series)
@@ -479,17 +575,11 @@ def line_chart_svg(
             if len(run) > 1:
                 points = " ".join(f"{_f(x)},{_f(y)}" for x, y in run)
                 parts.append(f'<polyline points="{points}" fill="none" stroke="#000" stroke-width="1.6"{dash_attr}/>')
-        last = max((i for i, v in enumerate(values) if v is not None), default=None)
         for i, value in enumerate(values):
-            if value is None:
-                continue
-            parts.append(_marker(si, px(i), py(float(value))))
-            if label_all or i == last:
-                parts.append(
-                    f'<text x="{_f(px(i))}" y="{_f(py(float(value)) - 7)}" font-size="{_f(SMALL)}" '
-                    f'text-anchor="middle">{escape(fi_number(value, value_decimals))}</text>'
-                )
+            if value is not None:
+                parts.append(_marker(si, px(i), py(float(value))))
         parts.append("</g>")
+    parts.extend(_line_value_labels(series, value_decimals, label_all, px, py, len(x_labels)))
     parts.extend(legend)
     parts.append("</svg>")
     return "".join(parts)

@@ -2,12 +2,17 @@
 
 - Projection: equirectangular with the longitude scaled by cos(latitude of the view's centre),
   which keeps Finland's shapes right at the map's scale (no projection library needed).
-- Classes: five quantile classes of the coloured areas' values (fewer when there are fewer
-  distinct values), a sequential single-hue palette whose lightness falls monotonically so the
-  classes stay distinguishable in grayscale print, and an "ei tietoa" class (white with hatching)
-  for missing values.
+- Classes: five quantile classes of the coloured areas' values as they are printed (rounded to
+  the legend's decimals, so a municipality shown as 115,5 is in the class whose label contains
+  115,5), fewer when there are fewer distinct values. The legend's bounds never overlap (class
+  ``80,4–96,9`` follows ``67,7–80,3``) and give each class's number of areas. A sequential
+  single-hue palette whose lightness falls monotonically keeps the classes distinguishable in
+  greyscale print; an "ei tietoa" class (white with hatching) marks missing values.
+- Labels: with ``names``, every coloured area carries a number in a white disc at an interior
+  point, and a key beside the map gives each number's name and value (in Finnish alphabetical
+  order), so a printed map names its municipalities.
 - Accessibility: ``role="img"``, ``<title>`` and ``<desc>`` referenced by ``aria-labelledby``,
-  each area with its own ``<title>`` (name and value), a legend in text.
+  each area with its own ``<title>`` (name and value), a legend and a key in text.
 - Determinism: areas in sorted code order, coordinates rounded to 0.1 px, fixed number
   formatting: the same input gives byte-identical output.
 """
@@ -18,7 +23,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from xml.sax.saxutils import escape
 
-from soteflow.numbers import fi_number
+from soteflow.numbers import fi_number, round_half_up
 
 Ring = Sequence[tuple[float, float]]
 MultiPolygon = Sequence[Sequence[Ring]]
@@ -28,6 +33,17 @@ PALETTE: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c
 MISSING_FILL = "url(#ei-tietoa)"
 CONTEXT_FILL = "#e8e8e8"
 MISSING_LABEL = "ei tietoa"
+#: Approximate advance width of a sans-serif character, in ems (legend layout).
+CHAR_EM = 0.62
+FONT = 11.0
+KEY_FONT = 9.5
+#: Finnish alphabetical order puts å, ä and ö after z (and ü with y).
+_FI_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "ü": "y", "w": "v"})
+
+
+def fi_sort_key(name: str) -> tuple[str, str]:
+    """Sort key of ``name`` in Finnish alphabetical order (Ä and Ö after Z)."""
+    return name.casefold().translate(_FI_ORDER), name
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
@@ -54,6 +70,21 @@ def classify(value: float, edges: Sequence[float]) -> int:
         if value <= edges[i]:
             return i - 1
     return len(edges) - 2
+
+
+def class_bounds(edges: Sequence[float], decimals: int) -> list[tuple[float, float]]:
+    """Printed ``(low, high)`` of each class for edges on the grid of ``decimals``.
+
+    Class 0 holds ``edges[0] … edges[1]``; class ``i`` > 0 holds values above ``edges[i]``, so its
+    printed low bound is ``edges[i]`` plus one unit of the last printed decimal: the bounds of
+    adjacent classes never overlap (``67,7–80,3``, ``80,4–96,9``).
+    """
+    unit = 10.0**-decimals
+    bounds = []
+    for i in range(len(edges) - 1):
+        low = edges[i] if i == 0 else round_half_up(edges[i] + unit, decimals)
+        bounds.append((low, edges[i + 1]))
+    return bounds
 
 
 def _fmt(v: float) -> str:
@@ -87,6 +118,7 @@ def choropleth_svg(
     width: float = 520.0,
     max_height: float = 640.0,
     description: str | None = None,
+    counted: str = "alueiden",
 ) -> str:
     """Draw ``values`` by area code on ``polygons`` (lon/lat) as an accessible SVG choropleth.
 
@@ -94,7 +126,9 @@ def choropleth_svg(
     map is zoomed to them, they are classed and coloured, and neighbouring areas inside the view
     are drawn in plain grey for context. Without it every polygon is classed. An area to colour
     whose value is None or absent is drawn in the "ei tietoa" class. ``names`` give the areas'
-    names for their tooltips and the description; ``decimals`` the legend's precision.
+    names for their tooltips and the description, and number the areas on the map with a key
+    beside it; ``decimals`` the precision of the printed values and the legend's bounds;
+    ``counted`` the genitive plural the legend's note uses for the areas ("kuntien").
     """
     names = names or {}
     coloured = sorted(highlight_region if highlight_region is not None else polygons)
@@ -112,36 +146,68 @@ def choropleth_svg(
     scale = min((width - 2 * margin) / span_x, (max_height - 2 * margin) / span_y)
     map_w = span_x * scale + 2 * margin
     map_h = span_y * scale + 2 * margin
-    legend_w = 190.0
-    total_w = map_w + legend_w
-    total_h = max(map_h, 200.0)
 
     def project(lon: float, lat: float) -> tuple[float, float]:
         return (margin + (lon - lon0) * k * scale, margin + (lat1 - lat) * scale)
 
-    def path_d(mp: MultiPolygon) -> str:
-        parts: list[str] = []
+    def projected(mp: MultiPolygon) -> list[list[list[tuple[float, float]]]]:
+        """Rings in 0.1 px, neighbours that rounding makes coincide dropped, rings under 3 points left out."""
+        polys = []
         for poly in mp:
+            rings = []
             for ring in poly:
-                pts: list[str] = []
+                pts: list[tuple[float, float]] = []
                 for lon, lat in ring:
                     x, y = project(lon, lat)
-                    p = f"{_fmt(x)} {_fmt(y)}"
-                    if not pts or p != pts[-1]:  # rounding makes neighbours coincide: drop them
+                    p = (round(x, 1) + 0.0, round(y, 1) + 0.0)
+                    if not pts or p != pts[-1]:
                         pts.append(p)
                 if len(pts) >= 3:
-                    parts.append("M" + "L".join(pts) + "Z")
-        return "".join(parts)
+                    rings.append(pts)
+            if rings:
+                polys.append(rings)
+        return polys
 
-    known = {c: float(v) for c in coloured if (v := values.get(c)) is not None and math.isfinite(v)}
-    edges = quantile_breaks(list(known.values()))
+    def path_d(mp: MultiPolygon) -> str:
+        return "".join(
+            "M" + "L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in ring) + "Z" for poly in projected(mp) for ring in poly
+        )
+
+    # Classes of the values as printed: a value shown as 80,3 is in the class whose label holds 80,3.
+    known = {
+        c: round_half_up(float(v), decimals) for c in coloured if (v := values.get(c)) is not None and math.isfinite(v)
+    }
+    edges = sorted({round_half_up(e, decimals) for e in quantile_breaks(list(known.values()))})
     n_classes = max(len(edges) - 1, 1) if edges else 0
     palette = _palette(n_classes)
+    class_of = {c: classify(v, edges) for c, v in known.items()}
+    counts = [sum(1 for i in class_of.values() if i == n) for n in range(n_classes)]
+
+    # Numbers on the map, in the key's Finnish alphabetical order.
+    numbered = sorted(coloured, key=lambda c: fi_sort_key(names.get(c, c))) if names else []
+    number_of = {c: n for n, c in enumerate(numbered, 1)}
+
+    legend, legend_w, legend_h = _legend(
+        edges,
+        palette,
+        counts,
+        legend_title,
+        decimals,
+        missing=len(coloured) - len(known),
+        counted=counted,
+        key=[
+            (number_of[c], names.get(c, c), fi_number(known[c], decimals) if c in known else MISSING_LABEL)
+            for c in numbered
+        ],
+    )
+    legend_x = map_w + 14
+    total_w = legend_x + legend_w + 4
+    total_h = max(map_h, legend_h + 24, 200.0)
 
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(total_w)} {_fmt(total_h)}" '
         f'width="{_fmt(total_w)}" height="{_fmt(total_h)}" role="img" aria-labelledby="map-title map-desc" '
-        f'font-family="sans-serif" font-size="11">',
+        f'font-family="sans-serif" font-size="{_fmt(FONT)}">',
         f'<title id="map-title">{escape(title)}</title>',
         f'<desc id="map-desc">{escape(description or _describe(known, coloured, names, decimals))}</desc>',
         '<defs><pattern id="ei-tietoa" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -182,16 +248,84 @@ def choropleth_svg(
             continue
         label = names.get(code, code)
         if code in known:
-            fill = palette[classify(known[code], edges)]
+            fill = palette[class_of[code]]
             text = f"{label}: {fi_number(known[code], decimals)}"
         else:
             fill = MISSING_FILL
             text = f"{label}: {MISSING_LABEL}"
         out.append(f'<path d="{d}" fill="{fill}"><title>{escape(text)}</title></path>')
     out.append("</g>")
-    out.append(_legend(edges, palette, map_w + 10, legend_title, decimals, missing=len(known) < len(coloured)))
+    if numbered:
+        # A white disc with a black number reads on every class's fill, in colour and in greyscale.
+        out.append('<g class="labels" aria-hidden="true" text-anchor="middle" font-size="8.5">')
+        for code in numbered:
+            polys = projected(polygons[code])
+            if not polys:
+                continue
+            x, y = interior_point(max(polys, key=lambda p: abs(_ring_area(p[0]))))
+            n = number_of[code]
+            radius = 6.0 if n < 10 else 7.0
+            out.append(
+                f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_fmt(radius)}" fill="#ffffff" stroke="#333333" '
+                f'stroke-width="0.5"/><text x="{_fmt(x)}" y="{_fmt(y + 3.1)}">{n}</text>'
+            )
+        out.append("</g>")
+    out.append(f'<g id="legend" transform="translate({_fmt(legend_x)} 20)">{legend}</g>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _ring_area(ring: Sequence[tuple[float, float]]) -> float:
+    """Signed area of a ring (shoelace)."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True)) / 2
+
+
+def _inside(x: float, y: float, rings: Sequence[Sequence[tuple[float, float]]]) -> bool:
+    """Even-odd rule over all rings (holes included)."""
+    inside = False
+    for ring in rings:
+        for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True):
+            if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+                inside = not inside
+    return inside
+
+
+def _edge_distance(x: float, y: float, rings: Sequence[Sequence[tuple[float, float]]]) -> float:
+    best = math.inf
+    for ring in rings:
+        for (x0, y0), (x1, y1) in zip(ring, [*ring[1:], ring[0]], strict=True):
+            dx, dy = x1 - x0, y1 - y0
+            length = dx * dx + dy * dy
+            t = 0.0 if length == 0 else max(0.0, min(1.0, ((x - x0) * dx + (y - y0) * dy) / length))
+            best = min(best, math.hypot(x - x0 - t * dx, y - y0 - t * dy))
+    return best
+
+
+def interior_point(rings: Sequence[Sequence[tuple[float, float]]], steps: int = 12) -> tuple[float, float]:
+    """A point well inside a polygon (outer ring first, then holes), for its label.
+
+    The point of a grid over the polygon's box, refined once around the best, that lies inside
+    and farthest from every edge (an approximate pole of inaccessibility: unlike the centroid, it
+    never falls outside a concave shape). Deterministic: ties keep the first point in grid order.
+    """
+    xs = [x for x, _ in rings[0]]
+    ys = [y for _, y in rings[0]]
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    best, best_d = ((x0 + x1) / 2, (y0 + y1) / 2), -1.0
+    for _ in range(2):
+        dx, dy = (x1 - x0) / steps, (y1 - y0) / steps
+        for i in range(steps + 1):
+            for j in range(steps + 1):
+                x, y = x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dy
+                if not _inside(x, y, rings):
+                    continue
+                d = _edge_distance(x, y, rings)
+                if d > best_d:
+                    best, best_d = (x, y), d
+        # Refine: a finer grid over two cells around the best point so far.
+        x0, x1 = best[0] - dx, best[0] + dx
+        y0, y1 = best[1] - dy, best[1] + dy
+    return best
 
 
 def _palette(n: int) -> tuple[str, ...]:
@@ -206,38 +340,84 @@ def _palette(n: int) -> tuple[str, ...]:
     return tuple(PALETTE[round(i * step)] for i in range(n))
 
 
+def _width(text: str, size: float) -> float:
+    return len(text) * size * CHAR_EM
+
+
+def _wrap(text: str, limit: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def _legend(
     edges: Sequence[float],
     palette: Sequence[str],
-    x0: float,
+    counts: Sequence[int],
     legend_title: str,
     decimals: int,
     *,
-    missing: bool,
-) -> str:
-    parts = [
-        f'<g id="legend" transform="translate({_fmt(x0)} 20)">',
-        f'<text x="0" y="0" font-weight="bold">{escape(legend_title)}</text>',
-    ]
-    y = 12.0
+    missing: int,
+    counted: str,
+    key: Sequence[tuple[int, str, str]],
+) -> tuple[str, float, float]:
+    """The legend (classes with their counts) and the key of the map's numbers.
+
+    Returns the elements, their width and their height; the width is measured from the texts, so
+    the legend is never cut off at the picture's edge.
+    """
+    parts: list[str] = []
+    widths: list[float] = []
+    y = 0.0
+    for line in _wrap(legend_title, 30):
+        parts.append(f'<text x="0" y="{_fmt(y)}" font-weight="bold">{escape(line)}</text>')
+        widths.append(_width(line, FONT) * 1.08)  # bold runs wider
+        y += FONT + 3
+    y -= FONT - 1
     rows: list[tuple[str, str]] = []
     if len(edges) == 1:
-        rows.append((palette[0], fi_number(edges[0], decimals)))
-    for i in range(len(edges) - 1):
-        lo, hi = fi_number(edges[i], decimals), fi_number(edges[i + 1], decimals)
-        rows.append((palette[i], f"{lo}–{hi}"))
+        rows.append((palette[0], f"{fi_number(edges[0], decimals)} ({counts[0]})"))
+    for i, (lo, hi) in enumerate(class_bounds(edges, decimals)):
+        bounds = fi_number(lo, decimals) if lo == hi else f"{fi_number(lo, decimals)}–{fi_number(hi, decimals)}"
+        rows.append((palette[i], f"{bounds} ({counts[i]})"))
     # Highest class on top: the reading order matches "more need" first.
     rows.reverse()
     if missing:
-        rows.append((MISSING_FILL, MISSING_LABEL))
+        rows.append((MISSING_FILL, f"{MISSING_LABEL} ({missing})"))
     for fill, label in rows:
         parts.append(
             f'<rect x="0" y="{_fmt(y)}" width="18" height="14" fill="{fill}" stroke="#333333" stroke-width="0.5"/>'
             f'<text x="24" y="{_fmt(y + 11)}">{escape(label)}</text>'
         )
+        widths.append(24 + _width(label, FONT))
         y += 20
-    parts.append("</g>")
-    return "".join(parts)
+    note = f"Suluissa {counted} määrä."
+    parts.append(f'<text x="0" y="{_fmt(y + 6)}" font-size="{_fmt(KEY_FONT)}">{escape(note)}</text>')
+    widths.append(_width(note, KEY_FONT))
+    y += 12
+    if key:
+        y += 16
+        parts.append(f'<text x="0" y="{_fmt(y)}" font-weight="bold">Numerot kartalla</text>')
+        widths.append(_width("Numerot kartalla", FONT) * 1.08)
+        y += 4
+        name_w = max(_width(name, KEY_FONT) for _, name, _ in key)
+        value_w = max(_width(value, KEY_FONT) for _, _, value in key)
+        value_x = 20 + name_w + 6 + value_w
+        parts.append(f'<g class="key" font-size="{_fmt(KEY_FONT)}">')
+        for number, name, value in key:
+            y += 12
+            parts.append(
+                f'<text x="14" y="{_fmt(y)}" text-anchor="end">{number}</text>'
+                f'<text x="20" y="{_fmt(y)}">{escape(name)}</text>'
+                f'<text x="{_fmt(value_x)}" y="{_fmt(y)}" text-anchor="end">{escape(value)}</text>'
+            )
+        parts.append("</g>")
+        widths.append(value_x)
+    return "".join(parts), max(widths), y
 
 
 def _describe(known: Mapping[str, float], coloured: Sequence[str], names: Mapping[str, str], decimals: int) -> str:

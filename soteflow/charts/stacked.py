@@ -33,7 +33,9 @@ from soteflow.numbers import fi_number
 Values = Sequence[float | int | None]
 Interval = tuple[float, float, float]
 
-# Fill per component: (base fill, pattern). Eight distinguishable styles in greyscale.
+# Fill per component: (base fill, pattern). Ten styles that stay apart in greyscale: four grey
+# tones, then white grounds with a pattern each (lines in three directions, dots, a grid, a
+# cross-hatch). A chart with more components than styles is refused rather than repeating one.
 _STYLES: tuple[tuple[str, str], ...] = (
     ("#1a1a1a", "solid"),
     ("#5a5a5a", "solid"),
@@ -43,7 +45,11 @@ _STYLES: tuple[tuple[str, str], ...] = (
     ("#ffffff", "dots"),
     ("#ffffff", "cross"),
     ("#ffffff", "back"),
+    ("#ffffff", "hlines"),
+    ("#ffffff", "vlines"),
 )
+#: The most components a stacked chart tells apart.
+MAX_COMPONENTS = len(_STYLES)
 _MARKERS = ("circle", "square", "diamond", "triangle")
 
 
@@ -60,9 +66,11 @@ def _defs(chart_id: str, count: int) -> str:
             continue
         body = {
             "hatch": '<path d="M0 6 L6 0" stroke="#1a1a1a" stroke-width="1.2"/>',
-            "dots": '<circle cx="3" cy="3" r="1.2" fill="#1a1a1a"/>',
+            "dots": '<circle cx="3" cy="3" r="1.5" fill="#1a1a1a"/>',
             "cross": '<path d="M0 0 L6 6 M0 6 L6 0" stroke="#1a1a1a" stroke-width="0.8"/>',
             "back": '<path d="M0 0 L6 6" stroke="#1a1a1a" stroke-width="1.2"/>',
+            "hlines": '<path d="M0 1.5 L6 1.5 M0 4.5 L6 4.5" stroke="#1a1a1a" stroke-width="1.1"/>',
+            "vlines": '<path d="M1.5 0 L1.5 6 M4.5 0 L4.5 6" stroke="#1a1a1a" stroke-width="1.1"/>',
         }[kind]
         parts.append(
             f'<pattern id="{chart_id}-p{index}" width="6" height="6" patternUnits="userSpaceOnUse">'
@@ -105,6 +113,8 @@ def stacked_bar_chart_svg(
     """
     if not series:
         raise ValueError("a chart needs at least one series")
+    if len(series) > MAX_COMPONENTS:
+        raise ValueError(f"{len(series)} components: a stacked chart tells at most {MAX_COMPONENTS} apart")
     for name, values in series.items():
         if len(values) != len(categories):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(categories)} categories")
@@ -115,7 +125,7 @@ def stacked_bar_chart_svg(
     names = [n for n, values in series.items() if any(v for v in values)]
     sums = [sum(float(series[n][i] or 0) for n in series) for i in range(len(categories))]
     totals = list(totals) if totals is not None else sums
-    ticks = nice_ticks(0.0, max([*sums, *totals], default=0.0))
+    ticks = nice_ticks(0.0, max([*sums, *totals], default=0.0), decimals=decimals)
     tick_decimals = _tick_decimals(ticks)
     high = ticks[-1]
     chart_id = _chart_id(

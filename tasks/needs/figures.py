@@ -26,6 +26,7 @@ def needs_map_svg(assessment: NeedsAssessment, ctx: RoundContext) -> str:
         legend_title="Tarveindeksi (koko maa = 100)",
         highlight_region=sorted(values),
         names=names,
+        counted="kuntien",
     )
 
 

@@ -16,7 +16,7 @@ from tasks.agenda import AttachmentPart, agenda_document, attachment_documents
 from tasks.targets.analysis import METHOD_NAMES
 from tasks.targets.figures import millions
 from tasks.targets.inputs import period_fi
-from tasks.targets.proposal import FUNDING_CORRECTION_DETAIL, document_created, ref_text
+from tasks.targets.proposal import FUNDING_CORRECTION_DETAIL, coverage_detail, document_created, ref_text
 
 TEMPLATE = "s2_targets.html"
 ATTACHMENT_TEMPLATE = "s2_targets_attachment.html"
@@ -137,6 +137,8 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
         "actual_rows": actual,
         "scenario_tables": scenarios,
         "coverage_rows": coverage,
+        # How the frame meets the coverage duty in full; the item gives it in one paragraph.
+        "coverage_detail": coverage_detail(assessment),
     }
 
 

@@ -80,7 +80,7 @@ def _plan_clause(frame: FrameAllocation) -> str:
         return ""
     clause = f"; kehys on mitoitettu kattamaan kertynyt alijäämä vuoden {plan.deadline_year} loppuun mennessä"
     if plan.measures:
-        clause += f" perusteluissa nimetyin toimenpitein ({fi_meur(plan.measures_to_deadline_eur)})"
+        clause += f" liitteessä 3 nimetyin toimenpitein ({fi_meur(plan.measures_to_deadline_eur)})"
     if plan.unspecified_per_year_eur:
         clause += (
             " ja" if plan.measures else ""
@@ -89,20 +89,60 @@ def _plan_clause(frame: FrameAllocation) -> str:
 
 
 def coverage_paragraphs(assessment: TargetsAssessment) -> list[str]:
-    """*Alijäämän kattamisvelvollisuus ja kehys*: the duty, how the frame meets it (measures, the
-    adjustment still to be specified), and the risks."""
+    """*Alijäämän kattamisvelvollisuus ja kehys* in the item: the duty, the frame that meets it in one
+    paragraph, and the risks. The derivation (each measure, the adjustment per year, the frame's
+    arithmetic) is in the finance attachment (:func:`coverage_detail`), so the item stays short."""
     forecast, frame = assessment.forecast, assessment.frame
     rule, base = forecast.coverage_rule, forecast.base_year
-    deadline = base + rule.period_years
-    # The dated rule and each scenario's check are in the method attachment and the finance
-    # attachment's coverage table; the item states the duty and how the frame meets it.
     out = [
         f"Taseeseen {base} lopussa kertynyt alijäämä ({fi_meur(forecast.opening_accumulated_eur)}) on katettava "
-        f"viimeistään vuoden {deadline} loppuun mennessä (liite 1).",
+        f"viimeistään vuoden {base + rule.period_years} loppuun mennessä (liite 1).",
     ]
     plan = frame.coverage
     if plan is None:
         return [*out, FUNDING_CORRECTION_RISK]
+    if plan.gap_eur == 0:
+        out.append(
+            f"Kehysskenaario ({plan.scenario.lower()}) kattaa alijäämän määräajassa; kehys {frame.frame_year} on "
+            f"{fi_meur(plan.required_frame_eur)} (laskelma liitteessä 3)."
+        )
+    else:
+        derived = "Kehys on johdettu kattamisvelvollisuudesta. " if frame.frame_eur == plan.required_frame_eur else ""
+        means = []
+        if plan.measures:
+            means.append(f"nimetyillä toimenpiteillä ({fi_meur(plan.measures_to_deadline_eur)})")
+        if not plan.closed_by_measures:
+            means.append(
+                f"sopeutuksella {fi_meur(plan.unspecified_per_year_eur)} vuodessa, joka täsmennetään talousarviossa"
+            )
+        out.append(
+            f"{derived}Kehysskenaario ({plan.scenario.lower()}) jättää vuoden {plan.deadline_year} loppuun "
+            f"{fi_meur(plan.gap_eur)} kattamatonta alijäämää, joka katetaan {' ja '.join(means)}. Kattamisvelvollisuuden "
+            f"edellyttämä kehys {frame.frame_year} on {fi_meur(plan.required_frame_eur)}; toimenpiteet ja laskelma "
+            "ovat liitteessä 3."
+        )
+    if frame.frame_eur > plan.required_frame_eur:
+        out.append(
+            f"Annettu kehys {fi_meur(frame.frame_eur)} ylittää kattamisvelvollisuuden edellyttämän kehyksen "
+            f"{fi_meur(plan.required_frame_eur)}; ylitys on {fi_meur(frame.frame_eur - plan.required_frame_eur)}."
+        )
+    if plan.gap_eur > 0 or frame.frame_eur > plan.required_frame_eur:
+        out.append(EVALUATION_RISK)
+    out.append(FUNDING_CORRECTION_RISK)
+    return out
+
+
+def coverage_detail(assessment: TargetsAssessment) -> list[str]:
+    """How the frame meets the coverage duty in full, for the finance attachment: the gap, each
+    measure, the adjustment still to be specified, and the frame's arithmetic."""
+    forecast, frame = assessment.forecast, assessment.frame
+    base = forecast.base_year
+    # The dated rule is in the method attachment, each scenario's check in the coverage table
+    # beside this text; the item states the duty, the frame and the risks.
+    out: list[str] = []
+    plan = frame.coverage
+    if plan is None:
+        return out
     if plan.gap_eur == 0:
         out.append(
             f"Kehysskenaario ({plan.scenario.lower()}) kattaa alijäämän määräajassa; kehys {frame.frame_year} on "
@@ -139,14 +179,6 @@ def coverage_paragraphs(assessment: TargetsAssessment) -> list[str]:
             f"sopeutuksella {fi_meur(plan.unspecified_per_year_eur)}, eli {fi_meur(plan.required_frame_eur)}."
         )
         out.append(text)
-    if frame.frame_eur > plan.required_frame_eur:
-        out.append(
-            f"Annettu kehys {fi_meur(frame.frame_eur)} ylittää kattamisvelvollisuuden edellyttämän kehyksen "
-            f"{fi_meur(plan.required_frame_eur)}; ylitys on {fi_meur(frame.frame_eur - plan.required_frame_eur)}."
-        )
-    if plan.gap_eur > 0 or frame.frame_eur > plan.required_frame_eur:
-        out.append(EVALUATION_RISK)
-    out.append(FUNDING_CORRECTION_RISK)
     return out
 
 

@@ -55,3 +55,14 @@ def test_range_chart_lists_each_interval() -> None:
     assert len(root.findall(f".//{SVG}g[@class='interval']")) == 2
     with pytest.raises(ValueError, match="not low ≤ value ≤ high"):
         range_chart_svg(["A"], {"x": [(2.0, 1.0, 3.0)]}, title="t", unit="u")
+
+
+def test_stacked_bars_tell_up_to_ten_components_apart() -> None:
+    # Stage 4's own and purchased cost items are nine components: the ninth repeated the first's
+    # black fill. Ten styles are distinct, an eleventh component is refused.
+    series: dict[str, list[float | int | None]] = {f"erä {i}": [1.0] for i in range(10)}
+    root = ET.fromstring(stacked_bar_chart_svg(["A"], series, title="t", unit="€"))
+    fills = [r.get("fill") for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert len(fills) == 10 and len(set(fills)) == 10
+    with pytest.raises(ValueError, match="at most 10"):
+        stacked_bar_chart_svg(["A"], {**series, "erä 10": [1.0]}, title="t", unit="€")

@@ -19,7 +19,7 @@ from tasks.definition import CaseHandling
 from tasks.needs.basis import load_needs_basis
 from tasks.targets.analysis import assess_targets
 from tasks.targets.inputs import read_targets_inputs
-from tasks.targets.proposal import build_targets_proposal, default_meeting_date, document_created
+from tasks.targets.proposal import build_targets_proposal, coverage_detail, default_meeting_date, document_created
 from tests.support import DATA_DIR
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
@@ -66,7 +66,7 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
     )
     # The frame meets the coverage duty: the measures and the adjustment still to specify are named.
     assert (
-        "kehys on mitoitettu kattamaan kertynyt alijäämä vuoden 2027 loppuun mennessä perusteluissa nimetyin "
+        "kehys on mitoitettu kattamaan kertynyt alijäämä vuoden 2027 loppuun mennessä liitteessä 3 nimetyin "
         "toimenpitein (70,0\u00a0milj.\u00a0€) ja sopeutuksella 4,7\u00a0milj.\u00a0€ vuodessa, joka kohdennetaan talousarviossa"
     ) in agenda.proposal
     # Decisions of the aluevaltuusto are appealed directly to the administrative court (hyvinvointialuelaki 140 §).
@@ -92,13 +92,26 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
         coverage[0]
         == "Taseeseen 2025 lopussa kertynyt alijäämä (−140,0\u00a0milj.\u00a0€) on katettava viimeistään vuoden 2027 loppuun mennessä (liite 1)."
     )
-    assert any(
-        "Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion toimintakulut 3\u00a0539,5\u00a0milj.\u00a0€, vähennettynä toimenpiteiden vaikutuksella "
-        "25,0\u00a0milj.\u00a0€ ja täsmentämättömällä sopeutuksella 4,7\u00a0milj.\u00a0€, eli 3\u00a0509,7\u00a0milj.\u00a0€."
-        in p
-        for p in coverage
+    # The item says in one paragraph how the frame meets the duty (gap 79,5 M€ after the baseline
+    # scenario; measures 45,0 + 25,0 = 70,0 M€; the rest 9,5 M€ over two years = 4,7 M€ a year) …
+    assert coverage[1] == (
+        "Kehys on johdettu kattamisvelvollisuudesta. Kehysskenaario (perusura) jättää vuoden 2027 loppuun "
+        "79,5\u00a0milj.\u00a0€ kattamatonta alijäämää, joka katetaan nimetyillä toimenpiteillä (70,0\u00a0milj.\u00a0€) "
+        "ja sopeutuksella 4,7\u00a0milj.\u00a0€ vuodessa, joka täsmennetään talousarviossa. Kattamisvelvollisuuden "
+        "edellyttämä kehys 2026 on 3\u00a0509,7\u00a0milj.\u00a0€; toimenpiteet ja laskelma ovat liitteessä 3."
     )
+    assert len(coverage) == 4  # the duty, the frame, two risks: the item fits on 1–3 pages
     assert "123 § 1 mom. 1 kohta" in coverage[-2] and "617/2021, 10 §" in coverage[-1]
+    # … and the finance attachment gives each measure and the arithmetic:
+    # 3 539,5 − 25,0 (measures in 2026) − 4,7 (adjustment) = 3 509,7 (rounded parts; exact in euros).
+    detail = coverage_detail(assessment)
+    assert "palveluverkon uudistus" in detail[0] and "yhteensä 70,0\u00a0milj.\u00a0€" in detail[0]
+    assert detail[0].endswith(
+        "Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion toimintakulut 3\u00a0539,5\u00a0milj.\u00a0€, "
+        "vähennettynä toimenpiteiden vaikutuksella 25,0\u00a0milj.\u00a0€ ja täsmentämättömällä sopeutuksella "
+        "4,7\u00a0milj.\u00a0€, eli 3\u00a0509,7\u00a0milj.\u00a0€."
+    )
+    assert not any("Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion" in p for p in coverage)
     # Each scenario's check is in the method attachment, not repeated in the item.
     assert not any(p.startswith("Perusura: ") for p in coverage)
     assert proposal.deficit_covered == {"perusura": False, "myonteinen": True, "kielteinen": False}
