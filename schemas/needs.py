@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from schemas.carryover import Carryover
 from schemas.documents import AgendaContent
 from schemas.results import VersionRef
 
@@ -325,6 +326,9 @@ class NeedsProposal(_Model):
     index_weights: dict[str, float] = Field(description="Tarveindeksin normalisoidut painot")
     region_index: float = Field(description="Alueen tarveindeksi (koko maa = 100)")
     highest_need: list[str] = Field(description="Suurimman tarveindeksin kunnat")
+    carried: Carryover | None = Field(
+        default=None, description="Edellisen kierroksen arvioinnin lähtökohdat (vaihe 7), jos sellainen on"
+    )
     summary_markdown: str = Field(description="Tiivistelmä päätöslomakkeen yläpuolelle (Prefect UI)")
 
 

@@ -29,8 +29,10 @@ def shared_modules() -> list[Path]:
 
 def stage_code_paths(definition: StageDefinition[Any, Any, Any, Any, Any, Any]) -> list[Path]:
     """The source trees whose content the stage's results depend on."""
+    from tasks.registry import definition as built  # the registry imports every stage: import late
+
     packages = [definition.package_name]
-    packages += [stage.value for stage in definition.reads]
+    packages += [built(stage).package_name for stage in definition.reads]
     return [
         *(TASKS_DIR / name for name in sorted(set(packages))),
         *shared_modules(),

@@ -67,6 +67,14 @@ PeriodOpt = Annotated[
 MeetingOpt = Annotated[
     str | None, typer.Option("--meeting-date", help="Meeting date YYYY-MM-DD (default: from the data).")
 ]
+TaskRunnerOpt = Annotated[
+    str,
+    typer.Option(
+        "--task-runner",
+        help="Where the producer reports render: default, or dask (a local Dask cluster of render_workers "
+        "processes, or the scheduler at SOTEFLOW_DASK_ADDRESS).",
+    ),
+]
 
 
 def _gate(gate: str) -> str:
@@ -214,6 +222,9 @@ def _checked_run(definition: Definition, options: Mapping[str, Any]) -> None:
     prepare(definition, ctx, params)  # the basis, every input file, the analysis: all a run would reject
     flow = _flow(definition.flow)
     accepted = set(inspect.signature(flow.fn).parameters)
+    task_runner = options.get("task_runner")
+    if task_runner is not None:
+        flow = _with_task_runner(flow, task_runner)
     arguments = {
         "region": ctx.region,
         "cycle": ctx.cycle,
@@ -224,6 +235,7 @@ def _checked_run(definition: Definition, options: Mapping[str, Any]) -> None:
         "decisions_file": str(decisions.resolve()) if decisions else None,
         "meeting_date": options["meeting_date"],
         "period": ctx.period,
+        "task_runner": task_runner,
         **params,
     }
     # The run ends with this command: no heartbeats; its temporary server dies with it, and a run
@@ -231,6 +243,15 @@ def _checked_run(definition: Definition, options: Mapping[str, Any]) -> None:
     with in_process_flow_settings(), command_flow_runs():
         result = flow(**{k: v for k, v in arguments.items() if k in accepted})
     _print_result(result)
+
+
+def _with_task_runner(flow: Any, task_runner: str) -> Any:
+    """The steering flow on the task runner ``--task-runner`` names (its producer reports fan out on it)."""
+    from tasks.monitoring.fanout import TASK_RUNNERS, dask_task_runner
+
+    if task_runner not in TASK_RUNNERS:
+        fail(f"--task-runner must be one of {', '.join(TASK_RUNNERS)}")
+    return flow.with_options(task_runner=dask_task_runner()) if task_runner == "dask" else flow
 
 
 def _stage_command(definition: Definition) -> Callable[..., None]:
@@ -250,6 +271,8 @@ def _stage_command(definition: Definition) -> Callable[..., None]:
         ("decisions", DecisionsOpt, None),
         ("meeting_date", MeetingOpt, None),
         *([("period", PeriodOpt, None)] if definition.periodic else []),
+        # Stage 6's producer reports fan out as mapped tasks, on Dask if asked.
+        *([("task_runner", TaskRunnerOpt, "default")] if definition.stage is Stage.STEERING else []),
         *[(name, annotation, None) for name, _o, annotation, _c in _param_options(definition.params)],
     ]
     command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -282,8 +305,9 @@ def _print_result(result: StageResult) -> None:
         typer.echo(f"  {path}")
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True})
 def demo(
+    context: typer.Context,
     region: RegionOpt = "HVA08",
     cycle: CycleOpt = DEFAULT_CYCLE,
     out: Annotated[Path, typer.Option(help="Folder for documents, artefacts and summary.json.")] = Path("out/demo"),
@@ -292,18 +316,57 @@ def demo(
     ] = None,
     data: DataOpt = None,
     inputs: InputsOpt = None,
+    cycles: Annotated[
+        int | None,
+        typer.Option(
+            "--cycles",
+            help="Run consecutive cycles back to back: --cycles 2026 2027. Each cycle's stage 1 starts from "
+            "the previous cycle's approved evaluation; each cycle's output goes to OUT/<cycle>.",
+        ),
+    ] = None,
 ) -> None:
     """Run the built stages in order with scripted decisions, and write OUT/summary.json.
 
     Every stage's input files are checked before the first stage starts (each against what the
     stages before it will propose), so bad input stops the demo with one line (exit 2) and
-    nothing stored. Ends with each stage's time, also written into the summary.
+    nothing stored. Ends with each stage's time, also written into the summary. With ``--cycles``
+    the cycles run one after another, each into OUT/<cycle>.
     """
     from soteflow.gates import load_scripted
+
+    load_scripted(decisions)  # validate before anything runs
+    if cycles is None:
+        if context.args:
+            fail(f"unexpected argument {context.args[0]!r}")
+        _demo_cycle(region, cycle, out, decisions, data, inputs)
+        return
+    years = [cycles, *_cycle_years(context.args)]  # --cycles 2026 2027: the years after the first are extra args
+    if years != list(range(years[0], years[0] + len(years))):
+        fail(f"--cycles must be consecutive years in order (got {' '.join(map(str, years))})")
+    for year in years:
+        typer.echo(f"== kierros {year} ==")
+        _demo_cycle(region, year, out / str(year), decisions, data, inputs)
+
+
+def _cycle_years(args: list[str]) -> list[int]:
+    """The years given after ``--cycles``'s first one; anything else is an error (exit 2)."""
+    years = []
+    for arg in args:
+        if not arg.isdigit():
+            fail(f"--cycles takes years (got {arg!r})")
+        years.append(int(arg))
+    return years
+
+
+def _demo_cycle(
+    region: str, cycle: int, out: Path, decisions: Path | None, data: Path | None, inputs: Path | None
+) -> None:
+    """One cycle of the demo: check every stage's files, run the cycle flow, print the summary."""
     from tasks.round import check_files, in_process_flow_settings
     from tasks.summary import time_table
 
-    load_scripted(decisions)  # validate before anything runs
+    if inputs is None:
+        inputs = _generated_inputs(region, cycle, data)
     planned: dict[Stage, Any] = {}
     ctx = None
     for definition in STAGES:
@@ -332,6 +395,19 @@ def demo(
     for line in time_table(summary):
         typer.echo(line)
     typer.echo(f"summary: {out / 'summary.json'}")
+
+
+def _generated_inputs(region: str, cycle: int, data: Path | None) -> Path | None:
+    """None when the region has its own example folder (``DATA/examples/REGION``); otherwise
+    generate its example inputs from its own stage-1 figures and say so in one line."""
+    from tasks.examples import demo_inputs
+
+    ctx = _context(STAGES[0], region, cycle, data, None, None)
+    if ctx.inputs_dir.is_dir():
+        return None
+    folder = demo_inputs(ctx.region, cycle=ctx.cycle, data_dir=ctx.data_dir)
+    typer.echo(f"{ctx.region}: ei omia esimerkkitiedostoja; ESIMERKKIAINEISTO generoitu alueen luvuista: {folder}")
+    return folder
 
 
 def _case_key(stage: Stage, case: str | None, region: str, cycle: int) -> str:
@@ -474,6 +550,26 @@ def generate_monitoring(
     typer.echo(f"SYNTEETTINEN AINEISTO {ctx.region} {ctx.period}: {events} tapahtumaa")
     for role, path in files.items():
         typer.echo(f"  {role:<9} {path}")
+
+
+@generate_app.command("examples")
+def generate_examples_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into (new, empty or generated).")],
+    region: RegionOpt = "HVA08",
+    cycle: CycleOpt = DEFAULT_CYCLE,
+    data: DataOpt = None,
+) -> None:
+    """Write a region's EXAMPLE inputs of stages 2–6 (ESIMERKKIAINEISTO), sized from its own real
+    stage-1 figures (population, age structure, need index), with a README; the same region gives
+    the same bytes. Replace the files with the region's real ones and run with --inputs OUT."""
+    from tasks.examples import generate_examples
+
+    ctx = _context(STAGES[0], region, cycle, data, None, None)
+    try:
+        files = generate_examples(ctx.region, out.resolve(), cycle=ctx.cycle, data_dir=ctx.data_dir)
+    except FileExistsError as exc:
+        fail(str(exc))
+    typer.echo(f"ESIMERKKIAINEISTO {ctx.region} {ctx.region_name}: {len(files)} tiedostoa → {out}")
 
 
 @app.command()

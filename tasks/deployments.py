@@ -81,8 +81,10 @@ def deployments() -> list[dict[str, Any]]:
             ["soteflow", f"stage-{d.stage.number}", d.stage.value],
             {"region": "HVA08", "cycle": 2026, "gate": "suspend"},
             # A periodic stage (stage 6) runs per period when the period's data is in, started by its
-            # process owner or a schedule: an approval event carries no period to start it with.
-            [trigger_after(STAGES[i - 1])] if i > 0 and not d.periodic else None,
+            # process owner or a schedule: an approval event carries no period to start it with. The
+            # stage after it (the evaluation) closes the cycle once its periods are in: a period's
+            # approval does not start it either.
+            [trigger_after(STAGES[i - 1])] if i > 0 and not d.periodic and not STAGES[i - 1].periodic else None,
         )
         for i, d in enumerate(STAGES)
     ]

@@ -14,6 +14,7 @@ from schemas.stages import Stage
 from tasks.chains.stage import DEFINITION as CHAINS
 from tasks.comparison.stage import DEFINITION as COMPARISON
 from tasks.definition import StageDefinition
+from tasks.evaluation.stage import DEFINITION as EVALUATION
 from tasks.monitoring.stage import DEFINITION as STEERING
 from tasks.needs.stage import DEFINITION as NEEDS
 from tasks.procurement.stage import DEFINITION as PROCUREMENT
@@ -22,7 +23,7 @@ from tasks.targets.stage import DEFINITION as TARGETS
 Definition = StageDefinition[Any, Any, Any, Any, Any, Any]
 
 #: The built stages, in cycle order.
-STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON, PROCUREMENT, STEERING)
+STAGES: tuple[Definition, ...] = (NEEDS, TARGETS, CHAINS, COMPARISON, PROCUREMENT, STEERING, EVALUATION)
 
 #: The flow that runs the built stages in order (the demo and the ``cycle`` deployment).
 CYCLE_FLOW = "flows/cycle.py:cycle_flow"

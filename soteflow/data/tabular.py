@@ -85,11 +85,13 @@ def _build(path: Path, sheet: str | None, cells: Iterator[tuple[int, list[Any]]]
     header: list[str] | None = None
     header_row = 0
     rows: list[RawRow] = []
+    single = 0  # lines with one value only, before a header: titles, or a table of one column
     for number, values in cells:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue  # blank lines are not rows
         if header is None:
             if sum(1 for v in values if v is not None and str(v).strip()) < 2:
+                single += 1
                 continue  # a title line above the header ("Raportti: …"), as finance exports have
             header = [str(v).strip() if v is not None else "" for v in values]
             header_row = number
@@ -120,6 +122,13 @@ def _build(path: Path, sheet: str | None, cells: Iterator[tuple[int, list[Any]]]
                 f"the row has {len(values)} fields but the header has {len(header)}", file=path, sheet=sheet, row=number
             )
         rows.append(RawRow(number, {n: values[i] if i < len(values) else None for i, n in enumerate(names) if n}))
+    if header is None and single:
+        raise InputError(
+            "no header row: every line has one value only (is a column missing, or are the columns not "
+            "separated by ';'?)",
+            file=path,
+            sheet=sheet,
+        )
     if header is None:
         raise InputError("the file is empty: no header row and no data", file=path, sheet=sheet)
     if not rows:

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
-from schemas.needs import ChangeAnalysis, NeedIndex, NeedProfileTable, NeedsBasis
+from schemas.needs import AreaProfile, ChangeAnalysis, NeedIndex, NeedProfileTable, NeedsBasis
 from schemas.stages import Stage
 from soteflow.store import Store
 from soteflow.upstream import approved_case, input_ref, load_payload
-from tasks.needs.inputs import SOURCE_FILES
+from tasks.needs.analysis import build_profiles
+from tasks.needs.inputs import MAP_FILE, SOURCE_FILES, load_key, load_needs_sources
+
+#: The public data files stage 1 computes from, by role, relative to the data folder: what a later
+#: stage that recomputes stage 1's indicators from a newer export reads.
+PUBLIC_DATA_FILES: Mapping[str, str] = {
+    **{f"statfin-{name}": f"statfin/{file_name}" for name, (file_name, _columns) in SOURCE_FILES.items()},
+    "map": str(MAP_FILE),
+}
 
 #: The approved stage-1 tables later stages read (besides the approved proposal itself).
 BASIS_KEYS = ("needs-profile", "needs-index", "needs-change")
@@ -114,3 +123,13 @@ def load_needs_basis(store: Store, *, region: str, cycle: int) -> NeedsBasis:
         decision_date=approved.decision.meeting_date,
         decision_body=approved.decision.body,
     )
+
+
+def recompute_region_profile(data_dir: Path, region: str) -> tuple[AreaProfile, dict[str, str]]:
+    """The region's need profile computed the way stage 1 computes it from the Statistics Finland
+    exports in ``data_dir`` (a newer export than the one the approved round read), with each
+    field's statistical period. A missing or malformed export is an InputError naming it."""
+    sources = load_needs_sources(data_dir)
+    key = load_key(data_dir)
+    profiles = build_profiles(sources, key, key.region(region))
+    return profiles.region, field_periods({name: sources[name].period for name in SOURCE_FILES})

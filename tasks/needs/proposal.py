@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from schemas.documents import AgendaContent, AttachmentRef, TextSection
+from schemas.evaluation import EvaluationCarryBasis
 from schemas.needs import NeedsAssessment, NeedsProposal
 from soteflow.documents.formatting import fi_date
 from soteflow.numbers import fi_number
@@ -24,6 +25,8 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 #: How long after the newest source update the body can meet at the earliest: preparation,
 #: co-operation procedure and the agenda's publication take about four weeks.
 PREPARATION_DAYS = 28
+#: After the previous cycle's evaluation is approved, before the body can meet on the new assessment.
+CARRY_PREPARATION_DAYS = 14
 #: The item's attachments (liitteet), each its own document (tasks.needs.documents).
 ATTACHMENTS = {1: "Menetelmä ja lähteet", 2: "Palvelutarve kunnittain: kartta, kuviot ja taulukot"}
 
@@ -57,8 +60,33 @@ def publishers(assessment: NeedsAssessment) -> str:
     return inflected[0] if len(inflected) == 1 else ", ".join(inflected[:-1]) + " ja " + inflected[-1]
 
 
-def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) -> NeedsProposal:
-    """The agenda item *Palvelutarvearvio*: grounds from the numbers, the proposal, the appeal."""
+def carried_section(carried: EvaluationCarryBasis | None, cycle: int) -> list[TextSection]:
+    """*Edellisen kierroksen arvioinnin lähtökohdat*: what the approved evaluation of the previous
+    cycle carried over (targets not reached, high risks, priorities to revisit); empty without one."""
+    if carried is None:
+        return []
+    c = carried.carryover
+    paragraphs = [
+        f"{carried.decided_by} hyväksyi kierroksen {c.cycle} arvioinnin ja itsearvioinnin "
+        f"{fi_date(carried.decided_on)}. Tämä arvio lähtee liikkeelle sen lähtökohdista kierrokselle {cycle}."
+    ]
+    if c.targets:
+        paragraphs.append("Saavuttamatta jääneet tavoitteet: " + "; ".join(t.text for t in c.targets) + ".")
+    if c.risks:
+        paragraphs.append(
+            "Suuret riskit: " + "; ".join(f"{r.risk_id} {r.description} (indeksi {r.index})" for r in c.risks) + "."
+        )
+    paragraphs += c.priorities
+    if len(paragraphs) == 1:
+        paragraphs.append("Arviointi ei siirtänyt saavuttamatta jääneitä tavoitteita eikä suuria riskejä.")
+    return [TextSection(heading="Edellisen kierroksen arvioinnin lähtökohdat", paragraphs=paragraphs)]
+
+
+def build_needs_proposal(
+    assessment: NeedsAssessment, handling: CaseHandling, carried: EvaluationCarryBasis | None = None
+) -> NeedsProposal:
+    """The agenda item *Palvelutarvearvio*: grounds from the numbers (and, from the second cycle on,
+    what the previous cycle's evaluation carried over), the proposal, the appeal."""
     cycle = handling.cycle
     index = assessment.need_index
     region = assessment.region_name
@@ -88,6 +116,7 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
                 "kuviot ovat liitteessä 2.",
             ],
         ),
+        *carried_section(carried, cycle),
         TextSection(heading="Keskeiset havainnot", paragraphs=list(assessment.findings)),
         *returned_section(
             handling,
@@ -101,7 +130,10 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
         f"{cycle} pohjaksi ja merkitä tiedoksi toimintaympäristön muutosanalyysin sekä lukujen "
         "täsmäytyksen Tilastokeskuksen lukuihin."
     )
-    meeting = proposed_meeting(handling, default_meeting_date(assessment))
+    base = default_meeting_date(assessment)
+    if carried is not None:  # the assessment starts from the previous cycle's approved evaluation
+        base = max(base, next_monday(carried.decided_on + dt.timedelta(days=CARRY_PREPARATION_DAYS)))
+    meeting = proposed_meeting(handling, base)
     agenda = AgendaContent(
         **agenda_fields(handling),
         meeting_date=meeting,
@@ -121,6 +153,15 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
             "",
             *[f"- {f}" for f in assessment.findings[:5]],
             "",
+            *(
+                [
+                    f"Edellisen kierroksen arvioinnista siirtyi {len(carried.carryover.targets)} tavoitetta ja "
+                    f"{len(carried.carryover.risks)} suurta riskiä.",
+                    "",
+                ]
+                if carried
+                else []
+            ),
             f"Ehdotus: {proposal}",
         ]
     )
@@ -133,5 +174,6 @@ def build_needs_proposal(assessment: NeedsAssessment, handling: CaseHandling) ->
         index_weights=dict(weights),
         region_index=index.region.index,
         highest_need=top,
+        carried=carried.carryover if carried else None,
         summary_markdown=summary,
     )

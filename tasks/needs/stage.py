@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.documents import AppealKind
+from schemas.evaluation import EvaluationCarryBasis
 from schemas.needs import NeedsAssessment, NeedsFigures, NeedsInputs, NeedsParams
 from schemas.results import VersionRef
 from schemas.stages import Stage
@@ -15,6 +16,7 @@ from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from tasks.context import RoundContext
 from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, RoundState, StageDefinition
+from tasks.evaluation.basis import load_carryover
 from tasks.needs.analysis import assess_needs
 from tasks.needs.documents import needs_documents
 from tasks.needs.figures import build_needs_figures
@@ -37,23 +39,25 @@ class NeedsOutputs:
         return [self.profile, self.index, self.change, self.reconciliation, self.map_svg]
 
 
-State = RoundState[None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]
+Basis = EvaluationCarryBasis | None
+State = RoundState[Basis, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]
 
 
-def _no_basis(store: Store, ctx: RoundContext) -> None:
-    """Stage 1 starts from public data only (the previous cycle's evaluation joins with stage 7)."""
-    return None
+def _basis(store: Store, ctx: RoundContext) -> Basis:
+    """Stage 1 starts from public data and, from a region's second cycle on, from what the approved
+    evaluation of the previous cycle carried over (stage 7's basis; none in the first cycle)."""
+    return load_carryover(store, region=ctx.region, cycle=ctx.cycle - 1)
 
 
-def _read(ctx: RoundContext, params: NeedsParams, basis: None) -> NeedsInputs:
+def _read(ctx: RoundContext, params: NeedsParams, basis: Basis) -> NeedsInputs:
     return read_needs_inputs(ctx)
 
 
-def _analyse(ctx: RoundContext, params: NeedsParams, basis: None, inputs: NeedsInputs) -> NeedsAssessment:
+def _analyse(ctx: RoundContext, params: NeedsParams, basis: Basis, inputs: NeedsInputs) -> NeedsAssessment:
     return assess_needs(ctx.data_dir, inputs.region_code, params.index_params())
 
 
-def needs_outputs(computed: Computed[None, NeedsInputs, NeedsAssessment, NeedsFigures]) -> NeedsOutputs:
+def needs_outputs(computed: Computed[Basis, NeedsInputs, NeedsAssessment, NeedsFigures]) -> NeedsOutputs:
     """The round's artefacts with their lineage: sources → tables → map (→ proposal → documents)."""
     assessment = computed.analysis
     sources = list(computed.sources.values())
@@ -112,8 +116,9 @@ def needs_outputs(computed: Computed[None, NeedsInputs, NeedsAssessment, NeedsFi
 
 
 def _propose(state: State, handling: CaseHandling) -> CaseDraft:
-    payload = build_needs_proposal(state.analysis, handling)
+    payload = build_needs_proposal(state.analysis, handling, state.basis)
     out = state.declared
+    carried = [state.basis.ref] if state.basis is not None else []
 
     def documents(proposal: VersionRef) -> list[DocumentSpec]:
         return needs_documents(payload, state.analysis, state.figures, proposal)
@@ -123,12 +128,12 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
         agenda=payload.agenda,
         summary_markdown=payload.summary_markdown,
         title="Päätösehdotus: palvelutarvearvio",
-        derived_from=[out.profile, out.index, out.change, out.reconciliation, out.map_svg],
+        derived_from=[out.profile, out.index, out.change, out.reconciliation, out.map_svg, *carried],
         documents=documents,
     )
 
 
-def _cases(state: State) -> list[CaseSpec[None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]]:
+def _cases(state: State) -> list[CaseSpec[Basis, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs]]:
     # The needs assessment only prepares the later stages' decisions (targets, frame, production
     # modes): no rectification request or appeal (hyvinvointialuelaki 611/2021, 141 §).
     return [CaseSpec(key=Stage.NEEDS.value, propose=_propose, appeal=AppealKind.VALMISTELU)]
@@ -138,7 +143,7 @@ def _precheck(ctx: RoundContext, params: NeedsParams, earlier: Mapping[Stage, An
     return read_needs_inputs(ctx)
 
 
-DEFINITION: StageDefinition[NeedsParams, None, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs] = (
+DEFINITION: StageDefinition[NeedsParams, Basis, NeedsInputs, NeedsAssessment, NeedsFigures, NeedsOutputs] = (
     StageDefinition(
         stage=Stage.NEEDS,
         flow="flows/s1_needs.py:needs_flow",
@@ -149,12 +154,13 @@ DEFINITION: StageDefinition[NeedsParams, None, NeedsInputs, NeedsAssessment, Nee
         ),
         params=NeedsParams,
         files=FILES,
-        load_basis=_no_basis,
+        load_basis=_basis,
         read_inputs=_read,
         analyse=_analyse,
         figures=build_needs_figures,
         outputs=needs_outputs,
         cases=_cases,
         precheck=_precheck,
+        reads=(Stage.EVALUATION,),  # the previous cycle's, through tasks.evaluation.basis
     )
 )

@@ -61,8 +61,10 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         # the planted repeated staffing deviation's contractual sanction approved as its own case.
         (6, "steering", "noted"),
         (6, "steering", "approved"),
+        # Stage 7 evaluates the cycle once its periods are in.
+        (7, "evaluation", "approved"),
     ]
-    april = {c["case"]: c["decision"] for c in stages[-1]["cases"]}
+    april = {c["case"]: c["decision"] for c in stages[-2]["cases"]}
     assert april == {"steering-report-2026-04": "noted", "steering-escalation-s-tehpa-02-2026-04": "approved"}
     # Stage 5 decides several cases: the plan, one award per procurement that had bids, the voucher
     # values (5b) and one producer-approval round per batch.
@@ -83,6 +85,8 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         "choice-vouchers-decision-pdf-v1.pdf",
         "choice-rulebook-pdf-v1.pdf",
         "choice-approval-2027-01-decision-pdf-v1.pdf",
+        "evaluation-decision-pdf-v1.pdf",
+        "evaluation-attachment-4-pdf-v1.pdf",
     } <= documents
     stage = stages[0]
     assert stage["name_fi"] == "Strateginen palvelutarpeiden arviointi"

@@ -1,0 +1,215 @@
+"""Stage 2's example files: finance (actuals, funding, assumptions) and the impact targets.
+
+Each service area's costs and income are the reference's × its client group's factor × the cost
+level; the state funding, the other items, the balance sheet, the savings and the measures scale
+with the region's base-year operating costs against the reference's, so the region's result, the
+deficit and the frame stand in the same proportion to its costs as in the reference. Targets with
+a stage-1 source take the region's real value as the baseline (the target a fixed step from it);
+the others are example baselines of the Sotkanet kind, varied per region.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schemas.needs import NeedsAssessment
+from tasks.examples.common import eur, write_csv, write_text
+from tasks.examples.region import RegionFigures
+
+_GROUP_FI = {
+    "children_families": "Lapset, nuoret ja perheet",
+    "working_age": "Työikäiset",
+    "older_people": "Ikääntyneet",
+    "disability": "Vammaiset henkilöt",
+    "mental_substance": "Mielenterveys- ja päihdeasiakkaat",
+}
+#: Service areas: (name, client group, reference costs and income of the base year, M€).
+_AREAS = (
+    ("Lasten, nuorten ja perheiden sosiaalipalvelut", "children_families", 265.4, 9.3),
+    ("Perhekeskus- ja neuvolapalvelut, koulu- ja opiskeluterveydenhuolto", "children_families", 118.7, 3.6),
+    ("Lasten ja nuorten erikoissairaanhoito", "children_families", 196.3, 11.8),
+    ("Terveysasemat ja suun terveydenhuolto", "working_age", 372.6, 41.0),
+    ("Aikuissosiaalityö ja työllisyyttä tukevat palvelut", "working_age", 96.8, 3.9),
+    ("Aikuisten erikoissairaanhoito ja päivystys", "working_age", 958.9, 81.5),
+    ("Kotihoito ja omaishoidon tuki", "older_people", 318.5, 38.2),
+    ("Ympärivuorokautinen palveluasuminen", "older_people", 402.7, 76.5),
+    ("Geriatrinen osastohoito ja kuntoutus", "older_people", 139.2, 9.7),
+    ("Vammaispalvelut", "disability", 312.9, 15.6),
+    ("Mielenterveys- ja päihdepalvelut, avopalvelut", "mental_substance", 98.6, 3.9),
+    ("Psykiatrinen erikoissairaanhoito", "mental_substance", 156.4, 4.7),
+)
+#: The years before the base year: costs and income as a share of the base year's.
+_EARLIER = ((-2, 0.9515, 0.9560), (-1, 0.9757, 0.9785))
+_REF_BASE_COSTS = sum(a[2] for a in _AREAS) * 1e6
+#: Reference funding (M€): actual years (state funding, other items) and forecast years (state
+#: funding, other income, other items), from the year two before the base year on.
+_FUNDING_ACTUAL = ((2922.9, 42.3), (3044.8, 46.8), (3162.1, 49.5))
+_FUNDING_FORECAST = ((3304.0, 310.0, 52.0), (3416.0, 320.0, 54.0), (3530.0, 330.0, 56.0), (3645.0, 340.0, 58.0))
+
+
+def _m(value_meur: float, scale: float) -> int:
+    """Reference millions × scale, as euros rounded to 100 000 €."""
+    return round(value_meur * scale * 10) * 100_000
+
+
+def finance_rows(fig: RegionFigures) -> list[list[object]]:
+    """``talous_toteuma.csv``: three actual years, each service area scaled by its group."""
+    base = fig.cycle - 1
+    rows: list[list[object]] = []
+    for offset, cost_share, income_share in (*_EARLIER, (0, 1.0, 1.0)):
+        for name, group, costs, income in _AREAS:
+            scale = fig.factor(group) * fig.cost_level
+            rows.append(
+                [base + offset, name, _GROUP_FI[group], _m(costs * cost_share, scale), _m(income * income_share, scale)]
+            )
+    return rows
+
+
+def cost_ratio(fig: RegionFigures) -> float:
+    """The region's base-year operating costs against the reference's (what the region-wide
+    figures of finance scale by)."""
+    base = sum(_m(costs, fig.factor(group) * fig.cost_level) for _n, group, costs, _i in _AREAS)
+    return base / _REF_BASE_COSTS
+
+
+def funding_rows(fig: RegionFigures) -> list[list[object]]:
+    """``talous_rahoitus.csv``: actuals (other income empty: the ledger's sum) and four forecast years."""
+    r = cost_ratio(fig)
+    first = fig.cycle - 3
+    rows: list[list[object]] = [
+        [first + i, "toteuma", _m(state, r), "", _m(other, r)] for i, (state, other) in enumerate(_FUNDING_ACTUAL)
+    ]
+    rows += [
+        [fig.cycle + i, "ennuste", _m(state, r), _m(income, r), _m(other, r)]
+        for i, (state, income, other) in enumerate(_FUNDING_FORECAST)
+    ]
+    return rows
+
+
+def _table(values: dict[int, float]) -> str:
+    return "{ " + ", ".join(f"{year} = {value}" for year, value in values.items()) + " }"
+
+
+def assumptions_toml(fig: RegionFigures) -> str:
+    """``talous_oletukset.toml``: frame, balance sheet, scenarios and measures scaled by the costs."""
+    r = cost_ratio(fig)
+    y = fig.cycle
+
+    def money(*values: float) -> str:
+        return _table({y + i: eur(v * r / 1e5) * 100_000 for i, v in enumerate(values)})
+
+    deficit = -eur(140 * r * 10) * 100_000
+    return f"""# ESIMERKKIAINEISTO – ei alueen ({fig.name}) virallisia lukuja.
+# Tuotettu: soteflow generate examples --region {fig.code} (alueen väestö, ikärakenne ja tarveindeksi
+# Tilastokeskuksen aineistosta; euromäärät suhteutettu alueen toimintakuluihin).
+# Euromäärät euroina; prosentit prosentteina (4.0 = 4,0 %).
+
+[aineisto]
+kuvaus = "Esimerkkiaineisto: kuvitteelliset luvut, jotka on suhteutettu alueen väestöön, ikärakenteeseen ja palvelutarveindeksiin (Tilastokeskus); ne eivät ole alueen ({fig.name}) virallisia talous- tai talousarviolukuja."
+
+[kehys]
+kehysvuosi = {y}
+kehysskenaario = "perusura"
+jakotapa = "blend"
+tarvepaino = 0.5
+
+[tase]
+vuosi = {y - 1}
+kertynyt_yli_alijaama_eur = {deficit}
+
+[skenaariot.perusura]
+nimi = "Perusura"
+kuvaus = "Kustannukset kasvavat palvelutarpeen ja kustannustason mukaan; päätetty sopeutusohjelma toteutuu."
+kustannusten_kasvu_pros = {_table({y: 4.0, y + 1: 3.8, y + 2: 3.6, y + 3: 3.5})}
+rahoituksen_muutos_pros = 0.0
+saastot_eur = {money(35e6, 30e6, 25e6, 20e6)}
+
+[skenaariot.myonteinen]
+nimi = "Myönteinen"
+kuvaus = "Kustannusten kasvu hidastuu, sopeutus toteutuu suunniteltua laajempana ja valtion rahoitus on ennustettua 0,5 % suurempi."
+kustannusten_kasvu_pros = {_table({y: 3.4, y + 1: 3.2, y + 2: 3.0, y + 3: 3.0})}
+rahoituksen_muutos_pros = 0.5
+saastot_eur = {money(45e6, 40e6, 35e6, 30e6)}
+
+[skenaariot.kielteinen]
+nimi = "Kielteinen"
+kuvaus = "Palkka- ja hintataso nousevat ennakoitua nopeammin, sopeutus jää osin toteutumatta ja valtion rahoitus on ennustettua 0,5 % pienempi."
+kustannusten_kasvu_pros = {_table({y: 4.8, y + 1: 4.5, y + 2: 4.3, y + 3: 4.0})}
+rahoituksen_muutos_pros = -0.5
+saastot_eur = {money(20e6, 15e6, 10e6, 10e6)}
+
+[toimenpiteet.palveluverkko]
+nimi = "palveluverkon uudistus (terveysasemien ja vuodeosastojen yhdistäminen)"
+vaikutus_eur = {money(15e6, 30e6)}
+
+[toimenpiteet.ostopalvelut]
+nimi = "ostopalvelujen ja vuokratyön vähentäminen"
+vaikutus_eur = {money(10e6, 15e6)}
+"""
+
+
+def _one(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def target_rows(fig: RegionFigures, assessment: NeedsAssessment) -> list[list[object]]:
+    """``tavoitteet.csv``: stage-1 baselines where the region has the value, example ones otherwise."""
+    profile = assessment.profiles.region
+    rng = fig.rng("targets")
+    y = fig.cycle
+
+    def jitter(value: float, spread: float) -> float:
+        return round(value + rng.uniform(-spread, spread), 1)
+
+    def from_stage1(field: str, factor: float, digits: int) -> tuple[str, str, str, str]:
+        """(stage-1 field, baseline, year, target): the target a step down from the region's value;
+        an example baseline when stage 1 has no region value."""
+        value = getattr(profile, field)
+        if value is None:
+            raise ValueError(f"{fig.code}: stage 1 has no {field}")
+        target = round(value * factor) if digits == 0 else round(value * factor, digits)
+        text = f"{target:,}".replace(",", " ") if digits == 0 else _one(target)
+        return field, "", "", text
+
+    lap1 = jitter(1.3, 0.2)
+    ika1 = jitter(91.9, 1.0)
+    ika2 = jitter(6.9, 0.6)
+    mtp2 = jitter(16.4, 2.0)
+    rows: list[list[object]] = [
+        ["T-LAP-1", "Lapset, nuoret ja perheet", "Kodin ulkopuolelle sijoitettujen 0–17-vuotiaiden osuus vastaavanikäisestä väestöstä", "%", "", _one(lap1), y - 2, _one(round(lap1 - 0.2, 1)), y + 3, "laskee", "low_income_rate"],
+        ["T-LAP-2", "Lapset, nuoret ja perheet", "Neuvolan määräaikaisten laajojen terveystarkastusten toteutumisaste", "%", "", round(jitter(88, 3)), y - 1, 95, y + 2, "kasvaa", "share_under_15"],
+        ["T-TYO-1", "Työikäiset", "Pitkäaikaistyöttömien osuus työvoimasta", "%", *from_stage1("long_term_unemployment_rate", 0.88, 1)[:3], from_stage1("long_term_unemployment_rate", 0.88, 1)[3], y + 3, "laskee", ""],
+        ["T-TYO-2", "Työikäiset", "Perusterveydenhuollon kiireettömän hoidon toteutuminen 14 vuorokaudessa", "%", "", round(jitter(62, 6)), y - 1, 80, y + 2, "kasvaa", "unemployment_rate"],
+        ["T-IKA-1", "Ikääntyneet", "Kotona asuvien 75 vuotta täyttäneiden osuus vastaavanikäisestä väestöstä", "%", "", _one(ika1), y - 2, _one(round(ika1 + 1.1, 1)), y + 3, "kasvaa", "share_65_plus"],
+        ["T-IKA-2", "Ikääntyneet", "Ympärivuorokautisen palveluasumisen asiakkaiden osuus 75 vuotta täyttäneistä", "%", "", _one(ika2), y - 2, _one(round(ika2 - 0.3, 1)), y + 3, "laskee", "share_65_plus"],
+        ["T-IKA-3", "Ikääntyneet", "Säännöllisen kotihoidon asiakkaat, joiden palvelutarve on arvioitu RAI-menetelmällä", "%", "", round(jitter(84, 4)), y - 1, 95, y + 1, "kasvaa", "share_65_plus"],
+        ["T-VAM-1", "Vammaiset henkilöt", "Vammaiset ja pitkäaikaissairaat työttömät työnhakijat", "henkilöä", *from_stage1("unemployed_disabled_or_ill", 0.9, 0)[:3], from_stage1("unemployed_disabled_or_ill", 0.9, 0)[3], y + 3, "laskee", ""],
+        ["T-VAM-2", "Vammaiset henkilöt", "Vammaispalvelujen asiakkaat, joilla on ajantasainen asiakassuunnitelma", "%", "", round(jitter(78, 4)), y - 1, 95, y + 2, "kasvaa", "unemployed_disabled_or_ill"],
+        ["T-MTP-1", "Mielenterveys- ja päihdeasiakkaat", "Kokonaan perusturvan varassa olevien osuus asuntoväestöstä", "%", *from_stage1("basic_security_dependence", 0.94, 1)[:3], from_stage1("basic_security_dependence", 0.94, 1)[3], y + 3, "laskee", ""],
+        ["T-MTP-2", "Mielenterveys- ja päihdeasiakkaat", "Mielenterveyden häiriöiden vuoksi sairauspäivärahaa saaneet 25–64-vuotiaat / 1000 vastaavanikäistä", "per 1000", "", _one(mtp2), y - 2, _one(round(mtp2 - 1.4, 1)), y + 3, "laskee", "basic_security_dependence"],
+    ]  # fmt: skip
+    return rows
+
+
+TARGET_HEADER = [
+    "tavoite_id", "asiakasryhmä", "mittari", "yksikkö", "lähtötaso_stage1", "lähtötaso", "lähtövuosi",
+    "tavoitearvo", "tavoitevuosi", "suunta", "tarvehavainto_stage1",
+]  # fmt: skip
+
+
+def write_targets_files(fig: RegionFigures, assessment: NeedsAssessment, out: Path) -> list[Path]:
+    """Write stage 2's files into ``out``."""
+    return [
+        write_csv(
+            out / "talous_toteuma.csv",
+            ["vuosi", "palvelualue", "asiakasryhmä", "toimintakulut", "toimintatuotot"],
+            finance_rows(fig),
+        ),
+        write_csv(
+            out / "talous_rahoitus.csv",
+            ["vuosi", "laji", "valtion_rahoitus", "muut_tuotot", "poistot_ja_rahoituserät"],
+            funding_rows(fig),
+        ),
+        write_text(out / "talous_oletukset.toml", assumptions_toml(fig)),
+        write_csv(out / "tavoitteet.csv", TARGET_HEADER, target_rows(fig, assessment)),
+    ]
