@@ -183,3 +183,21 @@ def test_planned_unit_cost_weights_the_modes_by_volume() -> None:
     )
     # (300 × 40 + 100 × 48) / 400 = 16 800 / 400 = 42,00
     assert planned_unit_cost(service) == 42.0
+
+
+def test_a_newer_export_gives_the_change_and_the_same_period_gives_none() -> None:
+    from tasks.evaluation.inputs import welfare_changes
+    from tasks.needs.basis import recompute_region_profile
+
+    profile, periods = recompute_region_profile(DATA_DIR, "HVA08")
+    assert periods["population"] == "2025" and periods["unemployment_rate"] == "2026M06"
+    # The same exports as stage 1's: no newer value, no change.
+    same, newest = welfare_changes(profile, periods, profile, periods)
+    assert newest is None and all(w.change is None and w.period is None for w in same)
+    # A newer population export (2026) with 1 234 more inhabitants; the other exports unchanged.
+    newer = profile.model_copy(update={"population": profile.population + 1234})
+    changes, newest = welfare_changes(profile, periods, newer, {**periods, "population": "2026"})
+    by_field = {w.field: w for w in changes}
+    assert newest == "2026"
+    assert (by_field["population"].change, by_field["population"].period) == (1234.0, "2026")
+    assert by_field["unemployment_rate"].change is None
