@@ -27,6 +27,9 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+# The whole seven-stage cycle through the CLI on Prefect (about 40 s, what `make demo` runs): in the
+# end-to-end group (make test-e2e, run by CI), so that `make test` stays within its budget.
+@pytest.mark.e2e
 def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
