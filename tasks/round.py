@@ -248,8 +248,8 @@ def prepare(
     """
     steps = steps or DirectSteps()
     checked = definition.parse_params(params)
+    found = check_files(definition, ctx)  # missing, folders, oversized: before the store is read
     basis = definition.load_basis(open_store(), ctx)
-    found = check_files(definition, ctx)
     digests = {role: file_digest(path) for role, path in sorted(found.items())}
     inputs, analysis, figures = steps.call(
         "compute", _compute(definition), cache=True, extra=digests, ctx=ctx, params=checked, basis=basis

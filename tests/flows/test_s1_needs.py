@@ -14,7 +14,9 @@ from schemas.decisions import Outcome
 from soteflow.stagekit import open_store
 from soteflow.store.verify import verify
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+# The stage as a Prefect flow on the test server, end to end (the rounds themselves are tested
+# directly in tests/tasks): in the end-to-end group that CI runs (make test-e2e).
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.e2e]
 
 
 def _versions(result) -> dict[str, object]:  # type: ignore[no-untyped-def]

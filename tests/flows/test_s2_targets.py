@@ -21,7 +21,9 @@ from tasks.needs.stage import DEFINITION as NEEDS
 from tasks.round import DirectSteps, run_stage
 from tests.support import DATA_DIR, Seed
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+# The stage as a Prefect flow on the test server, end to end (the rounds themselves are tested
+# directly in tests/tasks): in the end-to-end group that CI runs (make test-e2e).
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.e2e]
 
 
 def _stage2_artefacts() -> list[str]:

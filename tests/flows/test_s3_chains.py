@@ -24,7 +24,9 @@ from tasks.round import DirectSteps, run_stage
 from tasks.targets.stage import DEFINITION as TARGETS
 from tests.support import DATA_DIR, Seed
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+# The stage as a Prefect flow on the test server, end to end (the rounds themselves are tested
+# directly in tests/tasks): in the end-to-end group that CI runs (make test-e2e).
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.e2e]
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
 
