@@ -102,10 +102,12 @@ def xlsx_bytes(sheets: Sequence[Sheet], *, creator: str, title: str, created: dt
     workbook.properties.modified = moment
     raw = io.BytesIO()
     workbook.save(raw)
-    return _fix_zip_times(raw.getvalue(), moment)
+    return fix_zip_times(raw.getvalue(), moment)
 
 
-def _fix_zip_times(data: bytes, moment: dt.datetime) -> bytes:
+def fix_zip_times(data: bytes, moment: dt.datetime) -> bytes:
+    """A workbook (a zip) rewritten with every entry and its document properties dated ``moment``:
+    the same sheets give the same bytes."""
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()

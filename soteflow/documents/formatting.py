@@ -42,3 +42,13 @@ def fi_datetime(value: datetime | None) -> str:
     local = _local(value)
     assert isinstance(local, datetime)
     return f"{fi_date(local)} klo {local.hour}.{local.minute:02d}"
+
+
+def fi_period(period: str | None) -> str:
+    """A statistical period as printed: ``2026M06`` → ``6/2026``; ``2025`` as is; empty for none."""
+    if not period:
+        return ""
+    if "M" in period:
+        year, month = period.split("M", 1)
+        return f"{int(month)}/{year}"
+    return period

@@ -11,6 +11,7 @@ from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.data.exports import csv_bytes
 from soteflow.documents import DocumentSpec
+from soteflow.documents.formatting import fi_period
 from soteflow.numbers import fi_meur, fi_number
 from soteflow.store.canonical import canonical_json
 from tasks.agenda import AttachmentPart, agenda_document, attachment_documents
@@ -32,13 +33,7 @@ def _value(value: float | None, unit: str) -> str:
 
 
 def _period(period: str | None) -> str:
-    """A statistical period as printed: ``2026M06`` → ``6/2026``; ``2024`` as is."""
-    if not period:
-        return ".."
-    if "M" in period:
-        year, month = period.split("M", 1)
-        return f"{int(month)}/{year}"
-    return period
+    return fi_period(period) or ".."
 
 
 def _pct(value: float | None, *, sign: bool = False) -> str:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from soteflow.data.exports import fix_zip_times
 from tasks.examples.common import csv_text, largest_remainder, write_csv
 from tasks.examples.plan import ExamplePlan
 from tasks.examples.region import RegionFigures
@@ -324,23 +323,7 @@ def write_workbook(path: Path, fig: RegionFigures, sheets: dict[str, tuple[list[
     workbook.properties.created = _STAMP
     raw = io.BytesIO()
     workbook.save(raw)
-    stamp = _STAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                for tag in ("dcterms:created", "dcterms:modified"):
-                    text = re.sub(rf"(<{tag}[^>]*>)[^<]*(</{tag}>)", rf"\g<1>{stamp}\g<2>", text)
-                content = text.encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=_STAMP.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(fix_zip_times(raw.getvalue(), _STAMP))
     return path
 
 

@@ -32,6 +32,7 @@ from schemas.targets import (
     TargetSpec,
 )
 from soteflow.data.tabular import read_rows, unique
+from soteflow.documents.formatting import fi_period
 from soteflow.errors import InputError
 from soteflow.numbers import fi_number, round_half_up
 from soteflow.settings import get_settings
@@ -70,14 +71,8 @@ def meur(value: float, decimals: int = 1) -> str:
     return fi_number(value / 1_000_000, decimals)
 
 
-def period_fi(period: str | None) -> str:
-    """A statistical period as printed: ``2025`` → ``2025``, ``2026M06`` → ``6/2026``."""
-    if not period:
-        return ""
-    if "M" in period:
-        year, month = period.split("M", 1)
-        return f"{int(month)}/{year}"
-    return period
+#: A statistical period as printed (kept under this name for the stage's modules).
+period_fi = fi_period
 
 
 # ---------------------------------------------------------------------------------------------
