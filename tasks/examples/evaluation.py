@@ -14,13 +14,15 @@ evaluation checks is one the region's own stages approve.
 
 from __future__ import annotations
 
-import csv
 import random
 import tomllib
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from schemas.needs import AreaProfile
+from schemas.tabular import parse_fi_number
+from soteflow.data.tabular import read_table
 from tasks.examples.common import write_csv
 from tasks.examples.region import RegionFigures
 
@@ -42,17 +44,13 @@ RISKS = (
 )  # fmt: skip
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    return list(csv.DictReader(text.splitlines(), delimiter=";"))
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """An earlier writer's file as rows by (lower-case) column name: the project's own CSV reader."""
+    return [row.values for row in read_table(path).rows]
 
 
-def _num(text: str) -> float:
-    return float(text.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+def _num(value: Any) -> float:
+    return float(parse_fi_number(value))
 
 
 def _actuals(out: Path, profile: AreaProfile, rng: random.Random, year: int) -> list[list[object]]:

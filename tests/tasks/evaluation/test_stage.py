@@ -125,8 +125,8 @@ def _edit(name: str, old: str, new: str) -> Callable[[Path], None]:
     ("breaker", "expected"),
     [
         pytest.param(
-            _edit("arviointi_mittarit.csv", "T-LAP-2;95,4", "T-XXX-9;95,4"),
-            ("arviointi_mittarit.csv", "row 3", "field tavoite_id", "T-XXX-9"),
+            _edit("arviointi_mittarit.csv", "T-LAP-2;95,4", "T-MUU-9;95,4"),
+            ("arviointi_mittarit.csv", "row 3", "field tavoite_id", "T-MUU-9"),
             id="unknown-target",
         ),
         pytest.param(
