@@ -11,6 +11,11 @@ file. Last, the whole stage round (basis, every check of the inputs, the streami
 events into the store, the analysis, the documents) in a child process per size, on a store where
 stages 1–5 ran. Prints the times, peak RSS and ratios, and ``Headline:`` lines (targets of issue
 12: aggregation ≤ 1.5 × bare; whole stage at 10 M under 2 GB; close to linear growth).
+
+With ``--csv`` the generator also writes each size's events as CSV (the same rows), and the rows
+``inputs parquet`` and ``inputs csv`` time the stage's reading and checking of the period's files
+(:func:`tasks.monitoring.inputs.read_monitoring_inputs`: for CSV the streaming conversion to
+Parquet included, from a cold cache) with their peak memory, in round-robin order.
 """
 
 from __future__ import annotations
@@ -48,6 +53,25 @@ def _child(kind: str, folder: Path, home: Path) -> None:
         if c.start <= end and c.end >= start
     ]
     guarantees = guarantee_rules(rules, start)
+    if kind.startswith("inputs"):
+        from schemas.stages import Stage
+        from tasks.context import make_context
+        from tasks.monitoring.inputs import converted_folder, read_monitoring_inputs
+        from tasks.monitoring.stage import FILES
+
+        shutil.rmtree(converted_folder(), ignore_errors=True)  # a cold conversion
+        ctx = make_context(Stage.STEERING, region="HVA08", cycle=2026, inputs_dir=folder, period=PERIOD)
+        began = time.perf_counter()
+        checked = read_monitoring_inputs(
+            {item.role: item.path(ctx) for item in FILES},
+            period=PERIOD,
+            region="HVA08",
+            cycle=2026,
+            contracts=contracts,
+        )
+        seconds = time.perf_counter() - began
+        print(json.dumps({"seconds": seconds, "peak_mib": _peak_mib(), "rows": checked.manifest.files[0].rows}))
+        return
     began = time.perf_counter()
     if kind == "stage-aggregation":
         rows = len(aggregate_events(events, contracts, guarantees).unit_months)
@@ -109,6 +133,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000,3000000,10000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-stage", action="store_true", help="skip the whole-stage rows")
+    parser.add_argument("--csv", action="store_true", help="also read each size's events from CSV")
+    parser.add_argument("--no-aggregation", action="store_true", help="skip the aggregation rows")
     parser.add_argument("--child")
     parser.add_argument("--folder")
     parser.add_argument("--home")
@@ -133,10 +159,22 @@ def main() -> None:
             began = time.perf_counter()
             generate(contracts, region="HVA08", period=PERIOD, events=size, seed=1, out=folder / "seuranta" / PERIOD)
             generated[size] = time.perf_counter() - began
-            runs: dict[str, list[dict[str, float]]] = {"stage-aggregation": [], "bare-duckdb": []}
+            runs: dict[str, list[dict[str, float]]] = (
+                {} if args.no_aggregation else {"stage-aggregation": [], "bare-duckdb": []}
+            )
+            folders = dict.fromkeys(runs, folder)
+            if args.csv:
+                as_csv = work / f"inputs-{size}-csv"
+                shutil.copytree(folder, as_csv)
+                generate(
+                    contracts, region="HVA08", period=PERIOD, events=size, seed=1, out=as_csv / "seuranta" / PERIOD,
+                    events_format="csv",
+                )  # fmt: skip
+                runs |= {"inputs parquet": [], "inputs csv": []}
+                folders |= {"inputs parquet": folder, "inputs csv": as_csv}
             for _ in range(args.runs):  # round robin
                 for kind in runs:
-                    runs[kind].append(_run_child(kind, folder, seeded))
+                    runs[kind].append(_run_child(kind, folders[kind], seeded))
             if not args.no_stage:
                 home = work / f"home-{size}"
                 shutil.copytree(seeded, home)
@@ -152,9 +190,16 @@ def main() -> None:
                 median = times[len(times) // 2]
                 medians[(size, kind)] = median
                 print(f"{size:>10}  {kind:<18} {median:>9.2f} {max(m['peak_mib'] for m in measured):>9.0f}")
-        for size in sizes:
+        for size in sizes if not args.no_aggregation else ():
             ratio = medians[(size, "stage-aggregation")] / medians[(size, "bare-duckdb")]
             print(f"Headline: {size} events: stage aggregation / bare DuckDB = {ratio:.2f} (target ≤ 1.5)")
+        for size in sizes if args.csv else ():
+            ratio = medians[(size, "inputs csv")] / medians[(size, "inputs parquet")]
+            peaks = [max(m["peak_mib"] for m in results[size][k]) for k in ("inputs csv", "inputs parquet")]
+            print(
+                f"Headline: {size} events: reading the inputs from CSV (converted) / from Parquet = {ratio:.2f}; "
+                f"peak {peaks[0]:.0f} MiB vs {peaks[1]:.0f} MiB"
+            )
         if not args.no_stage:
             big = sizes[-1]
             peak = results[big]["whole stage"][0]["peak_mib"]

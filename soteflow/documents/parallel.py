@@ -15,6 +15,8 @@ is raised as it would be one after another.
 
 A flow may render elsewhere instead (:func:`rendering_with`): stage 6 maps a Prefect task over its
 producer reports, on the flow's task runner or on Dask. The jobs are the same, and so are the bytes.
+A caller that fans out on its own threads (a Prefect task run per document on the flow's thread
+pool) hands each job to these processes with :func:`render_in_pool`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,16 @@ from soteflow.documents.render import html_to_pdf
 from soteflow.documents.worker import receive, send
 from soteflow.settings import get_settings
 
-__all__ = ["PdfJob", "PdfRenderer", "prestart", "render_pdfs", "render_workers", "rendering_with", "shutdown"]
+__all__ = [
+    "PdfJob",
+    "PdfRenderer",
+    "prestart",
+    "render_in_pool",
+    "render_pdfs",
+    "render_workers",
+    "rendering_with",
+    "shutdown",
+]
 
 #: At most this many rendering processes by default: a case has few documents.
 _DEFAULT_MAX_WORKERS = 4
@@ -112,14 +123,18 @@ class _Worker:
 
     def render(self, job: PdfJob) -> bytes:
         """The job's PDF, rendered in this worker; its error re-raised here."""
+        with self.lock:
+            return self.exchange(job)
+
+    def exchange(self, job: PdfJob) -> bytes:
+        """:meth:`render` for a caller that holds :attr:`lock`."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
-        with self.lock:
-            try:
-                send(stdin, job)
-                ok, value = receive(stdout)
-            except (EOFError, OSError) as exc:
-                raise _WorkerDied(str(exc)) from exc
+        try:
+            send(stdin, job)
+            ok, value = receive(stdout)
+        except (EOFError, OSError) as exc:
+            raise _WorkerDied(str(exc)) from exc
         if ok:
             pdf: bytes = value
             return pdf
@@ -144,6 +159,7 @@ class _Pool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._free = threading.Condition()
         self._workers: list[_Worker] = []
 
     def take(self, count: int) -> list[_Worker]:
@@ -153,6 +169,29 @@ class _Pool:
             while len(self._workers) < count:
                 self._workers.append(_Worker())
             return self._workers[:count]
+
+    @contextmanager
+    def borrow(self, limit: int) -> Iterator[_Worker]:
+        """A running worker no other thread is using, its lock held: an idle one among the first
+        ``limit``, a new one while fewer run, else the first to come free."""
+        while True:
+            with self._lock:
+                self._workers = [w for w in self._workers if w.alive]
+                worker = next((w for w in self._workers[:limit] if w.lock.acquire(blocking=False)), None)
+                if worker is None and len(self._workers) < limit:
+                    worker = _Worker()
+                    worker.lock.acquire()
+                    self._workers.append(worker)
+            if worker is not None:
+                break
+            with self._free:
+                self._free.wait(timeout=0.05)  # a worker render_pdfs uses comes free without a notice
+        try:
+            yield worker
+        finally:
+            worker.lock.release()
+            with self._free:
+                self._free.notify()
 
     def discard(self, worker: _Worker) -> None:
         with self._lock:
@@ -175,10 +214,13 @@ def prestart(workers: int | None = None) -> None:
     """Start the rendering processes now, so the first parallel render does not wait for them.
 
     Returns at once (each process imports the renderer on its own); a no-op when documents
-    render one after another (``render_workers`` 1).
+    render one after another (``render_workers`` 1). One process per rendering slot: a batch of
+    :func:`render_pdfs` uses all but one (the calling process renders its own share), a fan-out
+    through :func:`render_in_pool` uses all, and a process started late costs that fan-out its
+    start (seconds: it imports WeasyPrint).
     """
-    count = (workers or render_workers()) - 1  # the calling process renders its own share
-    if count >= 1:
+    count = workers or render_workers()
+    if count >= 2:
         _POOL.take(count)
 
 
@@ -231,6 +273,24 @@ def render_pdfs(jobs: Sequence[PdfJob], *, workers: int | None = None) -> list[b
     for index in sorted(died):
         results[index] = jobs[index].run()
     return [results[index] for index in range(len(jobs))]
+
+
+def render_in_pool(job: PdfJob, *, workers: int | None = None) -> bytes:
+    """The PDF of ``job``, rendered by one of this module's rendering processes, for callers that
+    fan out on their own threads (stage 6's task run per producer report on the flow's threads).
+
+    At most ``workers`` (default :func:`render_workers`) render at once, each in its own process:
+    the calling thread waits on the process's pipe without holding the GIL, and a busy caller
+    waits for a process to come free. A process that dies is replaced by rendering the job here.
+    """
+    with _POOL.borrow(max(1, workers or render_workers())) as worker:
+        try:
+            return worker.exchange(job)
+        except _WorkerDied:
+            pass
+    _log.warning("a rendering process died; rendering its document in the calling process")
+    _POOL.discard(worker)
+    return job.run()
 
 
 def shutdown() -> None:

@@ -1,11 +1,12 @@
 """Synthetic monitoring data for a period: ``soteflow generate monitoring``.
 
 SYNTHETIC DATA, NOT REAL: every file is labelled (Parquet key-value metadata
-``soteflow:synthetic = true``, a ``LUEMINUT.txt`` beside the files). The events are written
-streaming, one row group of at most a million rows at a time, so ten million events need little
-memory. Deviations are planted on purpose, so the monitoring, the ladder and the demo have
-something to find; which contract carries which deviation in which month is printed in
-``LUEMINUT.txt``:
+``soteflow:synthetic = true``, or in CSV a title line ``SYNTEETTINEN AINEISTO …`` above the
+header; a ``LUEMINUT.txt`` beside the files). The events are written streaming, as Parquet (one
+row group of at most a million rows at a time) or, on request, as CSV in the Finnish dialect (the
+same rows), so ten million events need little memory. Deviations are planted on purpose, so the
+monitoring, the ladder and the demo have something to find; which contract carries which
+deviation in which month is printed in ``LUEMINUT.txt``:
 
 * staffing under the statutory minimum in a 24-hour unit (months 1–4 of the year: serious, repeated);
 * waiting times past the contract's limit (every month);
@@ -24,7 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -32,6 +33,11 @@ from schemas.procurement import ContractTerms
 from soteflow.data.parquet import SYNTHETIC_KEY
 from soteflow.numbers import fi_number
 from tasks.context import period_bounds
+from tasks.monitoring.inputs import EVENT_CSV_COLUMNS, SYNTHETIC_TITLE
+
+#: The forms the events can be written in.
+EventsFormat = Literal["parquet", "csv"]
+EVENTS_FORMATS: tuple[EventsFormat, ...] = ("parquet", "csv")
 
 #: Rows per row group (and per batch held in memory while writing).
 ROW_GROUP = 1_000_000
@@ -115,11 +121,19 @@ def generate(
     events: int,
     seed: int,
     out: Path,
+    events_format: EventsFormat = "parquet",
 ) -> dict[str, Path]:
-    """Write a period's synthetic monitoring files under ``out`` and return them by role."""
+    """Write a period's synthetic monitoring files under ``out`` and return them by role.
+
+    The events go to ``tapahtumat.parquet``, or with ``events_format="csv"`` the same rows to
+    ``tapahtumat.csv`` (the other form, left by an earlier run, is removed: a period gives one).
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    if events_format not in EVENTS_FORMATS:
+        raise ValueError(f"events_format must be one of {', '.join(EVENTS_FORMATS)}")
 
     start, end = period_bounds(period)
     active = sorted((c for c in contracts if c.start <= end and c.end >= start), key=lambda c: c.contract_id)
@@ -141,17 +155,7 @@ def generate(
 
     over_billing = 1.04
     schema = pa.schema(
-        [
-            ("sopimus_id", pa.string()),
-            ("tuottaja", pa.string()),
-            ("yksikko", pa.string()),
-            ("palvelu_id", pa.string()),
-            ("asiakas", pa.string()),
-            ("pvm", pa.date32()),
-            ("maara", pa.float64()),
-            ("odotus_vrk", pa.int32()),
-            ("ika", pa.int16()),
-        ],
+        [(column.name, column.arrow_type()) for column in EVENT_CSV_COLUMNS],
         metadata={
             SYNTHETIC_KEY: "true",
             "soteflow:generator": "soteflow generate monitoring",
@@ -163,10 +167,18 @@ def generate(
     )
     delivered: dict[str, float] = {}
     seen_clients: dict[str, int] = {}
-    events_path = out / "tapahtumat.parquet"
+    events_path = out / f"tapahtumat.{events_format}"
+    (out / f"tapahtumat.{'csv' if events_format == 'parquet' else 'parquet'}").unlink(missing_ok=True)
     epoch = dt.date(1970, 1, 1)
     offset = 0
-    with pq.ParquetWriter(events_path, schema, compression="zstd") as writer:
+    command = f"soteflow generate monitoring --region {region} --period {period} --events {events} --seed {seed}"
+    if events_format == "csv":
+        command += " --format csv"
+    with (
+        pq.ParquetWriter(events_path, schema, compression="zstd")
+        if events_format == "parquet"
+        else EventsCsvWriter(events_path, f"{SYNTHETIC_TITLE} – EI TODELLISIA TIETOJA ({command})")
+    ) as writer:
         for unit, count in zip(units, counts.tolist(), strict=True):
             contract = unit.contract
             first = max(start, contract.start)
@@ -255,7 +267,7 @@ def generate(
     files["invoices"] = _csv(
         out / "laskut.csv", ["lasku_id", "sopimus_id", "kuukausi", "laskutettu_määrä", "laskutettu €"], invoices
     )
-    _readme(out / "LUEMINUT.txt", region=region, period=period, events=events, seed=seed, plan=plan, month=month_no)
+    _readme(out / "LUEMINUT.txt", plan=plan, month=month_no, events_file=events_path.name, command=command)
     return files
 
 
@@ -269,6 +281,56 @@ def _last_visit(unit: _Unit, index: int, start: dt.date) -> str:
     return f"15.{month}.{year}"
 
 
+class EventsCsvWriter:
+    """Writes the events as CSV in the Finnish dialect, a block at a time: a title line that labels
+    them synthetic, the header, then ``;``-separated rows with dates as d.m.yyyy and the volume
+    with a decimal comma (the shortest text that reads back as the same number)."""
+
+    def __init__(self, path: Path, title: str) -> None:
+        self.path = path
+        self.title = title
+        self.handle: Any = None
+
+    def __enter__(self) -> EventsCsvWriter:
+        self.handle = self.path.open("wb")
+        header = ";".join(column.name for column in EVENT_CSV_COLUMNS)
+        self.handle.write(f"{self.title}\n{header}\n".encode())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def write_table(self, table: Any, row_group_size: int | None = None) -> None:
+        """Append the rows of ``table`` (the events' Arrow schema)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        day = table.column("pvm")
+        columns = {name: table.column(name) for name in table.column_names}
+        columns["pvm"] = pc.binary_join_element_wise(
+            *(pc.cast(f(day), pa.string()) for f in (pc.day, pc.month, pc.year)), "."
+        )
+        columns["maara"] = pc.replace_substring(pc.cast(table.column("maara"), pa.string()), ".", ",")
+        for name in ("odotus_vrk", "ika"):
+            columns[name] = pc.cast(table.column(name), pa.string())
+        rows = pa.table(columns)
+        try:  # plain cells, as a spreadsheet writes them
+            text = _csv_text(rows, "none")
+        except pa.ArrowInvalid:  # a name with ';' or '"' in it: quoted, as CSV needs
+            text = _csv_text(rows, "needed")
+        self.handle.write(text)
+
+
+def _csv_text(rows: Any, quoting: str) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    options = pacsv.WriteOptions(include_header=False, delimiter=";", quoting_style=quoting)
+    pacsv.write_csv(rows, sink, write_options=options)
+    return bytes(sink.getvalue())
+
+
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     # The Finnish export dialect: ';' between fields, decimal comma, UTF-8.
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -278,12 +340,12 @@ def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     return path
 
 
-def _readme(path: Path, *, region: str, period: str, events: int, seed: int, plan: Plan, month: int) -> None:
+def _readme(path: Path, *, plan: Plan, month: int, events_file: str, command: str) -> None:
     lines = [
         "SYNTEETTINEN AINEISTO – EI TODELLISIA TIETOJA (synthetic data, not real)",
         "",
-        f"Tuotettu: soteflow generate monitoring --region {region} --period {period} --events {events} --seed {seed}",
-        "Tiedostot: tapahtumat.parquet, yksikot.csv, henkilosto.csv, ilmoitukset.csv, asiakaspalaute.csv, laskut.csv",
+        f"Tuotettu: {command}",
+        f"Tiedostot: {events_file}, yksikot.csv, henkilosto.csv, ilmoitukset.csv, asiakaspalaute.csv, laskut.csv",
         "",
         "Tarkoituksella istutetut poikkeamat:",
         f"- henkilöstömitoitus alle lakisääteisen vähimmäistason: {plan.staffing} (yksikkö Y1, kuukaudet 1–4)"

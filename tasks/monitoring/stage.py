@@ -1,11 +1,12 @@
 """Stage 6 declared once: Tuotannon ohjaus, seuranta ja valvonta, run per period (month or quarter).
 
 A period reads the approved stage-5 contracts and the previous period's noted report, checks its
-monitoring files (the events in Parquet, out of core in DuckDB), computes the KPIs, deviations,
-the escalation ladder, the billing reconciliation and the supervision plan, and proposes the
-period's report (noted by the body) with one steering report per producer, and an escalation
-decision for each contract whose step costs the producer money or clients. Every key carries the
-period: each period's artefacts are versioned on their own.
+monitoring files (the events in Parquet, or in CSV converted streaming to the same Parquet form;
+out of core in DuckDB), computes the KPIs, deviations, the escalation ladder, the billing
+reconciliation and the supervision plan, and proposes the period's report (noted by the body)
+with one steering report per producer, and an escalation decision for each contract whose step
+costs the producer money or clients. Every key carries the period: each period's artefacts are
+versioned on their own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from schemas.monitoring import (
 )
 from schemas.results import VersionRef
 from schemas.stages import Stage
+from soteflow.data.csvparquet import read_head
 from soteflow.data.parquet import read_footer
 from soteflow.documents import DocumentSpec
 from soteflow.errors import InputError
@@ -39,6 +41,8 @@ from tasks.monitoring.analysis import analyse_monitoring
 from tasks.monitoring.basis import escalation_case, load_monitoring_basis, report_case
 from tasks.monitoring.documents import escalation_documents, kpi_csv, report_documents
 from tasks.monitoring.inputs import (
+    EVENT_CSV_COLUMNS,
+    EVENTS_CSV_FILE,
     EVENTS_FILE,
     FEEDBACK_FILE,
     INVOICES_FILE,
@@ -46,6 +50,7 @@ from tasks.monitoring.inputs import (
     RULES_FILE,
     STAFFING_FILE,
     UNITS_FILE,
+    events_parquet,
     read_monitoring_inputs,
     read_rules,
 )
@@ -75,6 +80,19 @@ FILES: tuple[InputFile, ...] = (
         title="Lähdeaineisto: palvelutapahtumat (Parquet)",
         media_type=PARQUET_MEDIA_TYPE,
         schema_name="parquet",
+        optional=True,  # or as CSV: one of the two (checked when the inputs are read)
+        max_mib=EVENTS_MAX_MIB,
+        large=True,
+    ),
+    InputFile(
+        role="events-csv",
+        name=EVENTS_CSV_FILE,
+        folder="inputs",
+        title="Lähdeaineisto: palvelutapahtumat (CSV)",
+        media_type="text/csv",
+        schema_name="csv",
+        optional=True,
+        unless="events",
         max_mib=EVENTS_MAX_MIB,
         large=True,
     ),
@@ -101,15 +119,17 @@ def _key(ctx_period: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class MonitoringOutputs:
-    """A period's artefacts: the events' manifest, the analysis and the KPIs as CSV."""
+    """A period's artefacts: the events' manifest, the analysis and the KPIs as CSV; for events
+    given as CSV also their Parquet form (the snapshot the Parquet file would have been)."""
 
     manifest: JsonOutput
     analysis: JsonOutput
     files: tuple[FileOutput, ...]
+    events: FileOutput | None = None
 
     def all(self) -> Sequence[Output]:
         """Every output of the round."""
-        return [self.manifest, self.analysis, *self.files]
+        return [*([self.events] if self.events is not None else []), self.manifest, self.analysis, *self.files]
 
 
 State = RoundState[MonitoringBasis, MonitoringInputs, MonitoringAnalysis, MonitoringFigures, MonitoringOutputs]
@@ -157,15 +177,32 @@ def monitoring_outputs(
     computed: Computed[MonitoringBasis, MonitoringInputs, MonitoringAnalysis, MonitoringFigures],
 ) -> MonitoringOutputs:
     """The period's artefacts with their lineage: the events' snapshot → its manifest; the manifest,
-    the small tables, the rules, the contracts and the previous report → the analysis → the CSV."""
+    the small tables, the rules, the contracts and the previous report → the analysis → the CSV.
+
+    Events given as CSV: the CSV file's snapshot → its Parquet form, stored streaming under the
+    key the Parquet file's snapshot has (``steering-<period>-source-events``) → the manifest, so
+    that the manifest, the KPIs and ``verify`` see the same Parquet table either way."""
     analysis, inputs, basis = computed.analysis, computed.inputs, computed.basis
     period = analysis.period
+    events: FileOutput | None = None
+    if "events-csv" in computed.sources:
+        from tasks.round import source_key
+
+        events = FileOutput(
+            source_key(Stage.STEERING, "events", period),
+            "source",
+            "Lähdeaineisto: palvelutapahtumat (Parquet, muunnettu CSV-tiedostosta)",
+            events_parquet(inputs),
+            PARQUET_MEDIA_TYPE,
+            "parquet",
+            derived_from=[computed.source("events-csv")],
+        )
     manifest = JsonOutput(
         _key(period, "events-manifest"),
         "manifest",
         f"Palvelutapahtumat {period}: manifesti",
         inputs.manifest,
-        derived_from=[computed.source("events")],
+        derived_from=[events if events is not None else computed.source("events")],
         table=[
             {"tiedosto": f.name, "rivejä": f.rows, "riviryhmiä": f.row_groups, "tavua": f.bytes, "sha256": f.sha256}
             for f in inputs.manifest.files
@@ -204,7 +241,7 @@ def monitoring_outputs(
         "csv",
         derived_from=[result],
     )
-    return MonitoringOutputs(manifest=manifest, analysis=result, files=(csv,))
+    return MonitoringOutputs(manifest=manifest, analysis=result, files=(csv,), events=events)
 
 
 def _propose_report(state: State, handling: CaseHandling) -> CaseDraft:
@@ -272,16 +309,30 @@ def periods(ctx: RoundContext) -> list[str]:
 
 
 def _precheck(ctx: RoundContext, params: MonitoringParams, earlier: Mapping[Stage, Any]) -> list[EventsManifest]:
-    """Before a whole cycle: the rules file and every period's events file (footer and schema);
-    the checks against the contracts wait for stage 5's approval."""
+    """Before a whole cycle: the rules file and every period's events file (the Parquet file's
+    footer and schema, or the CSV file's header); the checks against the contracts wait for stage
+    5's approval."""
     read_rules(ctx.data_file(RULES_FILE))
     for period in periods(ctx):
         scoped = ctx.model_copy(update={"period": period})
+        by_role = {item.role: item for item in FILES}
+        parquet, csv_file = by_role["events"].path(scoped), by_role["events-csv"].path(scoped)
         for item in FILES:
             path = item.path(scoped)
+            if item.role in {"events", "events-csv"}:
+                continue
             if not path.is_file():
                 raise InputError(f"the input file does not exist ({item.title})", file=path)
-        read_footer(FILES[0].path(scoped), hash_file=False)
+        if not parquet.is_file() and not csv_file.is_file():
+            raise InputError(f"the service events are missing: give {parquet.name} or {csv_file.name}", file=parquet)
+        if parquet.is_file() and csv_file.is_file():
+            raise InputError(
+                f"the events are given twice, as {parquet.name} and {csv_file.name}: keep one", file=csv_file
+            )
+        if parquet.is_file():
+            read_footer(parquet, hash_file=False)
+        else:
+            read_head(csv_file, EVENT_CSV_COLUMNS, whole=False)
     return []
 
 

@@ -1,22 +1,26 @@
-"""Stage 6's producer reports as a Prefect task mapped over them on Dask (a local cluster): each
-PDF is a task run of the flow run, and its bytes are those the default runner renders from the
-same job; the stored producer reports are those bytes."""
+"""Stage 6's producer reports as a Prefect task mapped over them, on the flow's own task runner
+(each run handing its PDF to the round's rendering processes) or on Dask (a local cluster): each
+PDF is a task run of the flow run, and its bytes are those the round renders itself from the same
+job (:func:`render_pdfs`, as before the fan-out); the stored producer reports are those bytes."""
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from schemas.stages import Stage
-from soteflow.documents.parallel import PdfJob, render_pdfs
+from soteflow.documents import parallel, reuse
+from soteflow.documents.parallel import PdfJob, render_in_pool, render_pdfs
 from soteflow.settings import get_settings
 from soteflow.stagekit import open_store
 from tests.support import copy_home
-from tests.tasks.monitoring.test_monitoring import CYCLE, REGION, Seed, write_period
+from tests.tasks.monitoring.test_monitoring import CYCLE, REGION, Seed, _run, write_period
 
 
 def _sha(data: bytes) -> str:
@@ -93,6 +97,79 @@ def test_the_producer_reports_render_on_dask_as_the_same_bytes(
         stored = _producer_pdfs(state.result())
         assert set(stored) == {"steering-2026-03-producer-s-koti-02-pdf", "steering-2026-03-producer-s-tehpa-02-pdf"}
         assert set(stored.values()) <= {_sha(p) for p in on_dask}
+
+
+PDF_RUNS = [
+    "pdf: Ohjausraportti: Hoivapolku Esimerkki Oy (S-KOTI-02), maaliskuu 2026 – Pirkanmaan hyvinvointialue",
+    "pdf: Ohjausraportti: Palvelutalo Esimerkki ry (S-TEHPA-02), maaliskuu 2026 – Pirkanmaan hyvinvointialue",
+    "pdf: Tuotannon ohjaus-, seuranta- ja valvontaraportti, maaliskuu 2026 – Pirkanmaan hyvinvointialue",
+]
+
+
+# A flow run on the Prefect test harness, with rendering processes: in the end-to-end group beside
+# the other stage-flow tests on Prefect's test server.
+@pytest.mark.e2e
+@pytest.mark.prefect
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_default_runner_shows_a_task_run_per_report_with_the_same_bytes(
+    seed: Seed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.s6_steering import steering_flow
+    from tasks.monitoring import fanout
+
+    seed(Stage.PROCUREMENT)
+    inputs = write_period(tmp_path / "inputs")
+    rendered: list[tuple[list[PdfJob], list[bytes]]] = []
+    real = fanout.render_pooled
+
+    def recording(jobs: Sequence[PdfJob]) -> list[bytes]:
+        pdfs = real(jobs)
+        rendered.append((list(jobs), pdfs))
+        return pdfs
+
+    monkeypatch.setattr(fanout, "render_pooled", recording)
+    state = steering_flow(
+        region=REGION, cycle=CYCLE, period="2026-03", inputs_dir=str(inputs), gate="scripted", return_state=True
+    )
+    # The report case's three PDFs (the report and each producer's) were mapped task runs.
+    assert _task_runs(state.state_details.flow_run_id) == PDF_RUNS
+    [(jobs, pooled)] = rendered
+    # The round's own rendering (as before the fan-out: this process and its workers) gives the same bytes.
+    assert [_sha(p) for p in pooled] == [_sha(p) for p in render_pdfs(jobs)]
+    stored = _producer_pdfs(state.result())
+    assert set(stored) == {"steering-2026-03-producer-s-koti-02-pdf", "steering-2026-03-producer-s-tehpa-02-pdf"}
+    assert set(stored.values()) <= {_sha(p) for p in pooled}
+
+
+def test_a_pooled_report_renders_in_a_rendering_process_not_in_the_calling_one(
+    seed: Seed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(Stage.PROCUREMENT)
+    jobs: list[PdfJob] = []
+    real = reuse.render_pdfs
+
+    def keep(batch: Sequence[PdfJob], *, workers: int | None = None) -> list[bytes]:
+        jobs.extend(batch)
+        return real(batch, workers=workers)
+
+    monkeypatch.setattr(reuse, "render_pdfs", keep)
+    _run(write_period(tmp_path / "inputs"))  # a direct round: the report and two producers' reports
+    assert len(jobs) == 3
+    here = [job.run() for job in jobs]
+    calls: list[str] = []
+
+    def not_here(self: PdfJob) -> bytes:
+        calls.append(threading.current_thread().name)
+        raise AssertionError("rendered in the calling process")
+
+    monkeypatch.setattr(PdfJob, "run", not_here)
+    try:
+        # Three task threads, two rendering processes: each PDF rendered in a process, byte for byte.
+        with ThreadPoolExecutor(3) as pool:
+            pooled = list(pool.map(lambda job: render_in_pool(job, workers=2), jobs))
+    finally:
+        parallel.shutdown()
+    assert calls == [] and pooled == here and len(set(pooled)) == 3
 
 
 def test_an_unknown_task_runner_is_refused() -> None:
