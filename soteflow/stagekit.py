@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from schemas.decisions import DecisionRecord, EarlierDecision, Outcome
 from schemas.results import VersionRef
 from schemas.stages import Stage
+from soteflow.documents import DOCX_MEDIA_TYPE
 from soteflow.documents.render import DocumentSpec
 from soteflow.documents.reuse import remember_pdf, render_documents
 from soteflow.errors import InputError
@@ -125,7 +126,7 @@ class PersistedCase:
 
     @property
     def documents(self) -> list[VersionRef]:
-        """The documents rendered from the proposal (PDF and HTML)."""
+        """The documents rendered from the proposal (PDF and HTML; an agenda item's also as .docx)."""
         return [self.versions[k] for k in self.document_keys]
 
 
@@ -302,10 +303,13 @@ def persist_case(
         # A document already rendered from identical content is reused; the others render in parallel.
         for document in render_documents(tx, documents(ref(stored[proposal.key], proposal.key))):
             spec = document.spec
-            for suffix, title, content, media_type, schema in (
+            files = [
                 ("pdf", spec.title, document.pdf, "application/pdf", "pdf/a-3a"),
                 ("html", f"{spec.title} (HTML)", document.html.encode("utf-8"), "text/html", "html"),
-            ):
+            ]
+            if document.docx is not None:  # an agenda item: also for case-management systems
+                files.append(("docx", f"{spec.title} (DOCX)", document.docx, DOCX_MEDIA_TYPE, "docx"))
+            for suffix, title, content, media_type, schema in files:
                 key = f"{spec.key}-{suffix}"
                 stored[key] = tx.save_file(
                     key=key,

@@ -3,6 +3,8 @@
 Public surface::
 
     render_document(template_name, context, *, metadata, attachments) -> RenderedDocument
+    document_docx(spec) -> bytes | None            an agenda item's .docx (DOCX_MEDIA_TYPE)
+    agenda_docx(item, *, metadata, labels, store_point) -> bytes
     render_html(template_name, context) -> str
     html_to_pdf(html, *, metadata, attachments) -> bytes
     get_environment() -> jinja2.Environment
@@ -12,6 +14,7 @@ Public surface::
 """
 
 from soteflow.documents.appeal import appeal_instructions
+from soteflow.documents.docx import DOCX_MEDIA_TYPE, agenda_docx, document_docx
 from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
 from soteflow.documents.governance import load_governance
 from soteflow.documents.render import (
@@ -28,12 +31,15 @@ from soteflow.documents.render import (
 )
 
 __all__ = [
+    "DOCX_MEDIA_TYPE",
     "DocumentRenderError",
     "DocumentSpec",
     "ForbiddenResourceError",
     "RenderedDocument",
     "TemplatesOnlyFetcher",
+    "agenda_docx",
     "appeal_instructions",
+    "document_docx",
     "fi_date",
     "fi_datetime",
     "fi_number",

@@ -14,6 +14,10 @@ store point first (:func:`soteflow.store.verify.store_point`): the root as of th
 wrote the proposal, a function of the proposal version alone, so a document rendered again for the
 same proposal is byte-identical and reuse is unaffected. A reused document keeps the point it was
 rendered with — the same point, still a valid point of the append-only chain.
+
+An agenda item also gets its .docx (:mod:`soteflow.documents.docx`), built here from the same item
+and store point as its PDF; it is cheap (no layout), so it is built in this process, and stored
+with the PDF in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
+from soteflow.documents.docx import document_docx
 from soteflow.documents.parallel import PdfJob, render_pdfs
 from soteflow.documents.render import DocumentSpec, has_identifier, render_key, renderer_identity
 from soteflow.errors import SoteflowError
@@ -44,13 +49,15 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A document ready to store: its HTML, its PDF and the key the PDF is remembered by."""
+    """A document ready to store: its HTML, its PDF, the key the PDF is remembered by, and its
+    .docx when it is an agenda item."""
 
     spec: DocumentSpec
     html: str
     pdf: bytes
     render_key: str
     reused: bool
+    docx: bytes | None = None
 
 
 def _stored_pdf(tx: StoreTransaction, key: str, html: str, spec: DocumentSpec) -> bytes | None:
@@ -88,6 +95,7 @@ def render_documents(
     root = (templates_dir or get_settings().templates_dir).resolve()
     identity = renderer_identity(root)
     prepared: list[tuple[DocumentSpec, str, str, bytes | None]] = []
+    docx: list[bytes | None] = []
     points: dict[uuid.UUID, StorePoint | None] = {}
     for spec in specs:
         if spec.point_of is not None:
@@ -99,6 +107,7 @@ def render_documents(
         html = spec.render_html(templates_dir=root)
         key = render_key(html, spec.metadata, spec.attachments, identity=identity)
         prepared.append((spec, html, key, _stored_pdf(tx, key, html, spec)))
+        docx.append(document_docx(spec, templates_dir=root))
     jobs = [
         PdfJob(html=html, metadata=spec.metadata, attachments=tuple(spec.attachments), templates_dir=root)
         for spec, html, _key, pdf in prepared
@@ -112,8 +121,9 @@ def render_documents(
             pdf=pdf if pdf is not None else next(rendered),
             render_key=key,
             reused=pdf is not None,
+            docx=item_docx,
         )
-        for spec, html, key, pdf in prepared
+        for (spec, html, key, pdf), item_docx in zip(prepared, docx, strict=True)
     ]
     if out:
         _log.info(

@@ -142,6 +142,7 @@ _EXTENSIONS = {
     "text/markdown": "md",
     "text/plain": "txt",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
 }
 
 
