@@ -20,7 +20,7 @@ from schemas.carryover import Carryover
 from schemas.documents import AgendaContent
 from schemas.results import VersionRef
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: standardised need index, uncertainty bands, multi-year change
 
 
 class _Model(BaseModel):
@@ -98,6 +98,18 @@ class NeedIndexParams(_Model):
         return {k: v / total for k, v in raw.items()}
 
 
+class NeedsRules(_Model):
+    """Stage 1's method settings, read from its rules file (``data/config/rules/needs.toml``)."""
+
+    points_per_sd: float = Field(
+        gt=0, description="Tarveindeksin pisteet yhtä keskihajontaa kohden kaikissa osatekijöissä (oletus 10)"
+    )
+    population_limit: int = Field(ge=0, description="Väkiluku, jota pienempien kuntien luvut merkitään epävarmoiksi")
+    confidence: float = Field(gt=0, lt=1, description="Satunnaisvaihtelun vaihteluvälin luottamustaso (oletus 0,95)")
+    change_years: int = Field(ge=1, description="Muutosanalyysin vuodet viimeisimpään vuoteen asti (oletus 5)")
+    source_file: str = Field(description="Sääntötiedosto, josta asetukset luettiin")
+
+
 class AreaProfile(_Model):
     """Population service-need profile of one area (municipality, region or the whole country).
 
@@ -166,7 +178,7 @@ class NeedProfileTable(_Model):
 
 
 class NeedIndexComponent(_Model):
-    """One component of an area's need index: value, relative value, weight and contribution."""
+    """One component of an area's need index: value, standardised value, weight and contribution."""
 
     indicator: str = Field(description="Osatekijän koodi (AreaProfile-kentän nimi)")
     label: str = Field(description="Osatekijän nimi")
@@ -174,11 +186,21 @@ class NeedIndexComponent(_Model):
     country_value: float = Field(description="Koko maan arvo")
     relative: float | None = Field(description="Suhdeluku koko maahan (alueen arvo / koko maan arvo)")
     weight: float = Field(description="Käytetty paino (normalisoitu; puuttuvat osatekijät pois)")
-    contribution: float = Field(description="Osuus indeksistä: 100 × paino × suhdeluku")
+    contribution: float = Field(
+        description="Osuus indeksistä pisteinä: pisteet keskihajontaa kohden × paino × vakioitu arvo "
+        "(indeksi = 100 + osuuksien summa)"
+    )
+    standardised: float | None = Field(
+        default=None,
+        description="Vakioitu arvo: (alueen arvo − koko maan arvo) / osatekijän hajonta koko maan kunnissa",
+    )
+    standard_error: float | None = Field(
+        default=None, description="Arvon keskivirhe satunnaisvaihtelusta (binomijakauma), prosenttiyksikköä"
+    )
 
 
 class NeedIndexRow(_Model):
-    """The need index of one area with its components."""
+    """The need index of one area with its components and the band of its random variation."""
 
     area_code: str = Field(description="Alueen koodi")
     name: str = Field(description="Alueen nimi")
@@ -187,27 +209,83 @@ class NeedIndexRow(_Model):
     rank: int | None = Field(description="Sijoitus alueen kuntien joukossa (1 = suurin tarve)")
     components: list[NeedIndexComponent] = Field(description="Osatekijät")
     missing_components: list[str] = Field(description="Osatekijät, joiden tieto puuttuu")
+    population: int | None = Field(default=None, description="Väkiluku 31.12.")
+    margin: float | None = Field(
+        default=None,
+        description="Satunnaisvaihtelun vaihteluvälin puolikas indeksipisteinä (indeksi ± marginaali)",
+    )
+    uncertain: bool = Field(
+        default=False, description="Väkiluku alle sääntötiedoston rajan: luku on epävarma (merkitään tähdellä)"
+    )
+
+
+class ComponentEffect(_Model):
+    """How much one component moves the index, before and after standardisation.
+
+    *Effective weight* among a set of municipalities: the component's share of the summed
+    dispersions of the weighted components. Among the reference municipalities (the country's) the
+    dispersion is the root mean square deviation from the country's value: before standardisation
+    (a plain ratio to the country, ``100 × w × x / x_country``) the weighted component spreads by
+    ``100·w·s/x_country``, after it (``points × w × (x − x_country) / s``) by ``points·w``, so the
+    effective weight is the stated one. Among the region's municipalities it is the share of the
+    standard deviations of the weighted components there (the region's own spread). *Span*: the
+    lowest and highest weighted component among the region's municipalities, in index points.
+    """
+
+    indicator: str = Field(description="Osatekijän koodi")
+    label: str = Field(description="Osatekijän nimi")
+    weight: float = Field(description="Ilmoitettu paino (normalisoitu)")
+    country_value: float | None = Field(description="Koko maan arvo")
+    dispersion: float | None = Field(
+        description="Hajonta vertailujoukon kunnissa: neliöllinen keskipoikkeama koko maan arvosta"
+    )
+    effective_before: float | None = Field(description="Todellinen paino koko maan kunnissa ennen vakiointia")
+    effective_after: float | None = Field(description="Todellinen paino koko maan kunnissa vakioinnin jälkeen")
+    region_before: float | None = Field(description="Todellinen paino alueen kunnissa ennen vakiointia")
+    region_after: float | None = Field(description="Todellinen paino alueen kunnissa vakioinnin jälkeen")
+    span_before: tuple[float, float] | None = Field(
+        description="Painotetun osatekijän pienin ja suurin arvo alueen kunnissa ennen vakiointia, pisteinä"
+    )
+    span_after: tuple[float, float] | None = Field(
+        description="Painotetun osatekijän pienin ja suurin arvo alueen kunnissa vakioinnin jälkeen, pisteinä"
+    )
 
 
 class NeedIndex(_Model):
     """Need index (tarveindeksi) of the region's municipalities and of the region.
 
-    Formula (a weighted ratio-to-country index, chosen because each part can be read off)::
+    A descriptive index (kuvaileva indeksi): it describes relative need, it does not set budgets by
+    itself. Formula (a weighted sum of standardised components, so the stated weights are the
+    effective ones)::
 
-        r_k   = x_k / x_k,country                  relative value of component k
-        w_k   = w_k_raw / sum_j w_j_raw            normalised weight (over available components)
-        c_k   = 100 × w_k × r_k                    contribution, rounded to 4 decimals
-        index = sum_k c_k                          the whole country = 100
+        s_k   = sqrt(sum_m (x_km − x_k,country)² / M)               dispersion of component k among
+                                                                     the M reference municipalities m
+        z_k   = (x_k − x_k,country) / s_k                            standardised value
+        w_k   = w_k_raw / sum_j w_j_raw                              normalised weight (available components)
+        c_k   = points × w_k × z_k                                   contribution, rounded to 4 decimals
+        index = 100 + sum_k c_k                                      the whole country = 100
 
-    An index of 110 means the weighted need indicators are on average 10 % above the whole
-    country's. A component whose value is suppressed is left out and the remaining weights are
-    renormalised for that area (listed in ``missing_components``).
+    ``points`` (``points_per_sd``) comes from the rules file. The reference municipalities are the
+    country's (all municipalities of the exports). A component whose value is suppressed is left
+    out and the remaining weights are renormalised for that area (listed in ``missing_components``).
+    The margin is ``z_conf × points × sqrt(sum_k (w_k × se_k / s_k)²)`` with ``se_k`` the binomial
+    standard error of the area's share.
     """
 
     method: str = Field(description="Menetelmän kuvaus")
     weights: dict[str, float] = Field(description="Normalisoidut painot osatekijöittäin")
     rows: list[NeedIndexRow] = Field(description="Kunnat tarveindeksin mukaan laskevasti")
     region: NeedIndexRow = Field(description="Hyvinvointialue kokonaisuutena")
+    points_per_sd: float | None = Field(default=None, description="Indeksipisteet yhtä keskihajontaa kohden")
+    reference: str = Field(
+        default="", description="Vakioinnin vertailujoukko sisäpaikallissijassa (koko maan kunnissa)"
+    )
+    reference_count: int | None = Field(default=None, description="Vertailujoukon kuntien määrä")
+    effects: list[ComponentEffect] = Field(
+        default_factory=list, description="Osatekijöiden todelliset painot ja vaihteluvälit ennen ja jälkeen vakioinnin"
+    )
+    population_limit: int | None = Field(default=None, description="Epävarmaksi merkittävän kunnan väkilukuraja")
+    confidence: float | None = Field(default=None, description="Satunnaisvaihtelun vaihteluvälin luottamustaso")
 
 
 class ChangeRow(_Model):
@@ -229,18 +307,40 @@ class ChangeRow(_Model):
     ageing_signal: bool = Field(
         description="Ikääntymissignaali: luonnollinen väestönlisäys negatiivinen ja 65+ -osuus yli koko maan"
     )
+    population_start: int | None = Field(default=None, description="Väkiluku muutosjakson alkuvuoden lopussa")
+    population_change_pct: float | None = Field(default=None, description="Väkiluvun muutos jaksolla, %")
+    share_65_plus_start: float | None = Field(
+        default=None, description="65 vuotta täyttäneiden osuus muutosjakson alkuvuonna, %"
+    )
+    share_65_plus_change_pp: float | None = Field(
+        default=None, description="65 vuotta täyttäneiden osuuden muutos jaksolla, prosenttiyksikköä"
+    )
+    natural_increase_period: int | None = Field(
+        default=None, description="Luonnollinen väestönlisäys jakson vuosina yhteensä"
+    )
+    net_migration_period: int | None = Field(default=None, description="Kokonaisnettomuutto jakson vuosina yhteensä")
 
 
 class ChangeAnalysis(_Model):
     """Operating-environment change: births, deaths, migration and ageing, vs the whole country."""
 
-    period: str = Field(description="Tilastovuosi")
+    period: str = Field(description="Tilastovuosi (viimeisin vuosi)")
     rows: list[ChangeRow] = Field(description="Kunnat kuntakoodin mukaan")
     region: ChangeRow = Field(description="Hyvinvointialue")
     country: ChangeRow = Field(description="Koko maa")
     municipalities_with_natural_decrease: int = Field(description="Kuntia, joissa kuolleita enemmän kuin syntyneitä")
     municipalities_with_net_out_migration: int = Field(description="Kuntia, joissa kokonaisnettomuutto negatiivinen")
     findings: list[str] = Field(description="Havainnot suomeksi, laskettu luvuista")
+    base_year: str | None = Field(
+        default=None,
+        description="Muutosjakson alkuvuosi (väkiluku ja ikärakenne sen lopussa); None, jos aineistossa on vain yksi vuosi",
+    )
+    years_available: list[str] = Field(default_factory=list, description="Vuodet, jotka ikärakenneaineistossa on")
+
+    @property
+    def change_period(self) -> str:
+        """The period the change covers: ``2020–2025`` (base year to the latest), or the latest year alone."""
+        return f"{self.base_year}\u2013{self.period}" if self.base_year else self.period
 
 
 ReconciliationStatus = Literal["ok", "mismatch", "not_comparable"]
@@ -301,6 +401,7 @@ class NeedsAssessment(_Model):
     reconciliation: ReconciliationReport = Field(description="Täsmäytys Tilastokeskuksen lukuihin")
     sources: list[SourceProvenance] = Field(description="Lähteet")
     findings: list[str] = Field(description="Keskeiset havainnot suomeksi, laskettu luvuista")
+    rules: NeedsRules | None = Field(default=None, description="Menetelmän asetukset (sääntötiedosto)")
 
 
 class NeedsFigures(_Model):

@@ -33,7 +33,7 @@ from tasks.needs.analysis import assess_needs
 REF_POPULATION = 548_910
 REF_UNDER_15 = 76_822  # 13,9954 % of the population
 REF_65_PLUS = 124_013  # 22,5924 %
-REF_NEED_INDEX = 98.4419
+REF_NEED_INDEX = 99.3451  # Pirkanmaa's need index (stage 1, standardised components; country = 100)
 #: Client-group codes of stage 2 and the group each service prefix serves.
 GROUP_OF_PREFIX = {
     "IKA": "older_people",

@@ -19,14 +19,17 @@ Aggregation rules for a region (from its municipalities in the 2026 division):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 
 from schemas.needs import (
     AreaLevel,
     AreaProfile,
     ChangeAnalysis,
     ChangeRow,
+    ComponentEffect,
     MergedMunicipality,
     NeedIndex,
     NeedIndexComponent,
@@ -34,6 +37,7 @@ from schemas.needs import (
     NeedIndexRow,
     NeedProfileTable,
     NeedsAssessment,
+    NeedsRules,
     ReconciliationItem,
     ReconciliationReport,
     UnknownCode,
@@ -41,7 +45,16 @@ from schemas.needs import (
 from soteflow.data.regions import Region, RegionKey, resolve_region
 from soteflow.errors import InputError
 from soteflow.numbers import fi_number, round_half_up
-from tasks.needs.inputs import COUNTRY, SOURCE_FILES, NeedsSources, check_area_codes, load_key, load_needs_sources
+from tasks.needs.inputs import (
+    COUNTRY,
+    SOURCE_FILES,
+    NeedsSources,
+    check_area_codes,
+    load_key,
+    load_needs_sources,
+    read_needs_rules,
+    rules_path,
+)
 
 #: Need-index components: AreaProfile field → Finnish label.
 COMPONENT_LABELS: Mapping[str, str] = {
@@ -53,10 +66,26 @@ COMPONENT_LABELS: Mapping[str, str] = {
     "share_no_post_basic_education": "Ilman perusasteen jälkeistä tutkintoa",
 }
 
-INDEX_METHOD = (
-    "Painotettu suhdeluku koko maahan: kunkin osatekijän arvo jaetaan koko maan arvolla, "
-    "kerrotaan normalisoidulla painolla ja sadalla; indeksi on osuuksien summa (koko maa = 100)."
-)
+#: The count each component is a share of (AreaProfile fields): the n of its binomial error.
+COMPONENT_BASES: Mapping[str, str] = {
+    "share_65_plus": "population",
+    "low_income_rate": "household_population",
+    "basic_security_dependence": "household_population",
+    "unemployment_rate": "labour_force",
+    "long_term_unemployment_rate": "labour_force",
+    "share_no_post_basic_education": "population_15_plus",
+}
+
+
+def index_method(rules: NeedsRules) -> str:
+    """The need index's method in short Finnish (printed under the index table)."""
+    points = fi_number(rules.points_per_sd, 0)
+    return (
+        "Kuvaileva indeksi: kunkin osatekijän arvon ja koko maan arvon erotus on jaettu osatekijän hajonnalla "
+        f"koko maan kunnissa, kerrottu painolla ja {points}:llä; indeksi on 100 ja näiden osuuksien summa, "
+        "joten koko maa on 100."
+    )
+
 
 SHARE_TOLERANCE_PP = 0.1  # published shares are rounded to 0.1 percentage points
 
@@ -252,6 +281,17 @@ def build_profiles(sources: NeedsSources, key: RegionKey, region: Region) -> Nee
     )
 
 
+def country_municipalities(sources: NeedsSources, key: RegionKey) -> list[AreaProfile]:
+    """The profiles of every municipality of the current division with a row in the age export:
+    the reference the need index's components are standardised against."""
+    current = sorted((m for m in key.municipalities.values() if m.code not in key.merges), key=lambda m: m.code)
+    return [
+        _area_profile(sources, m.statfin_code, m.name_fi, AreaLevel.MUNICIPALITY)
+        for m in current
+        if sources["age"].has(m.statfin_code)
+    ]
+
+
 # --- reconciliation -------------------------------------------------------------------------
 
 
@@ -409,34 +449,78 @@ def reconcile(sources: NeedsSources, key: RegionKey, region: Region) -> Reconcil
 # --- need index -----------------------------------------------------------------------------
 
 
-def _index_row(profile: AreaProfile, country: AreaProfile, params: NeedIndexParams) -> NeedIndexRow:
-    raw = params.weights()
-    available: dict[str, tuple[float, float]] = {}
-    missing: list[str] = []
-    for comp in raw:
-        value, base = getattr(profile, comp), getattr(country, comp)
-        if value is None or base is None or base <= 0:
-            missing.append(comp)
-        else:
-            available[comp] = (value, base)
-    w_sum = sum(raw[c] for c in available)
-    components: list[NeedIndexComponent] = []
-    for comp in raw:
+def dispersions(
+    reference: Sequence[AreaProfile], country: AreaProfile, components: Iterable[str]
+) -> dict[str, float | None]:
+    """Each component's dispersion among the reference municipalities: the root mean square
+    deviation of the municipalities' values from the country's value, every municipality that has a
+    value counted once.
+
+    The index compares municipalities, so each municipality is one unit; measured from the country's
+    value (not the municipalities' mean), so the whole country's standardised value is 0 and a
+    component in which small municipalities differ systematically from the country (age) has that
+    difference in its dispersion. ``None`` when the country's value is missing or nothing varies.
+    """
+    out: dict[str, float | None] = {}
+    for comp in components:
         base = getattr(country, comp)
-        if comp in available and w_sum > 0:
-            value, base = available[comp]
+        values = [getattr(m, comp) for m in reference if getattr(m, comp) is not None]
+        if base is None or not values:
+            out[comp] = None
+            continue
+        spread = math.sqrt(sum((v - base) ** 2 for v in values) / len(values))
+        out[comp] = spread if spread > 0 else None
+    return out
+
+
+def binomial_error(share_pct: float | None, count: int | None) -> float | None:
+    """The standard error of a share (in percentage points) of ``count`` persons: 100·√(p(1 − p)/n)."""
+    if share_pct is None or count is None or count <= 0 or not 0.0 <= share_pct <= 100.0:
+        return None
+    p = share_pct / 100.0
+    return 100.0 * math.sqrt(p * (1.0 - p) / count)
+
+
+def _index_row(
+    profile: AreaProfile,
+    country: AreaProfile,
+    params: NeedIndexParams,
+    spread: Mapping[str, float | None],
+    rules: NeedsRules,
+) -> NeedIndexRow:
+    raw = params.weights()
+    available = [
+        comp
+        for comp in raw
+        if getattr(profile, comp) is not None
+        and getattr(country, comp) is not None
+        and getattr(country, comp) > 0
+        and spread.get(comp) is not None
+    ]
+    missing = [comp for comp in raw if comp not in available]
+    w_sum = sum(raw[c] for c in available)
+    points = rules.points_per_sd
+    components: list[NeedIndexComponent] = []
+    error_terms: list[float] = []
+    for comp in raw:
+        value, base, sd = getattr(profile, comp), getattr(country, comp), spread.get(comp)
+        if comp in available and w_sum > 0 and sd is not None:
             weight = raw[comp] / w_sum
-            relative = value / base
-            contribution = _r(100.0 * weight * relative) or 0.0
+            z = (value - base) / sd
+            se = binomial_error(value, getattr(profile, COMPONENT_BASES[comp]))
+            if se is not None:
+                error_terms.append((weight * se / sd) ** 2)
             components.append(
                 NeedIndexComponent(
                     indicator=comp,
                     label=COMPONENT_LABELS[comp],
                     value=value,
                     country_value=base,
-                    relative=_r(relative),
+                    relative=_r(value / base),
                     weight=_r(weight, 6) or 0.0,
-                    contribution=contribution,
+                    contribution=_r(points * weight * z) or 0.0,
+                    standardised=_r(z),
+                    standard_error=_r(se),
                 )
             )
         else:
@@ -444,15 +528,17 @@ def _index_row(profile: AreaProfile, country: AreaProfile, params: NeedIndexPara
                 NeedIndexComponent(
                     indicator=comp,
                     label=COMPONENT_LABELS[comp],
-                    value=getattr(profile, comp),
+                    value=value,
                     country_value=base if base is not None else 0.0,
                     relative=None,
                     weight=0.0,
                     contribution=0.0,
                 )
             )
-    # The index is the sum of the rounded contributions, so the table adds up exactly.
-    index = _r(sum(c.contribution for c in components)) or 0.0
+    # The index is 100 + the sum of the rounded contributions, so the table adds up exactly.
+    index = _r(100.0 + sum(c.contribution for c in components)) or 0.0
+    z_conf = NormalDist().inv_cdf(0.5 + rules.confidence / 2.0)
+    margin = _r(z_conf * points * math.sqrt(sum(error_terms))) if error_terms else None
     return NeedIndexRow(
         area_code=profile.area_code,
         name=profile.name,
@@ -461,30 +547,197 @@ def _index_row(profile: AreaProfile, country: AreaProfile, params: NeedIndexPara
         rank=None,
         components=components,
         missing_components=missing,
+        population=profile.population,
+        margin=margin,
+        uncertain=profile.level is AreaLevel.MUNICIPALITY and profile.population < rules.population_limit,
     )
 
 
-def compute_need_index(profiles: NeedProfileTable, params: NeedIndexParams | None = None) -> NeedIndex:
+def _span(values: Sequence[float]) -> tuple[float, float] | None:
+    return (_r(min(values)) or 0.0, _r(max(values)) or 0.0) if values else None
+
+
+def _sd(values: Sequence[float]) -> float:
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _shares(spread: Mapping[str, float]) -> dict[str, float | None]:
+    total = sum(spread.values())
+    return {k: (_r(v / total, 6) if total > 0 else None) for k, v in spread.items()}
+
+
+def component_effects(
+    params: NeedIndexParams,
+    country: AreaProfile,
+    spread: Mapping[str, float | None],
+    rows: Sequence[NeedIndexRow],
+    points: float,
+) -> list[ComponentEffect]:
+    """Each component's effective weight among the reference municipalities and among the region's,
+    and its span among the region's, before standardisation (a plain ratio to the country) and
+    after (definitions in :class:`ComponentEffect`)."""
+    weights = {k: w for k, w in params.normalised_weights().items() if w > 0}
+    before: dict[str, float] = {}
+    after: dict[str, float] = {}
+    for comp, w in weights.items():
+        base, sd = getattr(country, comp), spread.get(comp)
+        if base is not None and base > 0 and sd is not None:
+            # The dispersion of the weighted component among the reference municipalities, in points:
+            # the ratio 100·w·x/x_country spreads by 100·w·s/x_country, the standardised points·w·z by points·w.
+            before[comp] = 100.0 * w * sd / base
+            after[comp] = points * w
+    found = {
+        comp: [c for r in rows for c in r.components if c.indicator == comp and c.relative is not None]
+        for comp in weights
+    }
+    ratio_points = {comp: [100.0 * c.weight * (c.relative or 0.0) for c in cs] for comp, cs in found.items()}
+    std_points = {comp: [c.contribution for c in cs] for comp, cs in found.items()}
+    region_before = _shares({k: _sd(v) for k, v in ratio_points.items() if v})
+    region_after = _shares({k: _sd(v) for k, v in std_points.items() if v})
+    country_before, country_after = _shares(before), _shares(after)
+    return [
+        ComponentEffect(
+            indicator=comp,
+            label=COMPONENT_LABELS[comp],
+            weight=_r(w, 6) or 0.0,
+            country_value=getattr(country, comp),
+            dispersion=_r(spread.get(comp)),
+            effective_before=country_before.get(comp),
+            effective_after=country_after.get(comp),
+            region_before=region_before.get(comp),
+            region_after=region_after.get(comp),
+            span_before=_span(ratio_points[comp]),
+            span_after=_span(std_points[comp]),
+        )
+        for comp, w in weights.items()
+    ]
+
+
+def compute_need_index(
+    profiles: NeedProfileTable,
+    params: NeedIndexParams | None = None,
+    *,
+    rules: NeedsRules,
+    reference: Sequence[AreaProfile] | None = None,
+    reference_name: str = "alueen kunnissa",
+) -> NeedIndex:
     """The need index of each municipality and of the region (formula in :class:`NeedIndex`).
 
-    Rows are sorted by index, highest first (ties by area code); rank 1 = greatest need.
+    ``reference``: the municipalities whose dispersion standardises the components (default: the
+    region's own; :func:`assess_needs` passes the whole country's). Rows are sorted by index,
+    highest first (ties by area code); rank 1 = greatest need.
     """
     params = params or NeedIndexParams()
-    rows = [_index_row(p, profiles.country, params) for p in profiles.municipalities]
+    ref = list(reference) if reference is not None else list(profiles.municipalities)
+    spread = dispersions(ref, profiles.country, params.weights())
+    rows = [_index_row(p, profiles.country, params, spread, rules) for p in profiles.municipalities]
     rows.sort(key=lambda r: (-r.index, r.area_code))
     ranked = [r.model_copy(update={"rank": i}) for i, r in enumerate(rows, start=1)]
     return NeedIndex(
-        method=INDEX_METHOD,
+        method=index_method(rules),
         weights={k: _r(v, 6) or 0.0 for k, v in params.normalised_weights().items()},
         rows=ranked,
-        region=_index_row(profiles.region, profiles.country, params),
+        region=_index_row(profiles.region, profiles.country, params, spread, rules),
+        points_per_sd=rules.points_per_sd,
+        reference=reference_name,
+        reference_count=len(ref),
+        effects=component_effects(params, profiles.country, spread, ranked, rules.points_per_sd),
+        population_limit=rules.population_limit,
+        confidence=rules.confidence,
     )
 
 
 # --- change analysis ------------------------------------------------------------------------
 
 
-def _change_row(p: AreaProfile, country: AreaProfile) -> ChangeRow:
+@dataclass(frozen=True)
+class ChangeBase:
+    """The start of a multi-year change period, by area code (municipalities and ``SSS``).
+
+    ``population`` and ``share_65_plus`` at the end of ``base_year`` (age export); the natural
+    increase and net migration summed over the years after it up to the latest (vital-statistics
+    export), ``None`` where a year is missing or a value suppressed.
+    """
+
+    base_year: str
+    years_available: tuple[str, ...]
+    population: Mapping[str, float | None]
+    share_65_plus: Mapping[str, float | None]
+    natural_increase: Mapping[str, float | None]
+    net_migration: Mapping[str, float | None]
+
+
+def change_base(sources: NeedsSources, areas: Sequence[str], rules: NeedsRules) -> ChangeBase | None:
+    """The change period's start from the exports' earlier years, or ``None`` when the age export
+    holds the latest year only.
+
+    The base year is the earliest year the age export holds within ``rules.change_years`` years
+    before its latest year (5 years: 2020 for 2025). The exports use the latest area division for
+    the whole series (merged municipalities combined), so a municipality's years are comparable.
+    """
+    age, vital = sources["age"], sources["population"]
+    years = tuple(p for p in age.periods if p.isdigit())
+    latest = age.period
+    if not latest.isdigit() or vital.period != latest:
+        return None  # one period must end both the population and the vital statistics
+    earlier = [y for y in years if int(latest) - rules.change_years <= int(y) < int(latest)]
+    if not earlier:
+        return None
+    base = min(earlier, key=int)
+    vital_years = [str(y) for y in range(int(base) + 1, int(latest) + 1)]
+
+    def total(area: str, column: str) -> float | None:
+        values = [vital.get_at(y, area, column) for y in vital_years]
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+    return ChangeBase(
+        base_year=base,
+        years_available=years,
+        population={a: age.get_at(base, a, "vaerak-vaesto") for a in areas},
+        share_65_plus={a: age.get_at(base, a, "vaesto_yli64_p") for a in areas},
+        natural_increase={a: total(a, "ssaaty-luonvalisays") for a in areas},
+        net_migration={a: total(a, "ssaaty-koknetmuutto") for a in areas},
+    )
+
+
+def _period_fields(
+    p: AreaProfile,
+    start_population: float | None,
+    start_share: float | None,
+    natural: float | None,
+    migration: float | None,
+) -> dict[str, object]:
+    """The multi-year fields of a change row (None where a value is missing)."""
+    pct = (p.population / start_population - 1.0) * 100.0 if start_population else None
+    diff = p.share_65_plus - start_share if p.share_65_plus is not None and start_share is not None else None
+    return {
+        "population_start": _int(start_population),
+        "population_change_pct": _r(pct),
+        "share_65_plus_start": _r(start_share),
+        "share_65_plus_change_pp": _r(diff),
+        "natural_increase_period": _int(natural),
+        "net_migration_period": _int(migration),
+    }
+
+
+def _region_period_fields(munis: Sequence[AreaProfile], region: AreaProfile, base: ChangeBase) -> dict[str, object]:
+    """The region's multi-year fields from its municipalities': counts summed, the 65+ share weighted
+    by the population (as for the latest year); a value missing for any municipality leaves it out."""
+
+    def total(values: Mapping[str, float | None]) -> float | None:
+        got = [values.get(m.area_code) for m in munis]
+        return None if any(v is None for v in got) else sum(v for v in got if v is not None)
+
+    start = total(base.population)
+    pairs = [(base.share_65_plus.get(m.area_code), base.population.get(m.area_code)) for m in munis]
+    share = None
+    if start and all(v is not None and w is not None for v, w in pairs):
+        share = sum((v or 0.0) * (w or 0.0) for v, w in pairs) / start
+    return _period_fields(region, start, share, total(base.natural_increase), total(base.net_migration))
+
+
+def _change_row(p: AreaProfile, country: AreaProfile, period: Mapping[str, object] | None = None) -> ChangeRow:
     diff = None
     if p.share_65_plus is not None and country.share_65_plus is not None:
         diff = _r(p.share_65_plus - country.share_65_plus)
@@ -504,7 +757,7 @@ def _change_row(p: AreaProfile, country: AreaProfile) -> ChangeRow:
         share_65_plus_vs_country_pp=diff,
         dependency_ratio=p.dependency_ratio,
         ageing_signal=ageing,
-    )
+    ).model_copy(update=dict(period or {}))
 
 
 def _compare(value: float, base: float, unit: str, decimals: int = 1) -> str:
@@ -515,33 +768,110 @@ def _compare(value: float, base: float, unit: str, decimals: int = 1) -> str:
     return f"{fi_number(abs(diff), decimals)} {unit} koko maata {word}"
 
 
-def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalysis:
-    """Births, deaths, migration and ageing of the municipalities and region vs the country."""
+#: The elative ending after a numeral's last digit, as the numeral is read (kahdesta, neljästä).
+_ELATIVE_BY_DIGIT = {1: "stä", 2: "sta", 3: "sta", 4: "stä", 5: "stä", 6: "sta", 7: "stä", 8: "sta", 9: "stä"}
+
+
+def elative(n: int) -> str:
+    """``n`` in the elative as a numeral is written: 23:sta (kolmesta), 24:stä (neljästä), 13:sta
+    (kolmestatoista), 20:stä (kahdestakymmenestä), 100:sta (sadasta)."""
+    n = abs(n)
+    if 11 <= n % 100 <= 19:
+        ending = "sta"  # -toista
+    elif n % 10:
+        ending = _ELATIVE_BY_DIGIT[n % 10]
+    elif n % 100:
+        ending = "stä"  # -kymmenestä
+    else:
+        ending = "sta"  # sadasta, tuhannesta
+    return f"{fi_number(n, 0)}:{ending}"
+
+
+def _moved(value: float, up: str, down: str, unit: str) -> str:
+    """``kasvoi 2,1 %`` / ``väheni 1,3 %`` / ``pysyi ennallaan``, at the precision printed (1 decimal)."""
+    shown = round_half_up(value, 1)
+    if shown == 0:
+        return "pysyi ennallaan"
+    return f"{up if shown > 0 else down} {fi_number(abs(shown), 1)} {unit}"
+
+
+def _period_findings(reg: ChangeRow, ctry: ChangeRow, rows: Sequence[ChangeRow], base: str, latest: str) -> list[str]:
+    """The multi-year findings: population and 65+ share from the end of ``base`` to the end of
+    ``latest``, the vital totals of the years between, the municipalities whose population fell."""
+    out: list[str] = []
+    if reg.population_change_pct is not None and ctry.population_change_pct is not None:
+        text = (
+            f"Vuoden {base} lopusta vuoden {latest} loppuun alueen väkiluku "
+            f"{_moved(reg.population_change_pct, 'kasvoi', 'väheni', '%')} (koko maassa "
+            f"{fi_number(ctry.population_change_pct, 1, sign=True)} %)"
+        )
+        if reg.share_65_plus_change_pp is not None and ctry.share_65_plus_change_pp is not None:
+            pp = "prosenttiyksikköä"
+            text += (
+                f", ja 65 vuotta täyttäneiden osuus {_moved(reg.share_65_plus_change_pp, 'nousi', 'laski', pp)} "
+                f"(koko maassa {fi_number(ctry.share_65_plus_change_pp, 1, sign=True)} {pp})"
+            )
+        out.append(text + ".")
+    if reg.natural_increase_period is not None and reg.net_migration_period is not None:
+        first = str(int(base) + 1)
+        years = first if first == latest else f"{first}\u2013{latest}"
+        out.append(
+            f"Vuosina {years} luonnollinen väestönlisäys oli yhteensä "
+            f"{fi_number(reg.natural_increase_period, 0, sign=True)} ja kokonaisnettomuutto "
+            f"{fi_number(reg.net_migration_period, 0, sign=True)} henkilöä."
+        )
+    known = [r for r in rows if r.population_change_pct is not None]
+    if known:
+        fell = sum(1 for r in known if (r.population_change_pct or 0.0) < 0)
+        out.append(f"Väkiluku väheni jaksolla {fell} kunnassa {elative(len(known))}.")
+    return out
+
+
+def analyse_change(
+    profiles: NeedProfileTable, period: str = "", base: ChangeBase | None = None, years: Sequence[str] = ()
+) -> ChangeAnalysis:
+    """Births, deaths, migration and ageing of the municipalities and region vs the country: the
+    latest year's figures and, when ``base`` gives an earlier year, the change since its end.
+    ``years``: the years the age export holds (with ``base``, its own list is used)."""
     country = profiles.country
-    rows = [_change_row(p, country) for p in profiles.municipalities]
-    reg = _change_row(profiles.region, country)
-    ctry = _change_row(country, country)
+
+    def fields(p: AreaProfile) -> dict[str, object]:
+        if base is None:
+            return {}
+        return _period_fields(
+            p,
+            base.population.get(p.area_code),
+            base.share_65_plus.get(p.area_code),
+            base.natural_increase.get(p.area_code),
+            base.net_migration.get(p.area_code),
+        )
+
+    rows = [_change_row(p, country, fields(p)) for p in profiles.municipalities]
+    reg_fields = _region_period_fields(profiles.municipalities, profiles.region, base) if base is not None else {}
+    reg = _change_row(profiles.region, country, reg_fields)
+    ctry = _change_row(country, country, fields(country))
     n = len(rows)
     decrease = sum(1 for r in rows if (r.natural_increase or 0) < 0)
     out_mig = sum(1 for r in rows if (r.net_migration or 0) < 0)
     findings: list[str] = []
     rp = profiles.region
+    year = f"Vuonna {period} " if period else ""
     if rp.births is not None and rp.deaths is not None and rp.natural_increase is not None:
         findings.append(
-            f"Alueella syntyi {fi_number(rp.births, 0)} lasta ja kuoli {fi_number(rp.deaths, 0)} henkilöä; "
+            f"{year}alueella syntyi {fi_number(rp.births, 0)} lasta ja kuoli {fi_number(rp.deaths, 0)} henkilöä; "
             f"luonnollinen väestönlisäys oli {fi_number(rp.natural_increase, 0, sign=True)} "
             f"({fi_number(rp.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰, koko maassa "
             f"{fi_number(country.natural_increase_per_1000 or 0.0, 1, sign=True)} ‰)."
         )
     if rp.net_migration is not None:
         findings.append(
-            f"Kokonaisnettomuutto oli {fi_number(rp.net_migration, 0, sign=True)} henkilöä "
+            f"{year}kokonaisnettomuutto oli {fi_number(rp.net_migration, 0, sign=True)} henkilöä "
             f"({fi_number(rp.net_migration_per_1000 or 0.0, 1, sign=True)} ‰; kuntien välinen nettomuutto "
             f"{fi_number(rp.net_internal_migration or 0, 0, sign=True)}, nettomaahanmuutto "
             f"{fi_number(rp.net_immigration or 0, 0, sign=True)})."
         )
     findings.append(
-        f"Kuolleita oli enemmän kuin syntyneitä {decrease} kunnassa {n}:stä, "
+        f"Kuolleita oli enemmän kuin syntyneitä {decrease} kunnassa {elative(n)}, "
         f"ja kokonaisnettomuutto oli negatiivinen {out_mig} kunnassa."
     )
     if rp.dependency_ratio is not None and country.dependency_ratio is not None:
@@ -555,6 +885,8 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
             f"Väestö vähenee luonnollisesti ja 65 vuotta täyttäneiden osuus ylittää koko maan tason "
             f"{len(ageing)} kunnassa."
         )
+    if base is not None:
+        findings += _period_findings(reg, ctry, rows, base.base_year, period)
     return ChangeAnalysis(
         period=period,
         rows=rows,
@@ -562,7 +894,9 @@ def analyse_change(profiles: NeedProfileTable, period: str = "") -> ChangeAnalys
         country=ctry,
         municipalities_with_natural_decrease=decrease,
         municipalities_with_net_out_migration=out_mig,
-        findings=findings,
+        findings=[f[0].upper() + f[1:] for f in findings],
+        base_year=base.base_year if base is not None else None,
+        years_available=list(base.years_available if base is not None else years),
     )
 
 
@@ -587,11 +921,27 @@ def _findings(profiles: NeedProfileTable, index: NeedIndex, report: Reconciliati
     out.append(f"Alueen tarveindeksi on {fi_number(index.region.index, 1)} (koko maa = 100).")
     if index.rows:
         hi, lo = index.rows[0], index.rows[-1]
+
+        def shown(row: NeedIndexRow) -> str:
+            return f"{fi_number(row.index, 1)}; luku epävarma" if row.uncertain else fi_number(row.index, 1)
+
         if hi is not lo:
             out.append(
-                f"Suurin tarveindeksi on kunnassa {hi.name} ({fi_number(hi.index, 1)}), "
-                f"pienin kunnassa {lo.name} ({fi_number(lo.index, 1)})."
+                f"Suurin tarveindeksi on kunnassa {hi.name} ({shown(hi)}), pienin kunnassa {lo.name} ({shown(lo)})."
             )
+        small = [r for r in index.rows if r.uncertain]
+        margins = [r.margin for r in small if r.margin is not None]
+        if small and index.population_limit is not None:
+            text = (
+                f"Alle {fi_number(index.population_limit, 0)} asukkaan kuntia on {len(small)}, ja niiden "
+                "indeksit ovat epävarmoja"
+            )
+            if margins and index.confidence is not None:
+                text += (
+                    f" ({fi_number(100 * index.confidence, 0)} %:n vaihteluväli enintään "
+                    f"±{fi_number(max(margins), 1)} pistettä)"
+                )
+            out.append(text + ".")
     bad = [i.indicator for i in report.items if i.status == "mismatch"]
     if bad:
         out.append(f"Täsmäytyksessä Tilastokeskuksen lukuihin on poikkeamia: {', '.join(bad)}.")
@@ -603,13 +953,18 @@ def _findings(profiles: NeedProfileTable, index: NeedIndex, report: Reconciliati
 def assess_needs(data_dir: Path, region_text: str, params: NeedIndexParams | None = None) -> NeedsAssessment:
     """Stage 1 assessment of one region: profiles, need index, change, reconciliation, findings."""
     params = params or NeedIndexParams()
+    rules = read_needs_rules(rules_path(data_dir))
     key = load_key(data_dir)
     region = resolve_region(region_text, key)
     sources = load_needs_sources(data_dir)
     check_area_codes(sources, key)
     profiles = build_profiles(sources, key, region)
-    index = compute_need_index(profiles, params)
-    change = analyse_change(profiles, sources["population"].period)
+    everyone = country_municipalities(sources, key)
+    index = compute_need_index(profiles, params, rules=rules, reference=everyone, reference_name="koko maan kunnissa")
+    areas = [m.area_code for m in profiles.municipalities] + [COUNTRY]
+    change = analyse_change(
+        profiles, sources["population"].period, change_base(sources, areas, rules), sources["age"].periods
+    )
     report = reconcile(sources, key, region)
     return NeedsAssessment(
         region_code=region.code,
@@ -621,4 +976,5 @@ def assess_needs(data_dir: Path, region_text: str, params: NeedIndexParams | Non
         reconciliation=report,
         sources=sources.provenance(),
         findings=_findings(profiles, index, report) + change.findings,
+        rules=rules,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.needs import NeedsAssessment, NeedsFigures
+from schemas.needs import NeedIndexRow, NeedsAssessment, NeedsFigures
 from soteflow.charts.bars import bar_chart_svg
 from soteflow.charts.choropleth import choropleth_svg
 from soteflow.data.regions import municipality_polygons
@@ -11,14 +11,20 @@ from tasks.context import RoundContext
 from tasks.needs.inputs import MAP_FILE
 
 
+def marked_name(row: NeedIndexRow) -> str:
+    """The municipality's name, with ``*`` when its population is below the rules' limit (uncertain)."""
+    return f"{row.name}*" if row.uncertain else row.name
+
+
 def needs_map_svg(assessment: NeedsAssessment, ctx: RoundContext) -> str:
-    """Choropleth SVG of the need index of the region's municipalities (zoomed to the region)."""
+    """Choropleth SVG of the need index of the region's municipalities (zoomed to the region); the
+    uncertain small municipalities carry ``*`` in the map's key (explained in the figure's caption)."""
     path = ctx.data_dir / MAP_FILE
     if not path.is_file():
         raise InputError("municipality map not found", file=path)
     polygons = municipality_polygons(path)
     values: dict[str, float | None] = {r.area_code.removeprefix("KU"): r.index for r in assessment.need_index.rows}
-    names = {r.area_code.removeprefix("KU"): r.name for r in assessment.need_index.rows}
+    names = {r.area_code.removeprefix("KU"): marked_name(r) for r in assessment.need_index.rows}
     return choropleth_svg(
         polygons,
         values,
@@ -34,7 +40,7 @@ def build_needs_figures(ctx: RoundContext, inputs: object, analysis: NeedsAssess
     """The document's figures: the need-index map, the index by municipality, the age structure."""
     rows = analysis.need_index.rows
     index_chart = bar_chart_svg(
-        [r.name for r in rows],
+        [marked_name(r) for r in rows],
         {"Tarveindeksi": [r.index for r in rows]},
         title=f"Tarveindeksi kunnittain, {analysis.region_name}",
         unit="indeksi",

@@ -1,9 +1,11 @@
 """Stage 1 inputs: the six Statistics Finland exports and the municipality map, read and checked.
 
 The exports are read from ``<data>/statfin`` by their fixed names, each restricted to its latest
-period (and the total of any other dimension), indexed by area code. Every problem — a missing
-file, a missing column, an unknown municipality code — is an :class:`InputError` naming the file,
-row and field.
+period (and the total of any other dimension), indexed by area code; the earlier periods an export
+holds stay readable for the change analysis. The method settings come from the stage's rules file
+(``<data>/config/rules/needs.toml``, the shipped one when the data folder has none). Every problem —
+a missing file, a missing column, an unknown municipality code, a bad setting — is an
+:class:`InputError` naming the file, row and field.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pydantic import ValidationError
 
-from schemas.needs import NeedsInputs, SourceProvenance
+from schemas.needs import NeedsInputs, NeedsRules, SourceProvenance
 from soteflow.data.pxweb import PxTable, read_pxweb
 from soteflow.data.regions import RegionKey, load_region_key, resolve_region
+from soteflow.data.tomlfile import read_toml
 from soteflow.errors import InputError
+from soteflow.settings import get_settings
 from tasks.context import RoundContext
 from tasks.definition import InputFile
 
@@ -51,6 +56,7 @@ SOURCE_FILES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "education": ("education_register_kunnat_12bs.json", ("vaesto_15_", "kaste0", "kaste5T8")),
 }
 MAP_FILE = Path("geo") / "finland-hva-2021.topo.json"
+RULES_FILE = Path("config") / "rules" / "needs.toml"
 COUNTRY = "SSS"
 
 
@@ -75,6 +81,15 @@ FILES: tuple[InputFile, ...] = (
         media_type="application/json",
         schema_name="topojson",
     ),
+    InputFile(
+        role="rules",
+        name=str(RULES_FILE),
+        folder="data",
+        fallback=True,
+        title="Palvelutarvearvion säännöt: tarveindeksin asteikko, epävarmuusraja ja muutosjakso (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+    ),
 )
 
 
@@ -86,6 +101,8 @@ class Source:
     area_column: str
     period: str
     by_area: pd.DataFrame
+    #: Every period the export holds (other dimensions at their total), indexed by (period, area).
+    history: pd.DataFrame | None = None
 
     @property
     def file(self) -> str:
@@ -102,6 +119,22 @@ class Source:
     def has(self, area: str) -> bool:
         """Whether the area has a row."""
         return area in self.by_area.index
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The periods the export holds, oldest first (the latest is :attr:`period`)."""
+        if self.history is None:
+            return (self.period,) if self.period else ()
+        return tuple(sorted({str(p) for p in self.history.index.get_level_values(0)}))
+
+    def get_at(self, period: str, area: str, column: str) -> float | None:
+        """A value of an earlier (or the latest) period, or None when absent or suppressed."""
+        if period == self.period:
+            return self.get(area, column)
+        if self.history is None or (period, area) not in self.history.index:
+            return None
+        v = self.history.at[(period, area), column]
+        return None if pd.isna(v) else float(v)
 
 
 @dataclass(frozen=True)
@@ -142,18 +175,20 @@ def _restrict(table: PxTable) -> Source:
     # The area is the first dimension in all Statistics Finland regional tables (alue_…, Alue).
     area_col = dims[0]
     frame = table.frame
-    period = ""
-    for tcode in table.time_codes:
-        # Periods sort as text (2025 < 2026, 2026M05 < 2026M06): take the latest.
-        period = str(frame[tcode].max())
-        frame = frame[frame[tcode] == period]
     for dcode in dims[1:]:
         # A further dimension (e.g. sex): keep its total, coded SSS in Statistics Finland tables.
         if not (frame[dcode] == COUNTRY).any():
             raise InputError("no total (SSS) category in an extra dimension", file=file, field=dcode)
         frame = frame[frame[dcode] == COUNTRY]
+    period = ""
+    history = None
+    for tcode in table.time_codes:
+        # Periods sort as text (2025 < 2026, 2026M05 < 2026M06): take the latest.
+        history = frame.assign(**{tcode: frame[tcode].astype(str)}).set_index([tcode, area_col])
+        period = str(frame[tcode].max())
+        frame = frame[frame[tcode] == period]
     by_area = frame.set_index(area_col)
-    return Source(table=table, area_column=area_col, period=period, by_area=by_area)
+    return Source(table=table, area_column=area_col, period=period, by_area=by_area, history=history)
 
 
 def load_needs_sources(data_dir: Path) -> NeedsSources:
@@ -168,6 +203,44 @@ def load_needs_sources(data_dir: Path) -> NeedsSources:
             raise InputError("required Statistics Finland export not found", file=path)
         sources[name] = _restrict(read_pxweb(path, require=required))
     return NeedsSources(sources=sources)
+
+
+def rules_path(data_dir: Path) -> Path:
+    """The stage's rules file: the data folder's own, else the shipped one."""
+    path = Path(data_dir) / RULES_FILE
+    return path if path.exists() else get_settings().input_dir / RULES_FILE
+
+
+#: The rules file's values: :class:`NeedsRules` field → (table, key) in the file.
+RULES_FIELDS: Mapping[str, tuple[str, str]] = {
+    "points_per_sd": ("need_index", "points_per_sd"),
+    "population_limit": ("uncertainty", "population_limit"),
+    "confidence": ("uncertainty", "confidence"),
+    "change_years": ("change", "years"),
+}
+
+
+def read_needs_rules(path: Path) -> NeedsRules:
+    """The stage-1 rules file (``[need_index]``, ``[uncertainty]``, ``[change]``), checked.
+
+    A missing file, a missing value or one of the wrong type or range is an :class:`InputError`
+    naming the file and the field (``uncertainty.population_limit``).
+    """
+    if not path.is_file():
+        raise InputError("stage-1 rules file not found", file=path)
+    raw = read_toml(path)
+    flat: dict[str, object] = {"source_file": path.name}
+    for name, (table, key) in RULES_FIELDS.items():
+        section = raw.get(table)
+        if not isinstance(section, dict) or key not in section:
+            raise InputError("missing value", file=path, field=f"{table}.{key}")
+        flat[name] = section[key]
+    try:
+        return NeedsRules.model_validate(flat, strict=True)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        table, key = RULES_FIELDS.get(str(error["loc"][0]), ("", str(error["loc"][0])))
+        raise InputError(str(error["msg"]), file=path, field=f"{table}.{key}") from None
 
 
 def load_key(data_dir: Path) -> RegionKey:
@@ -242,4 +315,5 @@ def read_needs_inputs(ctx: RoundContext) -> NeedsInputs:
     sources = load_needs_sources(ctx.data_dir)
     check_area_codes(sources, key)
     check_counts(sources)
+    read_needs_rules(rules_path(ctx.data_dir))
     return NeedsInputs(region_code=region.code, sources=sources.provenance())

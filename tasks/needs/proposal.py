@@ -60,6 +60,19 @@ def publishers(assessment: NeedsAssessment) -> str:
     return inflected[0] if len(inflected) == 1 else ", ".join(inflected[:-1]) + " ja " + inflected[-1]
 
 
+def _small_and_period(assessment: NeedsAssessment) -> str:
+    """The item's sentences on the uncertain small municipalities and the change period (ending in a space)."""
+    index, change = assessment.need_index, assessment.change
+    out = ""
+    if index.population_limit is not None and any(r.uncertain for r in index.rows):
+        out += f"Alle {fi_number(index.population_limit, 0)} asukkaan kuntien luvut ovat epävarmoja. "
+    if change.base_year:
+        out += f"Muutosanalyysi kattaa vuoden {change.base_year} lopusta vuoden {change.period} loppuun. "
+    elif change.period:
+        out += f"Lähdeaineistoissa on vain vuoden {change.period} tiedot, joten muutosanalyysi kattaa yhden vuoden. "
+    return out
+
+
 def carried_section(carried: EvaluationCarryBasis | None, cycle: int) -> list[TextSection]:
     """*Edellisen kierroksen arvioinnin lähtökohdat*: what the approved evaluation of the previous
     cycle carried over (targets not reached, high risks, priorities to revisit); empty without one."""
@@ -111,9 +124,11 @@ def build_needs_proposal(
                 f"Arvio perustuu {publishers(assessment)} avoimiin tilastotietoihin, joista uusimmat on "
                 f"päivitetty {fi_date(newest)}. Tarveindeksi kokoaa kunnan väestön ikärakenteen, "
                 "pienituloisuuden, perusturvan varassa olevien osuuden, työttömyyden ja koulutustason yhdeksi "
-                "luvuksi, jossa koko maa on 100. Indeksi on kuvaileva: se näyttää palvelutarpeen erot kuntien "
-                "välillä. Menetelmä, painot ja lähteet ovat liitteessä 1, ja kuntakohtaiset luvut, kartta ja "
-                "kuviot ovat liitteessä 2.",
+                "luvuksi, jossa koko maa on 100. Se on kuvaileva indeksi: se kuvaa kuntien suhteellista "
+                "palvelutarvetta, mutta ei yksinään määrää talousarviota eikä voimavarojen jakoa. Osatekijät on "
+                "vakioitu koko maan kuntien hajonnalla, joten niiden painot ovat myös todelliset painot. "
+                f"{_small_and_period(assessment)}Menetelmä, painot ja lähteet ovat liitteessä 1, ja "
+                "kuntakohtaiset luvut, kartta ja kuviot ovat liitteessä 2.",
             ],
         ),
         *carried_section(carried, cycle),

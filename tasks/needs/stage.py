@@ -60,7 +60,8 @@ def _analyse(ctx: RoundContext, params: NeedsParams, basis: Basis, inputs: Needs
 def needs_outputs(computed: Computed[Basis, NeedsInputs, NeedsAssessment, NeedsFigures]) -> NeedsOutputs:
     """The round's artefacts with their lineage: sources → tables → map (→ proposal → documents)."""
     assessment = computed.analysis
-    sources = list(computed.sources.values())
+    # The exports and the map the tables are computed from; the rules file sets the index's method.
+    sources = [source for role, source in computed.sources.items() if role != "rules"]
     profile = JsonOutput(
         "needs-profile",
         "table",
@@ -84,9 +85,16 @@ def needs_outputs(computed: Computed[Basis, NeedsInputs, NeedsAssessment, NeedsF
         "table",
         "Tarveindeksi",
         assessment.need_index,
-        derived_from=[profile],
+        derived_from=[profile, computed.source("rules")],
         table=[
-            {"sija": r.rank, "kunta": r.name, "koodi": r.area_code, "tarveindeksi": r.index}
+            {
+                "sija": r.rank,
+                "kunta": r.name,
+                "koodi": r.area_code,
+                "tarveindeksi": r.index,
+                "vaihteluväli ±": r.margin,
+                "epävarma": r.uncertain,
+            }
             for r in assessment.need_index.rows
         ],
     )
@@ -94,7 +102,11 @@ def needs_outputs(computed: Computed[Basis, NeedsInputs, NeedsAssessment, NeedsF
         profile=profile,
         index=index,
         change=JsonOutput(
-            "needs-change", "table", "Toimintaympäristön muutosanalyysi", assessment.change, derived_from=[profile]
+            "needs-change",
+            "table",
+            "Toimintaympäristön muutosanalyysi",
+            assessment.change,
+            derived_from=[profile, computed.source("rules")],
         ),
         reconciliation=JsonOutput(
             "needs-reconciliation",

@@ -66,18 +66,19 @@ def test_another_region_gets_its_own_figures_and_names(kainuu: Path, helsinki: P
 
 def test_a_volume_scales_with_the_client_group_and_the_need_index(helsinki: Path, kainuu: Path) -> None:
     # Helsinki (HVA90) from the Statistics Finland exports: population 694 392, aged under 15
-    # 13,9 % → 96 520 children; need index 100,1442. Reference: 76 822 children, index 98,4419.
+    # 13,9 % → 96 520 children; need index 100,1150. Reference: 76 822 children, index 99,3451
+    # (Pirkanmaa's; the index standardises its components, stage 1).
     # Child-health clinic visits (LAP-NEUVOLA), reference 165 000:
-    # 165 000 × 96 520 / 76 822 × 100,1442 / 98,4419 = 210 893,3 → 210 893.
+    # 165 000 × 96 520 / 76 822 × 100,1150 / 99,3451 = 208 914,4 → 208 914.
     catalogue = {r["palvelu_id"]: r for r in _rows(helsinki / "palvelukatalogi.csv")}
-    assert _number(catalogue["LAP-NEUVOLA"]["vuosivolyymi"]) == 210_893
+    assert _number(catalogue["LAP-NEUVOLA"]["vuosivolyymi"]) == 208_914
     # A whole-population service: the ratio of two regions is population × need index.
-    # Kainuu (HVA20): 69 193 inhabitants, index 103,9108. VAM-OHJAUS (reference 5 600 clients):
-    # Helsinki 5 600 × 694 392/548 910 × 100,1442/98,4419 = 7 207; Kainuu 5 600 × 69 193/548 910
-    # × 103,9108/98,4419 = 745; ratio 9,67.
+    # Kainuu (HVA20): 69 193 inhabitants, index 100,6538. VAM-OHJAUS (reference 5 600 clients):
+    # Helsinki 5 600 × 694 392/548 910 × 100,1150/99,3451 = 7 139,1 → 7 139; Kainuu 5 600 × 69 193/548 910
+    # × 100,6538/99,3451 = 715,2 → 715; ratio 9,98.
     kainuu_catalogue = {r["palvelu_id"]: r for r in _rows(kainuu / "palvelukatalogi.csv")}
-    assert _number(catalogue["VAM-OHJAUS"]["vuosivolyymi"]) == 7_207
-    assert _number(kainuu_catalogue["VAM-OHJAUS"]["vuosivolyymi"]) == 745
+    assert _number(catalogue["VAM-OHJAUS"]["vuosivolyymi"]) == 7_139
+    assert _number(kainuu_catalogue["VAM-OHJAUS"]["vuosivolyymi"]) == 715
 
 
 def test_the_contracts_register_holds_stage_4s_purchased_volumes(kainuu: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -14,10 +15,13 @@ from tasks.needs.analysis import (
     assess_needs,
     build_profiles,
     compute_need_index,
+    country_municipalities,
     reconcile,
 )
-from tasks.needs.inputs import load_key, load_needs_sources
+from tasks.needs.inputs import load_key, load_needs_sources, read_needs_rules
 from tests.support import DATA_DIR
+
+RULES = read_needs_rules(DATA_DIR / "config" / "rules" / "needs.toml")
 
 
 def raw_values(file: str, area: str) -> dict[str, str]:
@@ -100,23 +104,84 @@ def test_suppressed_counts_are_not_comparable_not_mismatch() -> None:
     assert report.ok
 
 
-def test_index_contributions_sum_to_index(pirkanmaa: NeedsAssessment) -> None:
+def raw_municipal_values(file: str, column: str) -> list[float]:
+    """Every municipality's (``KU`` row's) value of a column, read with json alone."""
+    doc = json.loads((DATA_DIR / "statfin" / file).read_text(encoding="utf-8-sig"))
+    keyed = [c for c in doc["columns"] if c["type"] in "dt"]
+    codes = [c["code"] for c in doc["columns"] if c["type"] == "c"]
+    area = next(i for i, c in enumerate(keyed) if c["type"] == "d")
+    return [
+        float(row["values"][codes.index(column)])
+        for row in doc["data"]
+        if row["key"][area].startswith("KU") and row["values"][codes.index(column)] not in {"...", "."}
+    ]
+
+
+def age_dispersion() -> float:
+    """The 65+ share's dispersion among the country's municipalities, from the raw file: the root mean
+    square deviation of the 308 municipalities' shares from the country's 23,8 %."""
+    values = raw_municipal_values("age_register_kunnat_11ra.json", "vaesto_yli64_p")
+    assert len(values) == 308
+    return math.sqrt(sum((v - 23.8) ** 2 for v in values) / len(values))
+
+
+def test_index_is_100_plus_its_contributions(pirkanmaa: NeedsAssessment) -> None:
     index = pirkanmaa.need_index
     assert abs(sum(index.weights.values()) - 1.0) < 1e-9
+    assert (index.reference, index.reference_count, index.points_per_sd) == ("koko maan kunnissa", 308, 10.0)
     for row in [*index.rows, index.region]:
-        assert row.index == pytest.approx(sum(c.contribution for c in row.components), abs=1e-9)
+        assert row.index == pytest.approx(100 + sum(c.contribution for c in row.components), abs=1e-9)
         for c in row.components:
-            if c.relative is not None and c.value is not None:
-                assert c.contribution == pytest.approx(100 * c.weight * c.value / c.country_value, abs=1e-4)
+            if c.standardised is not None:
+                assert c.contribution == pytest.approx(10 * c.weight * c.standardised, abs=1e-3)
     assert [r.rank for r in index.rows] == list(range(1, 24))
     assert [r.index for r in index.rows] == sorted((r.index for r in index.rows), reverse=True)
 
 
+def test_pirkanmaa_effective_weights_before_and_after(pirkanmaa: NeedsAssessment) -> None:
+    effects = {e.indicator: e for e in pirkanmaa.need_index.effects}
+    age, long_term = effects["share_65_plus"], effects["long_term_unemployment_rate"]
+    assert age.dispersion == pytest.approx(age_dispersion(), abs=1e-4)
+    # Before (ratios to the country) the spans in Pirkanmaa are those the issue quotes: 65+ 22,8–59,5
+    # points, long-term unemployment 3,7–12,9 (100 × weight × value / country value).
+    assert age.span_before is not None and long_term.span_before is not None
+    assert (round(age.span_before[0], 1), round(age.span_before[1], 1)) == (22.8, 59.5)
+    assert (round(long_term.span_before[0], 1), round(long_term.span_before[1], 1)) == (3.7, 12.9)
+    # 65+ had 39 % of the weighted components' dispersion among the country's municipalities and 41 %
+    # among Pirkanmaa's for a stated 30 %; standardised, it has 30 % and 31 %.
+    assert (round(age.effective_before or 0, 2), round(age.region_before or 0, 2)) == (0.39, 0.41)
+    assert (age.effective_after, round(age.region_after or 0, 2)) == (0.3, 0.31)
+    for e in effects.values():
+        assert e.effective_after == pytest.approx(e.weight, abs=1e-6)
+    # Kuhmoinen's 65+ share 47,2 % lies (47,2 − 23,8) / s dispersions above the country.
+    kuhmoinen = next(r for r in pirkanmaa.need_index.rows if r.name == "Kuhmoinen")
+    z = next(c for c in kuhmoinen.components if c.indicator == "share_65_plus").standardised
+    assert z == pytest.approx((47.2 - 23.8) / age_dispersion(), abs=1e-4)
+    assert age.span_after is not None and age.span_after[1] == pytest.approx(3 * z, abs=1e-3)  # 10 × 0,3 × z
+
+
+def test_small_municipalities_are_marked(pirkanmaa: NeedsAssessment) -> None:
+    index = pirkanmaa.need_index
+    assert index.population_limit == 5000  # the shipped rules file
+    small = {r.name for r in index.rows if r.uncertain}
+    populations = {m.name: m.population for m in pirkanmaa.profiles.municipalities}
+    assert small == {name for name, population in populations.items() if population < 5000}
+    # From the age file: Juupajoki 1 663, Kihniö 1 670, Kuhmoinen 1 979, Punkalaidun 2 546, Ruovesi
+    # 3 995, Urjala 4 440, Vesilahti 4 532 inhabitants; the next, Parkano, has 6 011.
+    assert small == {"Juupajoki", "Kihniö", "Kuhmoinen", "Punkalaidun", "Ruovesi", "Urjala", "Vesilahti"}
+    tampere = next(r for r in index.rows if r.name == "Tampere")
+    kihnio = next(r for r in index.rows if r.name == "Kihniö")
+    assert (tampere.margin or 9) < 0.2 < 1.5 < (kihnio.margin or 0)  # 263 337 vs 1 670 inhabitants
+    assert "Alle 5\u00a0000 asukkaan kuntia on 7, ja niiden indeksit ovat epävarmoja" in " ".join(pirkanmaa.findings)
+
+
 def test_country_index_is_100() -> None:
     key = load_key(DATA_DIR)
-    profiles = build_profiles(load_needs_sources(DATA_DIR), key, resolve_region("PI", key))
+    sources = load_needs_sources(DATA_DIR)
+    profiles = build_profiles(sources, key, resolve_region("PI", key))
     country_as_region = profiles.model_copy(update={"municipalities": [profiles.country]})
-    assert compute_need_index(country_as_region).rows[0].index == 100.0
+    reference = country_municipalities(sources, key)
+    assert compute_need_index(country_as_region, rules=RULES, reference=reference).rows[0].index == 100.0
 
 
 def _only(component: str) -> NeedIndexParams:
@@ -126,17 +191,19 @@ def _only(component: str) -> NeedIndexParams:
 
 def test_weights_change_ranking(pirkanmaa: NeedsAssessment) -> None:
     profiles = pirkanmaa.profiles
-    ageing = compute_need_index(profiles, _only("weight_share_65_plus"))
-    jobs = compute_need_index(profiles, _only("weight_unemployment_rate"))
+    reference = country_municipalities(load_needs_sources(DATA_DIR), load_key(DATA_DIR))
+    ageing = compute_need_index(profiles, _only("weight_share_65_plus"), rules=RULES, reference=reference)
+    jobs = compute_need_index(profiles, _only("weight_unemployment_rate"), rules=RULES, reference=reference)
     # Kuhmoinen has the highest 65+ share (47.2 %), Tampere the highest unemployment (16.5 %).
     assert ageing.rows[0].name == "Kuhmoinen"
-    assert ageing.rows[0].index == round(47.2 / 23.8 * 100, 4)
+    assert ageing.rows[0].index == pytest.approx(100 + 10 * (47.2 - 23.8) / age_dispersion(), abs=1e-4)
     assert jobs.rows[0].name == "Tampere"
     tampere_rank = {r.name: r.rank for r in ageing.rows}["Tampere"]
     assert tampere_rank is not None and tampere_rank > 15
     # Relative weights: doubling all of them changes nothing.
     doubled = NeedIndexParams(**{f: 2 * v for f, v in NeedIndexParams().model_dump().items()})
-    assert compute_need_index(profiles, doubled) == pirkanmaa.need_index
+    again = compute_need_index(profiles, doubled, rules=RULES, reference=reference, reference_name="koko maan kunnissa")
+    assert again == pirkanmaa.need_index
 
 
 def test_all_zero_weights_refused() -> None:
@@ -145,8 +212,11 @@ def test_all_zero_weights_refused() -> None:
 
 
 def test_change_analysis(pirkanmaa: NeedsAssessment) -> None:
-    change = analyse_change(pirkanmaa.profiles, "2025")
+    change = analyse_change(pirkanmaa.profiles, "2025", years=("2025",))
     assert change == pirkanmaa.change
+    # The shipped exports hold 2025 alone: the change is that year's, and no period is claimed.
+    assert (change.base_year, change.change_period, change.years_available) == (None, "2025", ["2025"])
+    assert change.region.population_change_pct is None
     vital = raw_values("population_register_kunnat_121w.json", "KU837")
     tampere = next(r for r in change.rows if r.area_code == "KU837")
     assert tampere.natural_increase == int(vital["ssaaty-luonvalisays"]) == 3
@@ -156,7 +226,8 @@ def test_change_analysis(pirkanmaa: NeedsAssessment) -> None:
         1 for m in pirkanmaa.profiles.municipalities if (m.natural_increase or 0) < 0
     )
     # Thousands are separated by a no-break space (U+00A0), so a number never wraps across lines.
-    assert change.findings[0].startswith("Alueella syntyi 4\u00a0587 lasta ja kuoli 5\u00a0423 henkilöä")
+    assert change.findings[0].startswith("Vuonna 2025 alueella syntyi 4\u00a0587 lasta ja kuoli 5\u00a0423 henkilöä")
+    assert "Kuolleita oli enemmän kuin syntyneitä 16 kunnassa 23:sta" in change.findings[2]
 
 
 def test_findings_use_finnish_numbers(pirkanmaa: NeedsAssessment) -> None:

@@ -11,6 +11,7 @@ from schemas.decisions import EarlierDecision, Outcome
 from schemas.needs import NeedsAssessment
 from schemas.stages import Stage
 from soteflow.documents import load_governance
+from soteflow.numbers import fi_number
 from tasks.agenda import genitive, meeting_after
 from tasks.definition import CaseHandling
 from tasks.needs.analysis import assess_needs
@@ -73,9 +74,14 @@ def test_first_proposal(assessment: NeedsAssessment) -> None:
     assert agenda.earlier_handling == []
     assert agenda.meeting_date == dt.date(2026, 8, 24)
     assert agenda.proposal.startswith("Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen strategisen")
-    assert proposal.highest_need[0] == "Mänttä-Vilppula"  # index 127,2, the highest in Pirkanmaa
-    assert proposal.region_index == pytest.approx(98.4419)
-    assert "98,4" in proposal.summary_markdown
+    # Urjala 107,18 and Mänttä-Vilppula 107,18 lead; Urjala (4 440 inhabitants) is marked uncertain.
+    assert proposal.highest_need[:2] == ["Urjala", "Mänttä-Vilppula"]
+    assert proposal.region_index == assessment.need_index.region.index
+    assert fi_number(proposal.region_index, 1) in proposal.summary_markdown
+    method = next(g for g in agenda.grounds if g.heading == "Aineisto ja menetelmä").paragraphs[0]
+    assert "Se on kuvaileva indeksi: se kuvaa kuntien suhteellista palvelutarvetta, mutta ei yksinään" in method
+    assert "Alle 5\u00a0000 asukkaan kuntien luvut ovat epävarmoja." in method
+    assert "Lähdeaineistoissa on vain vuoden 2025 tiedot, joten muutosanalyysi kattaa yhden vuoden." in method
     assert "Palautuksen johdosta tehty valmistelu" not in [g.heading for g in agenda.grounds]
     assert "Uudelleen valmisteltu" not in proposal.summary_markdown
     # The aluehallitus's decisions are open to a request for rectification (hyvinvointialuelaki 139 §).

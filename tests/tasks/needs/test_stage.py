@@ -32,16 +32,21 @@ def test_round_outputs_lineage() -> None:
         "needs-source-unemployment",
         "needs-source-education",
         "needs-source-map",
+        "needs-source-rules",
     ]
+    rules = computed.source("rules")
+    assert rules.content == (DATA_DIR / "config" / "rules" / "needs.toml").read_bytes()
+    data_sources = sources[:-1]
     assert sources[0].content == (DATA_DIR / "statfin" / "age_register_kunnat_11ra.json").read_bytes()
     assert computed.source("map").content == (DATA_DIR / "geo" / "finland-hva-2021.topo.json").read_bytes()
-    # Sources → profile → index → map; the reconciliation rests on the sources alone.
-    assert list(outputs.profile.derived_from) == sources
-    assert list(outputs.index.derived_from) == [outputs.profile]
-    assert list(outputs.change.derived_from) == [outputs.profile]
-    assert list(outputs.reconciliation.derived_from) == sources
+    # Data sources → profile → index (with the rules) → map; the reconciliation rests on the data alone.
+    assert list(outputs.profile.derived_from) == data_sources
+    assert list(outputs.index.derived_from) == [outputs.profile, rules]
+    assert list(outputs.change.derived_from) == [outputs.profile, rules]
+    assert list(outputs.reconciliation.derived_from) == data_sources
     assert list(outputs.map_svg.derived_from) == [outputs.index]
-    assert outputs.index.table is not None and outputs.index.table[0]["kunta"] == "Mänttä-Vilppula"
+    assert outputs.index.table is not None and outputs.index.table[0]["kunta"] == "Urjala"
+    assert outputs.index.table[0]["epävarma"] is True  # 4 440 inhabitants, under the rules' 5 000
     assert computed.figures.map_svg.startswith("<svg")
     assert outputs.map_svg.content == computed.figures.map_svg.encode("utf-8")
 
