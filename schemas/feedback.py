@@ -1,8 +1,10 @@
 """Stage 3 co-development: the synthesis of stakeholder feedback (*Yhteenveto sidosryhmien lausunnoista*).
 
 The models of the theme taxonomy (configuration), one stakeholder comment as read from the
-feedback file, the explainable theme assignment of each comment, the counts by stakeholder group
-and theme, the sessions table, representative quotes and how the feedback is taken into account.
+feedback file, the preparer's theme review and per-theme responses (optional files), the
+explainable theme assignment of each comment, the counts by stakeholder group and theme, the
+sessions table, representative quotes, and each theme's narrative: the proposals made, the
+disagreements and the region's response.
 
 Pure pydantic: no Prefect, no database. Shares are rounded to one decimal and scores to four by
 the code that builds these models, so the canonical JSON and its hash are stable. Field
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.tabular import FiDate, Text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The id of the catch-all theme of comments that match no configured theme.
 OTHER_THEME_ID = "muu"
@@ -90,6 +92,16 @@ class TaxonomyOptions(_Model):
     )
     other_name: str = Field(default="Muu palaute", description="Teemoihin osumattomien kommenttien ryhmän nimi")
     other_huomioiminen: str = Field(default="", description="Miten teemoihin osumaton palaute otetaan huomioon")
+    consultation_years_before_cycle: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Kierroksen kuulemisjakso alkaa sen vuoden 1.1., joka on näin monta vuotta ennen kierroksen "
+        "vuotta (oletus 2: kierroksen 2026 jakso alkaa 1.1.2024); sitä vanhemmat kommentit jätetään pois",
+    )
+    proposals_in_item: int = Field(
+        default=2, ge=0, description="Ehdotuslainauksia teemaa kohden esityslistan tekstissä (kaikki liitteessä)"
+    )
 
 
 class ThemeTaxonomy(_Model):
@@ -139,6 +151,28 @@ class FeedbackRow(_Model):
     text: Text = Field(alias="kommentti", description="Kommentti sanatarkasti")
 
 
+class ThemeReviewRow(_Model):
+    """One row of the optional review file ``lausunnot_teemat.csv``: the preparer confirms or corrects a
+    comment's themes. ``teema`` names one theme or several separated by commas (id or name)."""
+
+    comment_id: Text = Field(alias="kommentti_id", description="Kommentin tunniste (lausunnot.csv)")
+    themes: Text = Field(alias="teema", description="Teema tai teemat pilkuin eroteltuina (tunniste tai nimi)")
+    decided_by: Text = Field(alias="päättäjä", description="Kuka teeman vahvisti tai korjasi")
+    note: Text | None = Field(default=None, alias="huomautus", description="Perustelu tai huomautus (valinnainen)")
+
+
+class ThemeResponseRow(_Model):
+    """One row of the optional file ``lausunnot_vastineet.csv``: the region's response to a theme's
+    feedback and the disagreements the preparer recorded, written by the preparer."""
+
+    theme: Text = Field(alias="teema", description="Teema (tunniste tai nimi)")
+    disagreements: Text | None = Field(
+        default=None, alias="erimielisyydet", description="Sidosryhmien erimielisyydet teemassa (valinnainen)"
+    )
+    response: Text = Field(alias="vastine", description="Hyvinvointialueen vastine: miten palaute otetaan huomioon")
+    written_by: Text = Field(alias="laatija", description="Vastineen laatija")
+
+
 class FeedbackComment(_Model):
     """A stakeholder comment as read, with its row number in the file (for errors found later)."""
 
@@ -162,6 +196,17 @@ class MatchKind(StrEnum):
     COMPOUND_PART = "yhdyssanan osa"
     #: Voikko does not know the word; its lower-cased form is the keyword.
     WORD_FORM = "tuntematon sana, sanamuoto"
+
+
+class ReviewStatus(StrEnum):
+    """Who settled a comment's themes."""
+
+    #: Only the keyword rules: the preparer has not reviewed the comment.
+    AUTOMATIC = "automaattinen"
+    #: The preparer reviewed the comment and kept the rules' themes.
+    CONFIRMED = "vahvistettu"
+    #: The preparer reviewed the comment and changed its themes.
+    CORRECTED = "korjattu"
 
 
 class WordMatch(_Model):
@@ -189,6 +234,21 @@ class CommentAssignment(_Model):
     matches: list[WordMatch] = Field(description="Osumat sana sanalta tekstin järjestyksessä")
     unknown_words: list[str] = Field(description="Sanat, joita Voikko ei tunne (verrattu sanamuotona)")
     explanation: str = Field(description="Perustelu suomeksi: miksi kommentti liitettiin teemoihin")
+    automatic_themes: list[str] = Field(description="Avainsanasääntöjen antamat teemat ennen valmistelijan tarkistusta")
+    review: ReviewStatus = Field(description="Teemojen peruste: automaattinen, vahvistettu tai korjattu")
+    decided_by: str | None = Field(default=None, description="Kuka teemat vahvisti tai korjasi")
+    review_note: str | None = Field(default=None, description="Valmistelijan huomautus")
+    proposals: list[str] = Field(description="Kommentin ehdotuslauseet sanatarkasti (ehdotusta ilmaiseva muoto)")
+
+
+class ExcludedComment(_Model):
+    """A comment left out of the synthesis because it is dated before the cycle's consultation period."""
+
+    comment_id: str = Field(description="Kommentin tunniste")
+    row: int = Field(description="Rivinumero lähdetiedostossa")
+    date: dt.date = Field(description="Päivämäärä")
+    group: str = Field(description="Sidosryhmä")
+    session: str = Field(description="Tilaisuus")
 
 
 class GroupThemeCounts(_Model):
@@ -234,8 +294,17 @@ class Quote(_Model):
     shortened: bool = Field(description="Lainausta on lyhennetty (…)")
 
 
+class Proposal(_Model):
+    """A proposal sentence of a comment, quoted verbatim."""
+
+    comment_id: str = Field(description="Kommentin tunniste")
+    group: str = Field(description="Sidosryhmä")
+    text: str = Field(description="Ehdotuslause sanatarkasti")
+
+
 class ThemeSummary(_Model):
-    """One theme's share of the feedback, its quotes and how the feedback is taken into account."""
+    """One theme's share of the feedback, its quotes and its narrative: the proposals, the
+    disagreements and the region's response (the last two written by the preparer)."""
 
     theme_id: str = Field(description="Teeman tunniste")
     name: str = Field(description="Teeman nimi")
@@ -246,7 +315,12 @@ class ThemeSummary(_Model):
     sessions: int = Field(description="Tilaisuuksien määrä, joissa teema nousi esiin")
     keywords: list[str] = Field(description="Teeman avainsanat")
     quotes: list[Quote] = Field(description="Edustavat lainaukset")
-    huomioiminen: str = Field(description="Miten palaute otetaan huomioon")
+    huomioiminen: str = Field(description="Teeman vakiintunut käsittely prosessissa (teemaluokitus)")
+    proposal_comments: int = Field(description="Teeman kommentit, joissa on ehdotuslause")
+    proposals: list[Proposal] = Field(description="Teeman ehdotuslauseet kommenteittain")
+    disagreements: str | None = Field(description="Valmistelijan kirjaamat erimielisyydet (None: ei kirjattu)")
+    response: str | None = Field(description="Hyvinvointialueen vastine (None: vastine puuttuu)")
+    response_by: str | None = Field(description="Vastineen laatija")
 
 
 class FeedbackSynthesis(_Model):
@@ -267,7 +341,13 @@ class FeedbackSynthesis(_Model):
     session_table: list[SessionSummary] = Field(description="Sidosryhmät ja tilaisuudet")
     themes: list[ThemeSummary] = Field(description="Teemat, 'muu palaute' viimeisenä")
     assignments: list[CommentAssignment] = Field(description="Jokaisen kommentin teemat ja perustelut")
-    findings: list[str] = Field(description="Keskeiset havainnot suomeksi, laskettu luvuista")
+    window_start: dt.date = Field(description="Kierroksen kuulemisjakson alku (tätä vanhemmat jätetään pois)")
+    window_end: dt.date | None = Field(description="Kuulemisjakson loppu: kokouspäivä, jos annettu")
+    excluded: list[ExcludedComment] = Field(description="Kuulemisjaksoa vanhemmat, pois jätetyt kommentit")
+    review_file: str | None = Field(description="Valmistelijan teematarkistuksen tiedosto (None: ei annettu)")
+    responses_file: str | None = Field(description="Vastineiden tiedosto (None: ei annettu)")
+    confirmed: int = Field(description="Kommentit, joiden teemat valmistelija vahvisti")
+    corrected: int = Field(description="Kommentit, joiden teemat valmistelija korjasi")
 
 
 class FeedbackFigures(_Model):

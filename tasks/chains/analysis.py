@@ -10,8 +10,13 @@ The method, as printed in the decision document (every number reproducible from 
 - criteria per package, each normalised to 0–1:
   alignment  a = |group's stage-2 targets served by a step| / |group's stage-2 targets|
   need       n = r_g / max_p r_g(p)   (r_g: the group's relative need from stage 2, country = 1)
-  cost       c = 1 − min(1, C_p / F_g) (C_p: the chain's annual cost, F_g: the group's allocated frame)
+  cost       c = min(1, B_p / K_p)    (K_p = C_p / N_p: the chain's annual cost per client, C_p the
+                                        chain's annual cost, N_p its clients a year; B_p the benchmark
+                                        cost per client from ``vertailukustannukset.csv``, with its source)
   feasibility f = (t − 1) / 4          (t: the catalogue's rating 1–5)
+  Without benchmark costs the cost criterion is not computed: its weight is 0 and the others are
+  scaled to sum 1, and the document says so. (The earlier criterion 1 − C_p / F_g measured how
+  much of the group's frame the catalogue covers, not value for money.)
 - score = Σ_k w_k · x_k with relative weights normalised to sum 1; each component w_k · x_k is
   rounded to 4 decimals and the score is the sum of the rounded components; rank by score,
   ties broken by package id;
@@ -30,8 +35,10 @@ from schemas.chains import (
     CRITERIA,
     CRITERION_LABELS,
     ChainStep,
+    CostBenchmarks,
     CriterionScore,
     ModeShare,
+    PackageBenchmark,
     PackagePriorities,
     PackageScore,
     PriorityParams,
@@ -93,9 +100,25 @@ class _PackageBasis:
     frame_eur: float
     values: dict[str, float]
     bases: dict[str, str]
+    benchmark: PackageBenchmark | None
+    cost_per_client: float | None
 
 
-def _bases(catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllocation) -> list[_PackageBasis]:
+def cost_value(annual_cost: float, clients: int, benchmark_per_client: float) -> tuple[float, float]:
+    """The cost per client ``K = C / N`` (€, 2 decimals) and the criterion ``min(1, B / K)`` (4 decimals).
+
+    1 when the package costs no more per client than the benchmark; 0,8 when it costs 25 % more
+    (B / K = 1 / 1,25). A lower cost than the benchmark is not rewarded further: a low cost per
+    client can also mean thinner services, and quality is measured by the chains' metrics.
+    """
+    per_client = eur2(annual_cost / clients)
+    value = r4(min(1.0, benchmark_per_client / per_client)) if per_client > 0 else 1.0
+    return per_client, value
+
+
+def _bases(
+    catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllocation, benchmarks: CostBenchmarks | None
+) -> list[_PackageBasis]:
     needs = {g.client_group: g.relative_need for g in frame.groups}
     frames = {g.client_group: g.allocated_eur for g in frame.groups}
     max_need = max((needs.get(p.client_group, 0.0) for p in catalogue.packages), default=0.0)
@@ -107,23 +130,32 @@ def _bases(catalogue: ServiceCatalogue, targets: ImpactTargets, frame: FrameAllo
         other = [t.target_id for t in targets.targets if t.target_id in served and t.target_id not in group_targets]
         need = needs.get(package.client_group, 0.0)
         frame_eur = frames.get(package.client_group, 0.0)
+        benchmark = benchmarks.for_package(package.package_id) if benchmarks is not None else None
+        per_client: float | None = None
+        if benchmark is not None:
+            per_client, cost = cost_value(package.annual_cost, benchmark.clients, benchmark.benchmark_per_client)
+            cost_basis = (
+                f"{fi_number(per_client, 0)} € / asiakas, vertailu {fi_number(benchmark.benchmark_per_client, 0)} €"
+            )
+        else:
+            cost, cost_basis = 0.0, "ei vertailukustannusta"
         values = {
             "alignment": r4(len(addressed) / len(group_targets)) if group_targets else 0.0,
             "need": r4(need / max_need) if max_need > 0 else 0.0,
-            "cost": r4(1 - min(1.0, package.annual_cost / frame_eur)) if frame_eur > 0 else 0.0,
+            "cost": cost,
             "feasibility": r4((package.feasibility - 1) / 4),
         }
-        share = package.annual_cost / frame_eur if frame_eur > 0 else None
         bases = {
             "alignment": f"{len(addressed)} / {len(group_targets)} ryhmän tavoitteesta",
             "need": f"{fi_number(need, 4)} / {fi_number(max_need, 4)}",
-            "cost": (
-                f"{fi_number(package.annual_cost / 1e6, 1)} / {fi_number(frame_eur / 1e6, 1)} M€"
-                + (f" = {fi_number(100 * share, 1)} % kehyksestä" if share is not None else "")
-            ),
+            "cost": cost_basis,
             "feasibility": f"arvio {package.feasibility} / 5",
         }
-        out.append(_PackageBasis(package, addressed, group_targets, other, need, frame_eur, values, bases))
+        out.append(
+            _PackageBasis(
+                package, addressed, group_targets, other, need, frame_eur, values, bases, benchmark, per_client
+            )
+        )
     return out
 
 
@@ -216,6 +248,14 @@ def sensitivity_analysis(
     )
 
 
+#: What the ranking decides, printed in the item and the method attachment.
+RANKING_DECIDES = (
+    "Järjestys ratkaisee, missä järjestyksessä palvelukokonaisuuksien palveluketjuja kehitetään ja "
+    "kehittämistyöhön osoitetaan valmistelu- ja kehittämisresursseja suunnittelukierroksella. Järjestys ei "
+    "jaa määrärahoja eikä muuta vaiheessa 2 hyväksyttyä kehystä, eikä se lopeta tai supista lakisääteisiä "
+    "palveluja."
+)
+
 PRIORITY_METHOD = [
     "Kukin palvelukokonaisuus pisteytetään neljällä kriteerillä, jotka normalisoidaan välille 0–1.",
     "Tavoitteisiin kohdistuminen = niiden asiakasryhmän vaiheen 2 vaikuttavuustavoitteiden osuus, joihin "
@@ -224,14 +264,23 @@ PRIORITY_METHOD = [
     "Palvelutarve = asiakasryhmän suhteellinen tarve vaiheen 2 kehyksen kohdennuksesta (koko maa = 1) "
     "jaettuna palvelukokonaisuuksien suurimmalla suhteellisella tarpeella (r / max r): suurimman tarpeen "
     "ryhmä saa arvon 1 ja muut suhteessa siihen.",
-    "Kustannus = 1 − ketjun vuosikustannus / asiakasryhmälle kohdennettu kehys, vähintään 0: mitä pienemmän "
-    "osan ryhmänsä kehyksestä ketju käyttää, sitä suurempi arvo; kehyksen ylittävä ketju saa arvon 0. "
-    "Vuosikustannus on vaiheiden vuosivolyymi × yksikkökustannus yhteensä.",
+    "Kustannus asiakasta kohden = vertailukustannus asiakasta kohden / ketjun vuosikustannus asiakasta kohden, "
+    "enintään 1. Ketjun vuosikustannus asiakasta kohden on vaiheiden vuosivolyymi × yksikkökustannus yhteensä "
+    "jaettuna ketjun eri asiakkaiden määrällä vuodessa. Arvo on 1, kun kokonaisuus ei maksa asiakasta kohden "
+    "vertailua enempää, ja esimerkiksi 0,8, kun se maksaa 25 % enemmän. Vertailua edullisempaa kustannusta ei "
+    "palkita enempää, koska pieni kustannus voi merkitä myös suppeampaa palvelua; laatua mitataan ketjujen "
+    "mittareilla.",
     "Toteutettavuus = (palveluluettelon arvio 1–5 − 1) / 4.",
     "Pisteet = Σ paino × kriteerin arvo. Painot ovat suhteellisia, ja ne jaetaan summallaan (summa 1). "
     "Kukin osuus (paino × arvo) pyöristetään neljään desimaaliin, ja pisteet ovat pyöristettyjen osuuksien "
     "summa. Järjestys on pisteiden mukaan suurimmasta pienimpään; tasapisteissä tunnuksen mukaan.",
 ]
+
+
+NO_BENCHMARK_METHOD = (
+    "Kustannuskriteeriä ei laskettu, koska palvelukokonaisuuksien asiakasmääriä ja vertailukustannuksia "
+    "asiakasta kohden ei annettu. Sen paino on 0, ja muut painot on skaalattu niin, että painojen summa on 1."
+)
 
 
 def score_packages(
@@ -242,12 +291,19 @@ def score_packages(
     *,
     targets_ref: SourceRef,
     frame_ref: SourceRef,
+    benchmarks: CostBenchmarks | None = None,
 ) -> PackagePriorities:
-    """Score and rank the service packages, with every component and the sensitivity check."""
+    """Score and rank the service packages, with every component and the sensitivity check.
+
+    ``benchmarks`` are the clients and benchmark costs per client (:func:`~tasks.chains.catalogue.
+    read_benchmarks`); without them the cost criterion's weight is 0 (the others scaled to sum 1).
+    """
     if not catalogue.packages:
         raise InputError("the service catalogue has no packages", file=catalogue.source_file)
     weights = params.normalised_weights()
-    bases = _bases(catalogue, targets, frame)
+    if benchmarks is None:
+        weights = shifted_weights(weights, "cost", None) or weights
+    bases = _bases(catalogue, targets, frame, benchmarks)
     scores = _scores(bases, weights)
     order = _order(scores)
     by_id = {b.package.package_id: b for b in bases}
@@ -265,7 +321,10 @@ def score_packages(
                 other_targets=basis.other_targets,
                 relative_need=basis.relative_need,
                 annual_cost=package.annual_cost,
-                group_frame_eur=basis.frame_eur,
+                clients=basis.benchmark.clients if basis.benchmark else None,
+                cost_per_client=basis.cost_per_client,
+                benchmark_per_client=basis.benchmark.benchmark_per_client if basis.benchmark else None,
+                benchmark_source=basis.benchmark.source if basis.benchmark else None,
                 feasibility=package.feasibility,
                 criteria=[
                     CriterionScore(
@@ -285,8 +344,11 @@ def score_packages(
     return PackagePriorities(
         params=params,
         weights=weights,
-        method=list(PRIORITY_METHOD),
+        method=[*PRIORITY_METHOD, *([] if benchmarks is not None else [NO_BENCHMARK_METHOD])],
         max_relative_need=max(b.relative_need for b in bases),
+        cost_criterion_used=benchmarks is not None,
+        benchmark_sources=list(dict.fromkeys(b.source for b in benchmarks.packages)) if benchmarks else [],
+        decides=RANKING_DECIDES,
         rows=rows,
         sensitivity=sensitivity_analysis(bases, weights, params.sensitivity_step),
         targets_ref=targets_ref,

@@ -20,7 +20,13 @@ def load_chains_basis(store: Store, *, region: str, cycle: int) -> ChainsBasis:
     proposal = store.read_json(store.get_version(approved.proposal.version_id))
     services = [
         CatalogueService(
-            service_id=step.service_id, name=step.name, package_id=package.package_id, mode=step.mode, unit=step.unit
+            service_id=step.service_id,
+            name=step.name,
+            package_id=package.package_id,
+            mode=step.mode,
+            unit=step.unit,
+            annual_volume=step.annual_volume,
+            unit_cost=step.unit_cost,
         )
         for package in catalogue.packages
         for step in package.steps

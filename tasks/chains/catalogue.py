@@ -2,7 +2,9 @@
 
 Every problem — a missing column, a wrong type, an unknown client group or mode, a duplicate id, a
 step whose ``tavoite_id`` is not a stage-2 target — is an :class:`InputError` naming file, row and
-field. The stakeholder feedback is read by :mod:`tasks.chains.feedback`.
+field. So is a bad row of the optional benchmark costs (``vertailukustannukset.csv``): a package the
+catalogue does not have, a package of the catalogue without a row, a repeated package. The
+stakeholder feedback is read by :mod:`tasks.chains.feedback`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import hashlib
 from pathlib import Path
 
 from schemas.chains import (
+    BenchmarkRow,
     CatalogueRow,
     CatalogueStep,
+    CostBenchmarks,
+    PackageBenchmark,
     QualityMetric,
     ServiceCatalogue,
     ServiceDescription,
@@ -26,6 +31,11 @@ from soteflow.numbers import round_half_up
 #: File names in the inputs folder (``<SOTEFLOW_INPUT_DIR>/examples/<REGION>/`` by default).
 CATALOGUE_FILE = "palvelukatalogi.csv"
 FEEDBACK_FILE = "lausunnot.csv"
+#: Optional: clients and benchmark cost per client of each package (the cost criterion).
+BENCHMARK_FILE = "vertailukustannukset.csv"
+#: Optional: the preparer's review of the comments' themes, and the responses per theme.
+THEME_REVIEW_FILE = "lausunnot_teemat.csv"
+THEME_RESPONSES_FILE = "lausunnot_vastineet.csv"
 #: The feedback theme taxonomy is configuration: ``<data dir>/config/feedback_themes.toml``.
 THEMES_FILE = Path("config") / "feedback_themes.toml"
 
@@ -200,3 +210,49 @@ def check_catalogue_against_stage2(
                 row=package.first_row,
                 field="asiakasryhmä",
             )
+
+
+def read_benchmarks(path: str | Path, catalogue: ServiceCatalogue) -> CostBenchmarks:
+    """Read the packages' clients and benchmark costs per client (``vertailukustannukset.csv``).
+
+    One row per package of the catalogue. Raises :class:`InputError` naming the file, row and
+    column for a missing column, an empty file, a wrong type (clients or benchmark not a positive
+    number), a repeated package, a package the catalogue does not have, an empty source, and names
+    the first package of the catalogue that has no row.
+    """
+    path = Path(path)
+    rows = read_rows(path, BenchmarkRow)
+    unique(rows, path, "package_id", "palvelukokonaisuus_id")
+    known = [p.package_id for p in catalogue.packages]
+    for row in rows:
+        if row.value.package_id not in known:
+            raise InputError(
+                f"package {row.value.package_id!r} is not in {catalogue.source_file} (packages: {', '.join(known)})",
+                file=path,
+                row=row.number,
+                field="palvelukokonaisuus_id",
+            )
+    given = {r.value.package_id for r in rows}
+    missing = [pid for pid in known if pid not in given]
+    if missing:
+        raise InputError(
+            f"package {missing[0]} of {catalogue.source_file} has no row: every package needs its clients and "
+            "benchmark cost per client",
+            file=path,
+            field="palvelukokonaisuus_id",
+        )
+    return CostBenchmarks(
+        source_file=path.name,
+        source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        example_data="examples" in path.parts,
+        packages=[
+            PackageBenchmark(
+                package_id=r.value.package_id,
+                clients=r.value.clients,
+                benchmark_per_client=eur2(r.value.benchmark_per_client),
+                source=r.value.source,
+                source_row=r.number,
+            )
+            for r in rows
+        ],
+    )

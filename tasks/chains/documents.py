@@ -41,6 +41,7 @@ def method_paragraphs(payload: ChainsProposal, catalogue: ServiceCatalogue, anal
         f"palvelukokonaisuutta ja {steps} palvelua palveluketjujen vaiheina. Kunkin palvelun tuotantotapa, "
         "vuosivolyymi, yksikkökustannus ja laatumittari on annettu luettelossa, ja jokainen vaihe on "
         "sidottu vaiheen 2 vaikuttavuustavoitteeseen (sarake tavoite_id).",
+        priorities.decides,
         *priorities.method,
         f"Painot: {weights}.",
         priorities.sensitivity.method,

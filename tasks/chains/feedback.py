@@ -16,11 +16,25 @@ Assignment: a comment gets every theme whose keywords match at least ``min_score
 matched keywords' weights, one match per word and theme), at most ``max_themes`` of them, highest
 score first (ties in taxonomy order). A comment with no theme goes to "muu palaute". Every match
 is recorded as word form → lemma (→ compound part) → keyword → theme: the explanation.
+
+The keyword rules only propose. The preparer may confirm or correct any comment's themes in the
+optional file ``lausunnot_teemat.csv`` (who decided, and why); the synthesis counts and quotes the
+final themes and records for every comment whether its themes are automatic, confirmed or
+corrected. Each theme's narrative is the proposals made in its comments (sentences with a
+proposal form, quoted verbatim), the disagreements and the region's response; the last two come
+from the preparer's optional file ``lausunnot_vastineet.csv`` and are never written by the code:
+without a response the document says that it is missing.
+
+Dates: a comment dated after the meeting date given for the round is an error (the file or the
+date is wrong); one dated before the cycle's consultation period (1 January of the year
+``consultation_years_before_cycle`` years before the cycle) belongs to an earlier round and is
+left out, and the document lists it.
 """
 
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import re
 import threading
 import tomllib
@@ -37,14 +51,19 @@ from schemas.feedback import (
     OTHER_THEME_ID,
     CommentAssignment,
     CountsTable,
+    ExcludedComment,
     FeedbackComment,
     FeedbackRow,
     FeedbackSynthesis,
     GroupThemeCounts,
     MatchKind,
+    Proposal,
     Quote,
+    ReviewStatus,
     SessionSummary,
     ThemeDefinition,
+    ThemeResponseRow,
+    ThemeReviewRow,
     ThemeSummary,
     ThemeTaxonomy,
     WordMatch,
@@ -55,6 +74,10 @@ from soteflow.numbers import fi_number
 
 #: The feedback file's name in an inputs folder (data/examples/<REGION>/ by default).
 FEEDBACK_FILENAME = "lausunnot.csv"
+#: The preparer's optional theme review: ``kommentti_id;teema;päättäjä;huomautus``.
+REVIEW_FILENAME = "lausunnot_teemat.csv"
+#: The preparer's optional responses per theme: ``teema;erimielisyydet;vastine;laatija``.
+RESPONSES_FILENAME = "lausunnot_vastineet.csv"
 #: The taxonomy's place under the data folder (configuration, shipped in data/config/).
 TAXONOMY_FILE = Path("config") / "feedback_themes.toml"
 #: Column headers of the feedback file, in order (for messages and the README).
@@ -351,6 +374,149 @@ def canonical_groups(comments: Iterable[FeedbackComment], taxonomy: ThemeTaxonom
     return out
 
 
+def theme_id_of(text: str, taxonomy: ThemeTaxonomy) -> str | None:
+    """The theme id a cell names: an id or a name, case and spacing ignored ("muu" and the
+    catch-all's name included); None if it names no theme."""
+    wanted = _spelling(text)
+    for theme_id in taxonomy.theme_ids():
+        if wanted in {theme_id, _spelling(taxonomy.theme_name(theme_id))}:
+            return theme_id
+    return None
+
+
+def _unknown_theme(text: str, taxonomy: ThemeTaxonomy) -> str:
+    known = ", ".join(taxonomy.theme_ids())
+    return f"unknown theme {text!r} (known theme ids: {known}; a theme's name is accepted too)"
+
+
+@dataclass(frozen=True)
+class ThemeDecision:
+    """The preparer's decision on one comment's themes (a row of the review file)."""
+
+    comment_id: str
+    themes: tuple[str, ...]
+    decided_by: str
+    note: str | None
+    row: int
+
+
+def read_theme_review(path: Path, comments: Sequence[FeedbackComment], taxonomy: ThemeTaxonomy) -> list[ThemeDecision]:
+    """Read the preparer's theme review ``kommentti_id;teema;päättäjä;huomautus`` (optional file).
+
+    ``teema`` names one theme or several separated by commas, by id or name; "muu" (the
+    catch-all) stands alone. A missing column, an empty required cell, a repeated
+    ``kommentti_id``, an id that is not in the feedback file, an unknown theme, "muu" with another
+    theme or a theme named twice raises :class:`InputError` naming the file, row and column.
+    """
+    path = Path(path)
+    rows = read_rows(path, ThemeReviewRow, optional_columns=("huomautus",))
+    unique(rows, path, "comment_id", ID_COLUMN)
+    known = {c.comment_id for c in comments}
+    out = []
+    for r in rows:
+        value = r.value
+        if value.comment_id not in known:
+            raise InputError(
+                f"comment {value.comment_id!r} is not in {FEEDBACK_FILENAME}", file=path, row=r.number, field=ID_COLUMN
+            )
+        themes: list[str] = []
+        for part in value.themes.split(","):
+            theme_id = theme_id_of(part, taxonomy) if part.strip() else None
+            if theme_id is None:
+                raise InputError(_unknown_theme(part.strip(), taxonomy), file=path, row=r.number, field="teema")
+            if theme_id in themes:
+                raise InputError(f"theme {part.strip()!r} is named twice", file=path, row=r.number, field="teema")
+            themes.append(theme_id)
+        if OTHER_THEME_ID in themes and len(themes) > 1:
+            raise InputError(
+                f"{taxonomy.options.other_name!r} ({OTHER_THEME_ID}) cannot be combined with another theme",
+                file=path,
+                row=r.number,
+                field="teema",
+            )
+        out.append(ThemeDecision(value.comment_id, tuple(themes), value.decided_by, value.note, r.number))
+    return out
+
+
+def read_theme_responses(path: Path, taxonomy: ThemeTaxonomy) -> dict[str, ThemeResponseRow]:
+    """Read the preparer's responses ``teema;erimielisyydet;vastine;laatija`` (optional file): theme
+    id → row. A missing column, an empty ``vastine`` or ``laatija``, an unknown theme or a theme
+    given twice raises :class:`InputError` naming the file, row and column."""
+    path = Path(path)
+    rows = read_rows(path, ThemeResponseRow, optional_columns=("erimielisyydet",))
+    out: dict[str, ThemeResponseRow] = {}
+    first: dict[str, int] = {}
+    for r in rows:
+        theme_id = theme_id_of(r.value.theme, taxonomy)
+        if theme_id is None:
+            raise InputError(_unknown_theme(r.value.theme, taxonomy), file=path, row=r.number, field="teema")
+        if theme_id in out:
+            raise InputError(
+                f"theme {r.value.theme!r} has a response already (row {first[theme_id]})",
+                file=path,
+                row=r.number,
+                field="teema",
+            )
+        out[theme_id] = r.value
+        first[theme_id] = r.number
+    return out
+
+
+def consultation_start(cycle: int, taxonomy: ThemeTaxonomy) -> dt.date:
+    """The first day of the cycle's consultation period: 1 January, ``consultation_years_before_cycle``
+    years before the cycle (cycle 2026, 2 years → 1.1.2024)."""
+    return dt.date(cycle - taxonomy.options.consultation_years_before_cycle, 1, 1)
+
+
+def check_dates(
+    comments: Sequence[FeedbackComment],
+    groups: Sequence[str],
+    *,
+    cycle: int,
+    meeting_date: dt.date | None,
+    taxonomy: ThemeTaxonomy,
+    source_file: str,
+) -> tuple[list[int], list[ExcludedComment]]:
+    """Check each comment's date against the cycle: the indexes of the comments kept and those left out.
+
+    A comment dated after ``meeting_date`` (the meeting date given for the round) cannot have been
+    heard before the body decides: :class:`InputError` naming the row and ``päivämäärä``. A comment
+    dated before :func:`consultation_start` belongs to an earlier round's consultation: it is left
+    out and listed. If every comment is left out, that is an error too.
+    """
+    start = consultation_start(cycle, taxonomy)
+    kept: list[int] = []
+    excluded: list[ExcludedComment] = []
+    for index, (comment, group) in enumerate(zip(comments, groups, strict=True)):
+        if meeting_date is not None and comment.date > meeting_date:
+            raise InputError(
+                f"comment {comment.comment_id} is dated {_fi_date(comment.date)}, after the meeting on "
+                f"{_fi_date(meeting_date)}: a comment must be given before the body decides",
+                file=source_file,
+                row=comment.row,
+                field="päivämäärä",
+            )
+        if comment.date < start:
+            excluded.append(
+                ExcludedComment(
+                    comment_id=comment.comment_id,
+                    row=comment.row,
+                    date=comment.date,
+                    group=group,
+                    session=comment.session,
+                )
+            )
+        else:
+            kept.append(index)
+    if not kept:
+        raise InputError(
+            f"every comment is dated before the consultation period of cycle {cycle} (from {_fi_date(start)})",
+            file=source_file,
+            field="päivämäärä",
+        )
+    return kept, excluded
+
+
 def validate_feedback_inputs(feedback_path: Path, taxonomy_path: Path) -> None:
     """Check the feedback file and the taxonomy as a run would, without computing anything.
 
@@ -477,6 +643,34 @@ def assign_themes(comment: FeedbackComment, group: str, taxonomy: ThemeTaxonomy)
         matches=matches,
         unknown_words=unknown,
         explanation=_explain(matches, scores, themes, unknown, taxonomy),
+        automatic_themes=themes,
+        review=ReviewStatus.AUTOMATIC,
+        proposals=proposal_sentences(comment.text),
+    )
+
+
+def apply_review(assignment: CommentAssignment, decision: ThemeDecision, taxonomy: ThemeTaxonomy) -> CommentAssignment:
+    """The assignment with the preparer's themes: confirmed if they are the rules' themes (in any
+    order), else corrected; the explanation says what the preparer decided."""
+    themes = list(decision.themes)
+    confirmed = set(themes) == set(assignment.automatic_themes)
+    names = ", ".join(taxonomy.theme_name(t) for t in themes)
+    if confirmed:
+        sentence = f"Valmistelija vahvisti teemat ({decision.decided_by})."
+        themes = list(assignment.automatic_themes)
+    else:
+        before = ", ".join(taxonomy.theme_name(t) for t in assignment.automatic_themes)
+        sentence = f"Valmistelija korjasi teemat: {before} → {names} ({decision.decided_by})."
+    if decision.note:
+        sentence += f" Huomautus: {decision.note}"
+    return assignment.model_copy(
+        update={
+            "themes": themes,
+            "review": ReviewStatus.CONFIRMED if confirmed else ReviewStatus.CORRECTED,
+            "decided_by": decision.decided_by,
+            "review_note": decision.note,
+            "explanation": f"{assignment.explanation} {sentence}",
+        }
     )
 
 
@@ -489,6 +683,54 @@ def shorten_quote(text: str, limit: int) -> tuple[str, bool]:
     if space > 0:
         cut = cut[:space]
     return cut.rstrip(" ,;:–-") + " …", True
+
+
+#: Verbs whose indicative forms put a proposal or a demand ("tarvitaan", "toivomme", "kannattaa").
+PROPOSAL_VERBS = frozenset({"tarvita", "toivoa", "kannattaa", "ehdottaa", "vaatia", "edellyttää", "haluta"})
+#: "pitää" and "tulla" propose only in these forms ("pitää tehdä", "tulee ottaa"), not as "pidetty".
+PROPOSAL_FORMS = frozenset({"pitää", "pitäisi", "tulee", "tulisi"})
+
+
+def _proposal_word(word: str) -> bool:
+    lower = word.lower()
+    if lower in PROPOSAL_FORMS:
+        return True
+    with _LOCK:
+        readings = _voikko().analyze(word)
+    for reading in readings:
+        if reading.get("MOOD") == "conditional":
+            return True
+        # An imperative that is not also a connegative ("ole", "näe" follow "ei"): "Jakakaa".
+        if reading.get("MOOD") == "imperative" and reading.get("NEGATIVE") == "false":
+            return True
+        if reading.get("PARTICIPLE") == "present_passive" and lower.endswith(("ttava", "tava")):
+            return True  # necessitive: "on tehostettava", "on turvattava"
+        if (
+            reading.get("BASEFORM") in PROPOSAL_VERBS
+            and reading.get("MOOD") == "indicative"
+            and reading.get("NEGATIVE") != "true"
+        ):
+            return True
+    return False
+
+
+def proposal_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that propose or demand something, verbatim, in text order.
+
+    A sentence proposes if a word in it is in the conditional mood ("pitäisi", "voisi") or the
+    imperative (not a connegative such as "ole": "Jakakaa"), a necessitive participle ("on tehostettava") or a finite form of a verb
+    of wanting or needing (:data:`PROPOSAL_VERBS`; "pitää" and "tulla" only as "pitää", "tulee"
+    and their conditionals). Sentences by Voikko's sentence splitter.
+    """
+    with _LOCK:
+        pieces = [s.sentenceText.strip() for s in _voikko().sentences(text)]
+    sentences: list[str] = []
+    for piece in pieces:  # Voikko ends a sentence at a colon: keep "…: …" together
+        if sentences and sentences[-1].endswith(":"):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s for s in sentences if s and any(_proposal_word(w) for w in tokenize(s))]
 
 
 def _theme_score(assignment: CommentAssignment, theme_id: str) -> float:
@@ -596,56 +838,15 @@ def _and_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " ja " + items[-1]
 
 
-def _findings(
-    assignments: list[CommentAssignment], counts: CountsTable, themes: list[ThemeSummary], taxonomy: ThemeTaxonomy
-) -> list[str]:
-    total = counts.total_comments
-    groups = len(counts.rows)
-    sessions = len({a.session for a in assignments})
-    first = min(a.date for a in assignments)
-    last = max(a.date for a in assignments)
-    out = [
-        f"Palautetta kertyi {_count_word(total, 'kommentti', 'kommenttia')} "
-        f"{_count_word(groups, 'sidosryhmältä', 'sidosryhmältä')} "
-        f"{_count_word(sessions, 'tilaisuudesta', 'tilaisuudesta')} {_fi_date(first)}–{_fi_date(last)}."
-    ]
-    named = [t for t in themes if t.theme_id != OTHER_THEME_ID]
-    most = max(t.comments for t in named)
-    if most > 0:
-        top = [t for t in named if t.comments == most]
-        names = _and_list([f"”{t.name}”" for t in top])
-        out.append(
-            f"Eniten kommentteja koski {'teemaa' if len(top) == 1 else 'teemoja'} {names}: "
-            f"{_count_word(most, 'kommentti', 'kommenttia')} ({fi_number(top[0].share_percent, 1)} % kaikista)."
-        )
-    broad = [t for t in named if len(t.groups) == groups and groups > 1]
-    if broad:
-        label = "teeman" if len(broad) == 1 else "teemat"
-        out.append(f"Kaikki sidosryhmät nostivat esiin {label} {_and_list([f'”{t.name}”' for t in broad])}.")
-    per_group = []
-    for row in counts.rows:
-        best = max(row.by_theme[t.theme_id] for t in named)
-        if best == 0:
-            continue
-        top_names = [f"”{t.name}”" for t in named if row.by_theme[t.theme_id] == best]
-        if len(top_names) > 2:  # a three-way tie says nothing about the group's main concern
-            per_group.append(f"{row.group}: ei yhtä pääteemaa ({len(top_names)} teemaa, kukin {best}/{row.comments})")
-        else:
-            per_group.append(f"{row.group}: {_and_list(top_names)} ({best}/{row.comments})")
-    if per_group:
-        out.append("Sidosryhmien useimmin mainitsemat teemat: " + "; ".join(per_group) + ".")
-    other = counts.theme_totals[OTHER_THEME_ID]
-    out.append(
-        f"{_count_word(counts.multi_theme_comments, 'kommentti', 'kommenttia')} liitettiin kahteen tai "
-        f"useampaan teemaan ja lasketaan kunkin teeman kohdalle; "
-        f"{_count_word(other, 'kommentti', 'kommenttia')} ei osunut yhteenkään teemaan "
-        f"({taxonomy.options.other_name.lower()})."
-    )
-    return out
-
-
-def _method(taxonomy: ThemeTaxonomy, morphology: str) -> str:
+def _method(taxonomy: ThemeTaxonomy, morphology: str, start: dt.date, review: bool) -> str:
     o = taxonomy.options
+    reviewed = (
+        "Valmistelija tarkisti kommenttien teemat ja vahvisti tai korjasi ne erillisessä tiedostossa; yhteenveto "
+        "käyttää tarkistettuja teemoja, ja kunkin kommentin kohdalla kerrotaan, onko teema automaattinen, "
+        "vahvistettu vai korjattu ja kuka sen päätti. "
+        if review
+        else "Valmistelija ei ole tarkistanut teemoja: kaikki teemat ovat avainsanasääntöjen antamia. "
+    )
     return (
         "Kommenttien sanat tunnistettiin ja perusmuotoistettiin Voikko-morfologialla, ja yhdyssanoista "
         f"erotettiin myös osat (esim. pienyrittäjien → pienyrittäjä = pien + yrittäjä); käytössä {morphology}. "
@@ -654,32 +855,78 @@ def _method(taxonomy: ThemeTaxonomy, morphology: str) -> str:
         "Teeman pisteet ovat osuneiden sanojen avainsanapainojen summa (oletuspaino 1, sana kerran teemaa "
         f"kohden). Kommenttiin liitetään teemat, joiden pisteet ovat vähintään {_number(o.min_score)}, "
         f"enintään {o.max_themes} suurimmat pisteet saanutta; teemoihin osumattomat kommentit ovat ryhmässä "
-        f"{o.other_name}. Kahteen teemaan liitetty kommentti lasketaan kummankin teeman kohdalle. Lainaukset "
-        "ovat teeman suurimmat pisteet saaneita kommentteja (tasapisteissä ensin eri sidosryhmät, sitten "
-        f"tunnisteen mukaan), sanatarkasti; yli {o.quote_max_chars} merkin kommentit on lyhennetty sanan rajalta (…)."
+        f"{o.other_name}. Avainsanasäännöt vain ehdottavat teemoja. {reviewed}"
+        "Kahteen teemaan liitetty kommentti lasketaan kummankin teeman kohdalle. Ehdotuksiksi poimittiin "
+        "sanatarkasti lauseet, joissa on ehdotusta tai vaatimusta ilmaiseva muoto (konditionaali, imperatiivi, "
+        "-ttava-muoto tai verbit pitää, tulla, tarvita, toivoa, kannattaa, ehdottaa, vaatia, edellyttää ja haluta). "
+        "Erimielisyydet ja alueen vastineet ovat valmistelijan kirjoittamia. Lainaukset ovat teeman suurimmat "
+        "pisteet saaneita kommentteja (tasapisteissä ensin eri sidosryhmät, sitten tunnisteen mukaan), "
+        f"sanatarkasti; yli {o.quote_max_chars} merkin kommentit on lyhennetty sanan rajalta (…). Kierroksen "
+        f"kuulemisjakso alkaa {_fi_date(start)}; sitä vanhemmat kommentit kuuluvat aiemman kierroksen "
+        "kuulemiseen, ja ne on jätetty pois ja lueteltu."
     )
 
 
+def _theme_proposals(assignments: Sequence[CommentAssignment], theme_id: str) -> list[Proposal]:
+    """The proposal sentences of a theme's comments: the comments by the theme's quote order
+    (score, then a group not yet listed, then id), every proposal sentence of each."""
+    ordered = sorted(
+        (a for a in assignments if theme_id in a.themes and a.proposals),
+        key=lambda a: (-_theme_score(a, theme_id), _natural_key(a.comment_id)),
+    )
+    out: list[Proposal] = []
+    seen: set[str] = set()
+    while ordered:
+        pick = next((a for a in ordered if a.group not in seen), ordered[0])
+        ordered.remove(pick)
+        seen.add(pick.group)
+        out.extend(Proposal(comment_id=pick.comment_id, group=pick.group, text=t) for t in pick.proposals)
+    return out
+
+
 def synthesise_feedback(
-    comments: list[FeedbackComment], taxonomy: ThemeTaxonomy, *, source_file: str
+    comments: list[FeedbackComment],
+    taxonomy: ThemeTaxonomy,
+    *,
+    source_file: str,
+    cycle: int,
+    meeting_date: dt.date | None = None,
+    review: Sequence[ThemeDecision] = (),
+    review_file: str | None = None,
+    responses: dict[str, ThemeResponseRow] | None = None,
+    responses_file: str | None = None,
 ) -> FeedbackSynthesis:
-    """Assign themes to every comment and count, quote and summarise the feedback.
+    """Assign themes to every comment of the cycle, apply the preparer's review, and count, quote
+    and narrate the feedback by theme.
 
     ``source_file`` is the feedback file's path as given (errors name it; the synthesis keeps its
     name only, so the hash does not depend on the machine). A file under a folder ``examples``
-    is marked as example data (the document says *esimerkkiaineisto*). Deterministic: the same
-    comments and taxonomy give the same synthesis.
+    is marked as example data (the document says *esimerkkiaineisto*). Comments are checked
+    against the cycle (:func:`check_dates`). ``review`` is the preparer's decisions
+    (:func:`read_theme_review`), ``responses`` the preparer's responses per theme
+    (:func:`read_theme_responses`). Deterministic: the same inputs give the same synthesis.
     """
     if not comments:
         raise InputError("the feedback file has no comments", file=source_file)
-    groups = canonical_groups(comments, taxonomy, source_file=source_file)
+    all_groups = canonical_groups(comments, taxonomy, source_file=source_file)
+    kept, excluded = check_dates(
+        comments, all_groups, cycle=cycle, meeting_date=meeting_date, taxonomy=taxonomy, source_file=source_file
+    )
+    comments = [comments[i] for i in kept]
+    groups = [all_groups[i] for i in kept]
     morphology = morphology_version()
-    assignments = [assign_themes(c, g, taxonomy) for c, g in zip(comments, groups, strict=True)]
+    decisions = {d.comment_id: d for d in review}
+    assignments = []
+    for comment, group in zip(comments, groups, strict=True):
+        assignment = assign_themes(comment, group, taxonomy)
+        decision = decisions.get(comment.comment_id)
+        assignments.append(assignment if decision is None else apply_review(assignment, decision, taxonomy))
     assignments.sort(key=lambda a: _natural_key(a.comment_id))
     counts = _counts(assignments, taxonomy)
     total = len(assignments)
     group_order = {g.name: i for i, g in enumerate(taxonomy.groups)}
     options = taxonomy.options
+    responses = responses or {}
     definitions: list[tuple[str, str, str, list[str], str]] = [
         (t.id, t.name, t.description, list(dict.fromkeys([*t.lemmas, *t.parts])), t.huomioiminen)
         for t in taxonomy.themes
@@ -696,6 +943,7 @@ def synthesise_feedback(
     themes = []
     for theme_id, name, description, keywords, huomioiminen in definitions:
         own = [a for a in assignments if theme_id in a.themes]
+        answer = responses.get(theme_id)
         themes.append(
             ThemeSummary(
                 theme_id=theme_id,
@@ -708,14 +956,20 @@ def synthesise_feedback(
                 keywords=keywords,
                 quotes=select_quotes(assignments, theme_id, options.quotes_per_theme, options.quote_max_chars),
                 huomioiminen=huomioiminen,
+                proposal_comments=sum(1 for a in own if a.proposals),
+                proposals=_theme_proposals(assignments, theme_id),
+                disagreements=answer.disagreements if answer else None,
+                response=answer.response if answer else None,
+                response_by=answer.written_by if answer else None,
             )
         )
+    start = consultation_start(cycle, taxonomy)
     return FeedbackSynthesis(
         source_file=Path(source_file).name,
         example_data="examples" in Path(source_file).parts,
         taxonomy=taxonomy,
         morphology=morphology,
-        method=_method(taxonomy, morphology),
+        method=_method(taxonomy, morphology, start, bool(review)),
         comments=total,
         groups=len(counts.rows),
         sessions=len({a.session for a in assignments}),
@@ -725,5 +979,11 @@ def synthesise_feedback(
         session_table=_sessions(assignments, taxonomy),
         themes=themes,
         assignments=assignments,
-        findings=_findings(assignments, counts, themes, taxonomy),
+        window_start=start,
+        window_end=meeting_date,
+        excluded=excluded,
+        review_file=Path(review_file).name if review_file else None,
+        responses_file=Path(responses_file).name if responses_file else None,
+        confirmed=sum(1 for a in assignments if a.review is ReviewStatus.CONFIRMED),
+        corrected=sum(1 for a in assignments if a.review is ReviewStatus.CORRECTED),
     )

@@ -16,7 +16,7 @@ from schemas.documents import (
     PdfAttachment,
     TextSection,
 )
-from schemas.feedback import OTHER_THEME_ID, FeedbackFigures, FeedbackSynthesis
+from schemas.feedback import OTHER_THEME_ID, FeedbackFigures, FeedbackSynthesis, ThemeSummary
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.charts.bars import bar_chart_svg
@@ -41,7 +41,7 @@ SYNTHESIS_FILENAME = "chains-feedback-synthesis.json"
 #: bar_chart_svg tells series apart by six fill styles; a chart with more series would repeat one.
 MAX_SERIES_PER_CHART = 6
 #: The item's attachments (liitteet), each its own document (:func:`feedback_documents`).
-ATTACHMENTS = {1: "Kommentit teemoittain ja lainaukset", 2: "Menetelmä ja teemoittelun perusteet"}
+ATTACHMENTS = {1: "Kommentit teemoittain, ehdotukset ja lainaukset", 2: "Menetelmä ja teemoittelun perusteet"}
 ATTACHMENT_TEMPLATE = "s3_feedback_attachment.html"
 
 
@@ -54,11 +54,42 @@ def _comments(n: int) -> str:
     return f"{n} {'kommentti' if n == 1 else 'kommenttia'}"
 
 
-def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, meeting_date: dt.date) -> AgendaContent:
-    """The agenda item *Yhteenveto sidosryhmien lausunnoista*: grounds from the counts, the proposal.
+def _quote(text: str, limit: int = 160) -> str:
+    """A proposal as quoted in the item: verbatim, cut at a word boundary if long."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 2].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + " …"
 
-    It is handled with stage 3's case: a returned proposal's comments are quoted under *Aiempi
-    käsittely* and answered in the grounds.
+
+def theme_narrative(theme: ThemeSummary, shown: int) -> list[str]:
+    """A theme's narrative in two paragraphs: the comments and the proposals (verbatim, the first
+    ``shown``); then the disagreements and the region's response as the preparer wrote them, or
+    that they are not recorded or missing."""
+    groups = len(theme.groups)
+    first = f"{_comments(theme.comments)} {groups} sidosryhmältä."
+    if theme.proposals:
+        quoted = "; ".join(f"”{_quote(pr.text)}” ({pr.group})" for pr in theme.proposals[:shown])
+        first += f" Ehdotuksia esitettiin {theme.proposal_comments} kommentissa" + (
+            f", esimerkiksi {quoted}." if quoted else "."
+        )
+    else:
+        first += " Kommenteissa ei esitetty ehdotuksia."
+    second = f"Erimielisyydet: {theme.disagreements}" if theme.disagreements else "Erimielisyyksiä ei ole kirjattu."
+    if theme.response:
+        second += f" Alueen vastine: {theme.response}"
+    else:
+        second += " Alueen vastine puuttuu: valmistelija ei ole kirjoittanut vastinetta tähän teemaan."
+    return [first, second]
+
+
+def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, meeting_date: dt.date) -> AgendaContent:
+    """The agenda item *Yhteenveto sidosryhmien lausunnoista*: the material, the preparer's review, and
+    per theme the proposals, the disagreements and the region's response.
+
+    Comment counts are the material, not findings: the findings are the proposals and the
+    responses. It is handled with stage 3's case: a returned proposal's comments are quoted under
+    *Aiempi käsittely* and answered in the grounds.
     """
     cycle = handling.cycle
     region = handling.governance.region_name
@@ -70,32 +101,39 @@ def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, 
         "muassa kuulemistilaisuuksilla ja asukasraadeilla, suunnittelemalla ja kehittämällä palveluja yhdessä "
         "palvelujen käyttäjien kanssa sekä kuulemalla nuorisovaltuustoa, vanhusneuvostoa ja vammaisneuvostoa.",
         f"{region} kuuli sidosryhmiä palvelujen järjestämisprosessin kolmannessa vaiheessa (priorisointi, "
-        "palvelukokonaisuudet ja -ketjut). Tämä yhteenveto kokoaa kuulemisten palautteen samalla tavalla kuin "
-        "alueen aiemmat lausuntoyhteenvedot: kommentit sidosryhmittäin ja teemoittain, edustavat lainaukset, "
-        "sidosryhmät ja tilaisuudet sekä se, miten palaute otetaan huomioon.",
+        "palvelukokonaisuudet ja -ketjut). Tämä yhteenveto kokoaa kuulemisten ehdotukset ja erimielisyydet "
+        "teemoittain sekä alueen vastineen kuhunkin teemaan.",
     ]
     material = [
         f"Aineistona on {_comments(s.comments)} {s.groups} sidosryhmältä {s.sessions} tilaisuudesta ajalta "
         f"{fi_date(s.first_date)}–{fi_date(s.last_date)}{source}.",
-        "Kommentit, niiden määrät sidosryhmittäin ja teemoittain sekä edustavat lainaukset ovat liitteessä 1; "
-        "menetelmä ja kunkin kommentin teemoittelun perusteet ovat liitteessä 2.",
     ]
-    if s.example_data:
-        material.insert(
-            1,
-            "Huom. Aineisto on esimerkkiaineistoa: kommentit on laadittu järjestelmän esittelyä varten, eivätkä "
-            "ne ole alueen sidosryhmien todellisia lausuntoja.",
+    if s.excluded:
+        ids = ", ".join(f"{e.comment_id} ({fi_date(e.date)})" for e in s.excluded)
+        material.append(
+            f"Kierroksen kuulemisjakso alkoi {fi_date(s.window_start)}. Sitä vanhemmat kommentit kuuluvat aiemman "
+            f"kierroksen kuulemiseen, ja ne jätettiin pois: {ids}."
         )
-    taken_into_account = [
-        f"{t.name} ({_comments(t.comments)}, {len(t.groups)} {'sidosryhmä' if len(t.groups) == 1 else 'sidosryhmää'}): {t.huomioiminen}"
-        for t in s.themes
-        if t.comments and t.huomioiminen
-    ]
+    reviewed = s.confirmed + s.corrected
+    if reviewed:
+        material.append(
+            "Kommentit liitettiin teemoihin avainsanasäännöillä, ja valmistelija tarkisti teemat: "
+            f"{_comments(reviewed)} tarkistettiin, joista {s.corrected} korjattiin ja {s.confirmed} "
+            f"vahvistettiin; {_comments(s.comments - reviewed)} on automaattisen luokittelun varassa."
+        )
+    else:
+        material.append("Kommentit liitettiin teemoihin avainsanasäännöillä; valmistelija ei ole tarkistanut teemoja.")
+    material.append(
+        "Kommentit teemoittain, kaikki ehdotukset ja edustavat lainaukset ovat liitteessä 1; menetelmä, "
+        "kunkin kommentin teemat perusteineen ja valmistelijan korjaukset ovat liitteessä 2."
+    )
     grounds = [
         TextSection(heading="Asian tausta", paragraphs=background),
         TextSection(heading="Aineisto ja menetelmä", paragraphs=material),
-        TextSection(heading="Keskeiset havainnot", paragraphs=list(s.findings)),
-        TextSection(heading="Palautteen huomioiminen", paragraphs=taken_into_account),
+    ]
+    shown = s.taxonomy.options.proposals_in_item
+    grounds += [
+        TextSection(heading=f"Teema: {t.name}", paragraphs=theme_narrative(t, shown)) for t in s.themes if t.comments
     ]
     grounds += returned_section(
         handling,
@@ -106,7 +144,7 @@ def build_feedback_agenda(synthesis: FeedbackSynthesis, handling: CaseHandling, 
         f"{body.decides_verb} merkitä tiedoksi yhteenvedon sidosryhmien lausunnoista ({_comments(s.comments)} "
         f"{s.groups} sidosryhmältä {s.sessions} tilaisuudesta) ja hyväksyä, miten palaute otetaan huomioon "
         f"suunnittelukierroksen {cycle} palvelukokonaisuuksien, palveluketjujen ja tuotantotapojen valmistelussa "
-        "perusteluissa kohdassa Palautteen huomioiminen esitetyllä tavalla."
+        "perusteluissa teemoittain esitettyjen vastineiden mukaisesti."
     )
     return AgendaContent(
         **agenda_fields(handling),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.chains import ChainFigure, ChainsFigures, ProductionMode, ServiceChains
 from soteflow.charts.chain import ChainBox, chain_diagram_svg
-from soteflow.numbers import fi_number
+from soteflow.language import fi_quantity
 
 MODE_LEGEND = {m.value: f"{m.tag_fi} = {m.label_fi}" for m in ProductionMode}
 
@@ -18,9 +18,9 @@ def build_chain_figures(services: ServiceChains) -> ChainsFigures:
                 label=s.name,
                 tag=s.mode.tag_fi,
                 style=s.mode.value,
-                details=(f"{fi_number(s.annual_volume)} {s.unit}/vuosi", f"tavoite {s.target.target_id}"),
+                details=(f"{fi_quantity(s.annual_volume, s.unit)} vuodessa", f"tavoite {s.target.target_id}"),
                 spoken=(
-                    f"{s.name} ({s.mode.label_fi}; {fi_number(s.annual_volume)} {s.unit}/vuosi; "
+                    f"{s.name} ({s.mode.label_fi}; {fi_quantity(s.annual_volume, s.unit)} vuodessa; "
                     f"tavoite {s.target.target_id})"
                 ),
             )

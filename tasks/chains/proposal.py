@@ -125,6 +125,21 @@ def priority_paragraphs(priorities: PackagePriorities) -> list[str]:
     return out
 
 
+def cost_paragraph(priorities: PackagePriorities) -> str:
+    """How the cost criterion was computed and where the benchmark comes from (or that it was not)."""
+    if not priorities.cost_criterion_used:
+        return (
+            "Kustannuskriteeriä ei käytetty, koska palvelukokonaisuuksien asiakasmääriä ja vertailukustannuksia "
+            "asiakasta kohden ei annettu; muiden kriteerien painot on suhteutettu uudelleen."
+        )
+    sources = "; ".join(priorities.benchmark_sources)
+    return (
+        "Kustannuskriteeri vertaa kunkin palvelukokonaisuuden vuosikustannusta asiakasta kohden "
+        f"vertailukustannukseen asiakasta kohden (vertailun lähde: {sources}). Kokonaisuus saa täydet pisteet, "
+        "kun se ei maksa asiakasta kohden vertailua enempää."
+    )
+
+
 def chain_paragraph(chain_id: str, services: ServiceChains, basis: TargetsBasis) -> str:
     """One chain in a sentence: steps, cost, production-mode mix, targets."""
     chain = services.chain(chain_id)
@@ -148,6 +163,7 @@ def build_chains_proposal(
 ) -> ChainsProposal:
     """The two agenda items decided together, built from the numbers."""
     cycle = handling.cycle
+    planning = handling.planning  # cycle N prepares the budget year N + 1 (the region's configuration)
     region = handling.governance.region_name
     priorities, services = analysis.priorities, analysis.services
     steps = sum(len(p.steps) for p in catalogue.packages)
@@ -178,10 +194,12 @@ def build_chains_proposal(
                 f"palveluketjujen vaiheina{' (esimerkkiaineisto)' if catalogue.example_data else ''}. "
                 "Kokonaisuudet on pisteytetty painotetuilla kriteereillä "
                 f"({weight_text}), ja järjestyksen pysyvyys on tarkistettu herkkyystarkastelulla.",
+                cost_paragraph(priorities),
                 "Menetelmä, pisteytyksen taulukot ja lähteet ovat liitteessä 1, palveluketjut kustannuksineen, "
                 "mittareineen ja palvelukuvauksineen liitteessä 2.",
             ],
         ),
+        TextSection(heading="Mitä priorisointi ratkaisee", paragraphs=[priorities.decides]),
         TextSection(heading="Priorisoinnin tulos", paragraphs=priority_paragraphs(priorities)),
         TextSection(
             heading="Palveluketjut ja niiden tavoitteet",
@@ -205,14 +223,14 @@ def build_chains_proposal(
     body = handling.governance.body
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} palvelukokonaisuuksien priorisoinnin sekä "
-        f"palveluketjut tavoitteineen ja mittareineen suunnittelukierroksen {cycle} pohjaksi ja merkitä "
-        "tiedoksi palvelukuvaukset."
+        f"palveluketjut tavoitteineen ja mittareineen vuoden {planning.budget_year} talousarvion ja "
+        f"palvelujen järjestämissuunnitelman valmistelun pohjaksi ja merkitä tiedoksi palvelukuvaukset."
     )
     meeting = proposed_meeting(handling, default_meeting_date(basis, synthesis, cycle))
     agenda = AgendaContent(
         **agenda_fields(handling),
         meeting_date=meeting,
-        title=f"Palvelukokonaisuudet ja palveluketjut {cycle}",
+        title=f"Palvelukokonaisuudet ja palveluketjut {planning.budget_year}",
         grounds=grounds,
         proposal=proposal,
         prepared_by=preparing_handling(handling, meeting_date=meeting, proposal=proposal),

@@ -23,14 +23,24 @@ from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from tasks.chains.analysis import build_chains, priority_params, score_packages
 from tasks.chains.catalogue import (
+    BENCHMARK_FILE,
     CATALOGUE_FILE,
     FEEDBACK_FILE,
+    THEME_RESPONSES_FILE,
+    THEME_REVIEW_FILE,
     THEMES_FILE,
     check_catalogue_against_stage2,
+    read_benchmarks,
     read_catalogue,
 )
 from tasks.chains.documents import chains_documents
-from tasks.chains.feedback import load_taxonomy, read_feedback, synthesise_feedback
+from tasks.chains.feedback import (
+    load_taxonomy,
+    read_feedback,
+    read_theme_responses,
+    read_theme_review,
+    synthesise_feedback,
+)
 from tasks.chains.feedback_agenda import feedback_figures
 from tasks.chains.figures import build_chain_figures
 from tasks.chains.proposal import build_chains_proposal
@@ -54,6 +64,33 @@ FILES: tuple[InputFile, ...] = (
         title=f"Lähdeaineisto: {FEEDBACK_FILE}",
         media_type="text/csv",
         schema_name="lausunnot-csv",
+    ),
+    InputFile(
+        role="benchmarks",
+        name=BENCHMARK_FILE,
+        folder="inputs",
+        optional=True,
+        title=f"Lähdeaineisto: {BENCHMARK_FILE}",
+        media_type="text/csv",
+        schema_name="vertailukustannukset-csv",
+    ),
+    InputFile(
+        role="theme-review",
+        name=THEME_REVIEW_FILE,
+        folder="inputs",
+        optional=True,
+        title=f"Lähdeaineisto: {THEME_REVIEW_FILE}",
+        media_type="text/csv",
+        schema_name="lausunnot-teemat-csv",
+    ),
+    InputFile(
+        role="theme-responses",
+        name=THEME_RESPONSES_FILE,
+        folder="inputs",
+        optional=True,
+        title=f"Lähdeaineisto: {THEME_RESPONSES_FILE}",
+        media_type="text/csv",
+        schema_name="lausunnot-vastineet-csv",
     ),
     InputFile(
         role="themes",
@@ -94,14 +131,31 @@ def _paths(ctx: RoundContext) -> dict[str, Any]:
 
 
 def _read(ctx: RoundContext, params: ChainsParams, basis: TargetsBasis | None) -> ChainsInputs:
-    """Read the catalogue and synthesise the feedback (every file error is an InputError)."""
+    """Read the catalogue (and the optional benchmark costs) and synthesise the feedback with the
+    preparer's optional theme review and responses (every file error is an InputError)."""
     priority_params(params.weights, params.sensitivity_step)  # a bad weight stops the run before reading
     paths = _paths(ctx)
     catalogue = read_catalogue(paths["catalogue"])
+    benchmarks = read_benchmarks(paths["benchmarks"], catalogue) if paths["benchmarks"].is_file() else None
     taxonomy = load_taxonomy(paths["themes"])
-    synthesis = synthesise_feedback(read_feedback(paths["feedback"]), taxonomy, source_file=str(paths["feedback"]))
+    comments = read_feedback(paths["feedback"])
+    review_path, responses_path = paths["theme-review"], paths["theme-responses"]
+    review = read_theme_review(review_path, comments, taxonomy) if review_path.is_file() else []
+    responses = read_theme_responses(responses_path, taxonomy) if responses_path.is_file() else None
+    synthesis = synthesise_feedback(
+        comments,
+        taxonomy,
+        source_file=str(paths["feedback"]),
+        cycle=ctx.cycle,
+        meeting_date=ctx.meeting_date,
+        review=review,
+        review_file=str(review_path) if review_path.is_file() else None,
+        responses=responses,
+        responses_file=str(responses_path) if responses_path.is_file() else None,
+    )
     return ChainsInputs(
         catalogue=catalogue,
+        benchmarks=benchmarks,
         synthesis=synthesis,
         catalogue_path=str(paths["catalogue"]),
         feedback_path=str(paths["feedback"]),
@@ -115,7 +169,13 @@ def _analyse(ctx: RoundContext, params: ChainsParams, basis: TargetsBasis, input
     check_catalogue_against_stage2(inputs.catalogue, basis.impact, basis.frame, file=inputs.catalogue_path)
     targets_ref, frame_ref = SourceRef.of(basis.impact_ref), SourceRef.of(basis.frame_ref)
     priorities = score_packages(
-        inputs.catalogue, basis.impact, basis.frame, checked, targets_ref=targets_ref, frame_ref=frame_ref
+        inputs.catalogue,
+        basis.impact,
+        basis.frame,
+        checked,
+        targets_ref=targets_ref,
+        frame_ref=frame_ref,
+        benchmarks=inputs.benchmarks,
     )
     services = build_chains(inputs.catalogue, basis.impact, targets_ref=targets_ref)
     return ChainsAnalysis(priorities=priorities, services=services)
@@ -125,6 +185,11 @@ def _figures(ctx: RoundContext, inputs: ChainsInputs, analysis: ChainsAnalysis) 
     return ChainsRoundFigures(
         chains=build_chain_figures(analysis.services), feedback=feedback_figures(inputs.synthesis)
     )
+
+
+def _optional(computed: Computed[Any, Any, Any, Any], *roles: str) -> list[FileOutput]:
+    """The snapshots of the optional input files that were given (their lineage)."""
+    return [computed.sources[r] for r in roles if r in computed.sources]
 
 
 def chains_outputs(computed: Computed[TargetsBasis, ChainsInputs, ChainsAnalysis, ChainsRoundFigures]) -> ChainsOutputs:
@@ -138,7 +203,7 @@ def chains_outputs(computed: Computed[TargetsBasis, ChainsInputs, ChainsAnalysis
         "table",
         "Palvelukokonaisuuksien priorisointi",
         analysis.priorities,
-        derived_from=[catalogue, basis.impact_ref, basis.frame_ref],
+        derived_from=[catalogue, basis.impact_ref, basis.frame_ref, *_optional(computed, "benchmarks")],
         table=[
             {
                 "sija": r.rank,
@@ -174,7 +239,11 @@ def chains_outputs(computed: Computed[TargetsBasis, ChainsInputs, ChainsAnalysis
         "report",
         "Yhteenveto sidosryhmien lausunnoista",
         inputs.synthesis,
-        derived_from=[computed.source("feedback"), computed.source("themes")],
+        derived_from=[
+            computed.source("feedback"),
+            computed.source("themes"),
+            *_optional(computed, "theme-review", "theme-responses"),
+        ],
     )
     diagrams = tuple(
         FileOutput(f.key, "figure", f.title, f.svg.encode("utf-8"), "image/svg+xml", "svg", derived_from=[services])

@@ -68,10 +68,16 @@ def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_document
         "chains-catalogue": str(refs["chains-catalogue"].version_id),
         "targets-impact": str(impact.id),
         "targets-frame": str(frame.id),
+        "chains-source-benchmarks": str(refs["chains-source-benchmarks"].version_id),
     }
     assert inputs_of("chains-services")["targets-impact"] == str(impact.id)
     assert inputs_of("chains-catalogue") == {"chains-source-catalogue": str(refs["chains-source-catalogue"].version_id)}
-    assert set(inputs_of("chains-feedback-synthesis")) == {"chains-source-feedback", "chains-source-themes"}
+    assert set(inputs_of("chains-feedback-synthesis")) == {
+        "chains-source-feedback",
+        "chains-source-themes",
+        "chains-source-theme-review",
+        "chains-source-theme-responses",
+    }
     proposal_inputs = inputs_of("chains-proposal")
     assert proposal_inputs["targets-proposal"] == str(stage2.id)
     assert {k for k in proposal_inputs if k.startswith("chains-chain-")} == {
@@ -94,7 +100,7 @@ def test_approved_stage_3_records_its_stage_2_versions_and_renders_both_document
 
     out = tmp_path / "out" / "s3-chains"
     for name, title in (
-        ("chains-decision-pdf-v1.pdf", "Palvelukokonaisuudet ja palveluketjut 2026"),
+        ("chains-decision-pdf-v1.pdf", "Palvelukokonaisuudet ja palveluketjut 2027"),
         ("chains-feedback-pdf-v1.pdf", "Yhteenveto sidosryhmien lausunnoista 2026"),
     ):
         reader = PdfReader(io.BytesIO((out / name).read_bytes()))

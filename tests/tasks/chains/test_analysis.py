@@ -10,18 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from schemas.chains import ChainStep, PriorityParams, ProductionMode, QualityMetric, TargetLink
+from schemas.chains import (
+    ChainStep,
+    CostBenchmarks,
+    PriorityParams,
+    ProductionMode,
+    QualityMetric,
+    ServiceCatalogue,
+    TargetLink,
+)
 from schemas.targets import Direction
 from soteflow.errors import InputError
 from tasks.chains.analysis import (
     build_chains,
+    cost_value,
     mode_mix,
     priority_params,
     score_packages,
     shifted_weights,
     weight_text,
 )
-from tasks.chains.catalogue import read_catalogue
+from tasks.chains.catalogue import read_benchmarks, read_catalogue
 from tests.tasks.chains.factories import (
     EXAMPLE_ROWS,
     FRAME,
@@ -37,33 +46,90 @@ from tests.tasks.chains.factories import (
 # -- prioritisation -------------------------------------------------------------------------
 
 
+BENCHMARKS = (
+    "palvelukokonaisuus_id;asiakkaat;vertailukustannus_per_asiakas;vertailun_lähde\n"
+    "PK-A;50;1 600;Vertailualueet 2025\n"
+    "PK-B;100;660;Vertailualueet 2025\n"
+    "PK-C;4;2 000,00;Toinen lähde\n"
+)
+
+
+def _benchmarks(tmp_path: Path, catalogue: ServiceCatalogue, text: str = BENCHMARKS) -> CostBenchmarks:
+    path = tmp_path / "vertailukustannukset.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_benchmarks(path, catalogue)
+
+
+def test_cost_per_client_against_the_benchmark() -> None:
+    # 100 000 € / 50 clients = 2 000 €/client; benchmark 1 600 → 1 600 / 2 000 = 0,8 (25 % over).
+    assert cost_value(100_000, 50, 1_600) == (2000.0, 0.8)
+    # 60 000 / 100 = 600 €; benchmark 660 → 1,1, capped at 1: cheaper than the benchmark is not rewarded more.
+    assert cost_value(60_000, 100, 660) == (600.0, 1.0)
+    # 10 000 / 3 = 3 333,33 €; 2 000 / 3 333,33 = 0,600001 → 0,6.
+    assert cost_value(10_000, 3, 2_000) == (3333.33, 0.6)
+
+
 def test_scores_of_the_worked_example(tmp_path: Path) -> None:
     catalogue = read_catalogue(write(tmp_path, *EXAMPLE_ROWS))
-    priorities = score_packages(catalogue, TARGETS, FRAME, PriorityParams(), **REFS)
+    benchmarks = _benchmarks(tmp_path, catalogue)
+    priorities = score_packages(catalogue, TARGETS, FRAME, PriorityParams(), **REFS, benchmarks=benchmarks)
     # Weights 0,35 / 0,30 / 0,20 / 0,15. max r over the packages' groups = 1,2 (disability's 1,5 has no package).
-    #   PK-A: alignment 2/2 = 1; need 1,2/1,2 = 1; cost 1 − 100 000/200 000 = 0,5; feasibility (5−1)/4 = 1
-    #         → 0,35 + 0,30 + 0,10 + 0,15 = 0,90
-    #   PK-C: alignment 1/1 = 1; need 1,0/1,2 = 0,8333; cost 10 000/8 000 > 1 → 0; feasibility 0
-    #         → 0,35 + 0,30 × 0,8333 = 0,24999 → 0,25 + 0 + 0 = 0,60
-    #   PK-B: alignment 1/2 = 0,5 (T-IKA-1 is another group's); need 0,9/1,2 = 0,75; cost 1 − 60 000/100 000 = 0,4;
-    #         feasibility (3−1)/4 = 0,5 → 0,175 + 0,225 + 0,08 + 0,075 = 0,555
+    #   PK-A: alignment 2/2 = 1; need 1,2/1,2 = 1; cost 100 000/50 = 2 000 €, 1 600/2 000 = 0,8;
+    #         feasibility (5−1)/4 = 1 → 0,35 + 0,30 + 0,16 + 0,15 = 0,96
+    #   PK-C: alignment 1/1 = 1; need 1,0/1,2 = 0,8333; cost 10 000/4 = 2 500 €, 2 000/2 500 = 0,8;
+    #         feasibility 0 → 0,35 + 0,30 × 0,8333 = 0,24999 → 0,25 + 0,16 + 0 = 0,76
+    #   PK-B: alignment 1/2 = 0,5 (T-IKA-1 is another group's); need 0,9/1,2 = 0,75; cost 60 000/100 = 600 €,
+    #         660/600 = 1,1 → 1; feasibility (3−1)/4 = 0,5 → 0,175 + 0,225 + 0,20 + 0,075 = 0,675
+    # (The old criterion 1 − cost/frame gave PK-C 0, its chain being larger than its frame: 0,60.)
     assert priorities.order == ["PK-A", "PK-C", "PK-B"]
-    assert [r.score for r in priorities.rows] == [0.9, 0.6, 0.555]
+    assert [r.score for r in priorities.rows] == [0.96, 0.76, 0.675]
     assert [r.rank for r in priorities.rows] == [1, 2, 3]
     a, c, b = priorities.rows
     assert [(k.criterion, k.value, k.component) for k in a.criteria] == [
         ("alignment", 1.0, 0.35),
         ("need", 1.0, 0.3),
-        ("cost", 0.5, 0.1),
+        ("cost", 0.8, 0.16),
         ("feasibility", 1.0, 0.15),
     ]
-    assert [(k.value, k.component) for k in c.criteria] == [(1.0, 0.35), (0.8333, 0.25), (0.0, 0.0), (0.0, 0.0)]
-    assert [(k.value, k.component) for k in b.criteria] == [(0.5, 0.175), (0.75, 0.225), (0.4, 0.08), (0.5, 0.075)]
+    assert [(k.value, k.component) for k in c.criteria] == [(1.0, 0.35), (0.8333, 0.25), (0.8, 0.16), (0.0, 0.0)]
+    assert [(k.value, k.component) for k in b.criteria] == [(0.5, 0.175), (0.75, 0.225), (1.0, 0.2), (0.5, 0.075)]
     assert (b.targets_addressed, b.group_targets, b.other_targets) == (["T-TYO-1"], ["T-TYO-1", "T-TYO-2"], ["T-IKA-1"])
-    assert b.criterion("cost").basis == "0,1 / 0,1 M€ = 60,0 % kehyksestä"
+    assert (b.clients, b.cost_per_client, b.benchmark_per_client) == (100, 600.0, 660.0)
+    assert b.criterion("cost").basis == "600 € / asiakas, vertailu 660 €"
     assert a.criterion("alignment").basis == "2 / 2 ryhmän tavoitteesta"
     assert priorities.max_relative_need == 1.2
     assert priorities.weights == {"alignment": 0.35, "need": 0.3, "cost": 0.2, "feasibility": 0.15}
+    assert priorities.cost_criterion_used is True
+    assert priorities.benchmark_sources == ["Vertailualueet 2025", "Toinen lähde"]
+    assert "ei jaa määrärahoja" in priorities.decides
+
+
+def test_without_benchmarks_the_cost_criterion_weighs_nothing(tmp_path: Path) -> None:
+    catalogue = read_catalogue(write(tmp_path, *EXAMPLE_ROWS))
+    priorities = score_packages(catalogue, TARGETS, FRAME, PriorityParams(), **REFS)
+    # cost to 0: weights 0,35/0,8 = 0,4375, 0,30/0,8 = 0,375, 0, 0,15/0,8 = 0,1875.
+    #   A: 0,4375 + 0,375 + 0,1875 = 1,0; C: 0,4375 + 0,375 × 0,8333 = 0,3125 → 0,75;
+    #   B: 0,2188 + 0,2813 + 0,0938 = 0,5939.
+    assert priorities.weights == {"alignment": 0.4375, "need": 0.375, "cost": 0.0, "feasibility": 0.1875}
+    assert [(r.package_id, r.score) for r in priorities.rows] == [("PK-A", 1.0), ("PK-C", 0.75), ("PK-B", 0.5939)]
+    assert priorities.cost_criterion_used is False and priorities.rows[0].clients is None
+    assert "Kustannuskriteeriä ei laskettu" in priorities.method[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "message"),
+    [
+        (BENCHMARKS + "PK-X;1;1;Lähde\n", 5, "not in palvelukatalogi.csv"),
+        (BENCHMARKS.replace("PK-C;4;", "PK-A;4;"), 4, "duplicate"),
+        (BENCHMARKS.replace("PK-B;100;", "PK-B;0;"), 3, "greater than 0"),
+        (BENCHMARKS.rsplit("PK-C", 1)[0], None, "package PK-C of palvelukatalogi.csv has no row"),
+    ],
+)
+def test_bad_benchmarks_name_file_row_and_field(tmp_path: Path, text: str, row: int | None, message: str) -> None:
+    catalogue = read_catalogue(write(tmp_path, *EXAMPLE_ROWS))
+    with pytest.raises(InputError, match=message) as err:
+        _benchmarks(tmp_path, catalogue, text)
+    assert err.value.row == row and err.value.field in {"palvelukokonaisuus_id", "asiakkaat"}
 
 
 def test_weights_are_relative_and_ties_go_by_package_id(tmp_path: Path) -> None:

@@ -38,18 +38,20 @@ def test_a_whole_round_and_the_basis_stage_4_reads(seed: Callable[[Stage], Path]
     assert result.accepted and result.outcome is Outcome.APPROVED
     [case] = result.cases
     assert (case.case, case.rounds, case.body) == ("chains", 1, "Aluehallitus")
-    assert case.title == "Palvelukokonaisuudet ja palveluketjut 2026"
+    assert case.title == "Palvelukokonaisuudet ja palveluketjut 2027"
     assert sorted(d.key for d in case.documents) == [
         "chains-attachment-1-html",
         "chains-attachment-1-pdf",
         "chains-attachment-2-html",
         "chains-attachment-2-pdf",
+        "chains-decision-docx",
         "chains-decision-html",
         "chains-decision-pdf",
         "chains-feedback-attachment-1-html",
         "chains-feedback-attachment-1-pdf",
         "chains-feedback-attachment-2-html",
         "chains-feedback-attachment-2-pdf",
+        "chains-feedback-docx",
         "chains-feedback-html",
         "chains-feedback-pdf",
     ]

@@ -225,6 +225,8 @@ def test_shipped_catalogue_has_the_agreed_packages_and_steps() -> None:
         "PK-MTP": ["MTP-MATALA", "MTP-AVO", "MTP-ASUMINEN"],
         "PK-VAM": ["VAM-OHJAUS", "VAM-HENKILOKOHTAINEN-APU", "VAM-ASUMINEN"],
     }
-    # Kotihoito: 2 300 000 visits × 48 € = 110 400 000 €.
-    assert catalogue.step("IKA-KOTIHOITO").annual_cost == 110_400_000.0
-    assert catalogue.package("PK-IKA").annual_cost == 375_744_000.0
+    # Kotihoito: 2 330 000 visits × 39 € = 90 870 000 € (stage 4's 1 910 000 own + 420 000 bought).
+    assert catalogue.step("IKA-KOTIHOITO").annual_cost == 90_870_000.0
+    # 38 000 × 38 + 9 500 × 420 + 90 870 000 + 4 200 × 9 800 + 1 314 000 × 187
+    # = 1 444 000 + 3 990 000 + 90 870 000 + 41 160 000 + 245 718 000 = 383 182 000 €.
+    assert catalogue.package("PK-IKA").annual_cost == 383_182_000.0

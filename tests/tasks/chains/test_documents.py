@@ -69,11 +69,11 @@ def test_both_documents_are_declared_from_the_same_proposal_version(
         REF,
     )
     assert [(d.key, d.title) for d in specs] == [
-        ("chains-decision", "Palvelukokonaisuudet ja palveluketjut 2026"),
+        ("chains-decision", "Palvelukokonaisuudet ja palveluketjut 2027"),
         ("chains-attachment-1", "Liite 1: Menetelmä, pisteytys ja lähteet"),
         ("chains-attachment-2", "Liite 2: Palveluketjut ja palvelukuvaukset"),
         ("chains-feedback", "Yhteenveto sidosryhmien lausunnoista 2026"),
-        ("chains-feedback-attachment-1", "Liite 1: Kommentit teemoittain ja lainaukset"),
+        ("chains-feedback-attachment-1", "Liite 1: Kommentit teemoittain, ehdotukset ja lainaukset"),
         ("chains-feedback-attachment-2", "Liite 2: Menetelmä ja teemoittelun perusteet"),
     ]
     specs = [specs[0], specs[3]]  # the two items
@@ -99,17 +99,18 @@ def test_both_documents_render_from_the_same_proposal_version(
     readers = [PdfReader(io.BytesIO(doc.pdf)) for doc in docs[:3]]
     reader = readers[0]
     text = " ".join(page.extract_text() for r in readers for page in r.pages).replace("\n", " ")
-    assert "Palvelukokonaisuudet ja palveluketjut 2026" in text
+    assert "Palvelukokonaisuudet ja palveluketjut 2027" in text
     assert "Painon muutos → järjestys" in text
-    assert "0,8841" in text  # PK-TYO's score in the scores table
+    assert "0,9530" in text  # PK-IKA's score in the scores table
+    assert "Kustannus asiakasta kohden suhteessa vertailukustannukseen" in text
     assert "Ympärivuorokautinen palveluasuminen" in text
     assert "Myöntämisperusteet" in text  # the structured service descriptions
     attached = {name: json.loads(content[0]) for r in readers for name, content in r.attachments.items()}
     assert set(attached) == {"chains-proposal.json", "chains-priorities.json", "chains-services.json"}
-    assert attached["chains-priorities.json"]["rows"][0]["package_id"] == "PK-TYO"
-    assert attached["chains-proposal.json"]["agenda"]["title"] == "Palvelukokonaisuudet ja palveluketjut 2026"
+    assert attached["chains-priorities.json"]["rows"][0]["package_id"] == "PK-IKA"
+    assert attached["chains-proposal.json"]["agenda"]["title"] == "Palvelukokonaisuudet ja palveluketjut 2027"
     assert reader.metadata is not None and reader.metadata.title == (
-        "Palvelukokonaisuudet ja palveluketjut 2026 – Pirkanmaan hyvinvointialue"
+        "Palvelukokonaisuudet ja palveluketjut 2027 – Pirkanmaan hyvinvointialue"
     )
     # Same inputs, same bytes: the render is reproducible.
     again = _render(proposal, inputs, analysis)

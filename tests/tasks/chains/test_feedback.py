@@ -17,6 +17,7 @@ from schemas.feedback import (
     FeedbackComment,
     FeedbackSynthesis,
     MatchKind,
+    ReviewStatus,
     ThemeTaxonomy,
     WordMatch,
 )
@@ -28,7 +29,10 @@ from tasks.chains.feedback import (
     close_morphology,
     compound_parts,
     load_taxonomy,
+    proposal_sentences,
     read_feedback,
+    read_theme_responses,
+    read_theme_review,
     select_quotes,
     shorten_quote,
     synthesise_feedback,
@@ -110,7 +114,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def synthesis(files: tuple[Path, Path]) -> FeedbackSynthesis:
     comments, themes = files
-    return synthesise_feedback(read_feedback(comments), load_taxonomy(themes), source_file=str(comments))
+    return synthesise_feedback(read_feedback(comments), load_taxonomy(themes), source_file=str(comments), cycle=2026)
 
 
 # -- morphology ---------------------------------------------------------------------------------
@@ -274,7 +278,7 @@ def test_unknown_words_are_named_in_the_explanation(tmp_path: Path, files: tuple
         group="Asiakkaat",
         text="Taysin pysäköinti on kallista.",
     )
-    result = synthesise_feedback([comment], taxonomy, source_file="x.csv")
+    result = synthesise_feedback([comment], taxonomy, source_file="x.csv", cycle=2026)
     [assignment] = result.assignments
     assert assignment.unknown_words == ["Taysin"]
     assert "Voikko ei tunnistanut sanoja ”Taysin”" in assignment.explanation
@@ -335,6 +339,9 @@ def test_quote_ties_prefer_groups_not_yet_quoted() -> None:
             matches=[],
             unknown_words=[],
             explanation="",
+            automatic_themes=["t"],
+            review=ReviewStatus.AUTOMATIC,
+            proposals=[],
         )
 
     items = [
@@ -355,18 +362,13 @@ def test_shorten_quote() -> None:
     assert shorten_quote("Palvelusetelin arvo ei kata kustannuksia.", 20) == ("Palvelusetelin …", True)
 
 
-def test_findings_and_synthesis_metadata(synthesis: FeedbackSynthesis) -> None:
-    assert (
-        synthesis.findings[0] == "Palautetta kertyi 6 kommenttia 3 sidosryhmältä 3 tilaisuudesta 22.10.2024–9.4.2025."
-    )
-    assert synthesis.findings[1] == (
-        "Eniten kommentteja koski teemoja ”Kustannusten vertailtavuus” ja ”Pienet tuottajat ja järjestöt”: "
-        "3 kommenttia (50,0 % kaikista)."
-    )
-    assert synthesis.findings[-1] == (
-        "2 kommenttia liitettiin kahteen tai useampaan teemaan ja lasketaan kunkin teeman kohdalle; "
-        "1 kommentti ei osunut yhteenkään teemaan (muu palaute)."
-    )
+def test_synthesis_metadata(synthesis: FeedbackSynthesis) -> None:
+    # No review or responses given: every theme automatic, no response, nothing left out
+    # (the window of cycle 2026 starts 1.1.2024; the comments are from 2024–2025).
+    assert (synthesis.confirmed, synthesis.corrected, synthesis.review_file) == (0, 0, None)
+    assert all(a.review is ReviewStatus.AUTOMATIC and a.themes == a.automatic_themes for a in synthesis.assignments)
+    assert all(t.response is None for t in synthesis.themes)
+    assert synthesis.window_start == dt.date(2024, 1, 1) and synthesis.excluded == []
     assert synthesis.source_file == "lausunnot.csv"  # the name only: the hash does not depend on the machine
     assert synthesis.example_data is False
     assert synthesis.morphology.startswith("Voikko ")
@@ -378,7 +380,7 @@ def test_findings_and_synthesis_metadata(synthesis: FeedbackSynthesis) -> None:
 def test_synthesis_is_deterministic(files: tuple[Path, Path], synthesis: FeedbackSynthesis) -> None:
     comments, themes = files
     again = synthesise_feedback(
-        list(reversed(read_feedback(comments))), load_taxonomy(themes), source_file=str(comments)
+        list(reversed(read_feedback(comments))), load_taxonomy(themes), source_file=str(comments), cycle=2026
     )
     assert again == synthesis
 
@@ -391,17 +393,31 @@ def test_shipped_example_data() -> None:
     themes_path = DATA_DIR / "config" / "feedback_themes.toml"
     validate_feedback_inputs(comments_path, themes_path)
     result = synthesise_feedback(
-        read_feedback(comments_path), load_taxonomy(themes_path), source_file=str(comments_path)
+        read_feedback(comments_path), load_taxonomy(themes_path), source_file=str(comments_path), cycle=2026
     )
     assert result.example_data is True
+    # 83 rows; L083 (14.11.2023) is before the consultation period of cycle 2026 (from 1.1.2024): left out.
     assert (result.comments, result.groups, result.sessions) == (82, 9, 8)
-    assert result.counts.theme_ids == ["laatu", "pientuottajat", "kustannukset", "kehittaminen", "resurssit", "muu"]
-    l034 = _by_id(result)["L034"]
+    assert [(e.comment_id, e.date) for e in result.excluded] == [("L083", dt.date(2023, 11, 14))]
+    assert result.counts.theme_ids == [
+        "laatu", "pientuottajat", "kustannukset", "kehittaminen", "osallisuus", "resurssit", "muu"
+    ]  # fmt: skip
+    by_id = _by_id(result)
+    l034 = by_id["L034"]
     # "Oman tuotannon ja ostopalveluiden vertailu on vaikeaa ja vaatii lisää läpinäkyvyyttä. Tarvitaan
     # yhteiset periaatteet kustannusten laskemiseen, jotta vertailu on reilu.":
-    # ostopalvelu 1 + vertailu 1 + läpinäkyvyys 1 + kustannus 2 + vertailu 1 = 6.
-    assert (l034.themes, l034.scores) == (["kustannukset"], {"kustannukset": 6.0})
-    assert [m.keyword for m in l034.matches] == ["ostopalvelu", "vertailu", "läpinäkyvyys", "kustannus", "vertailu"]
+    # vertailu 1 + läpinäkyvyys 1 + kustannus 2 + vertailu 1 = 5 ("ostopalvelu" is no cost word).
+    assert (l034.themes, l034.scores) == (["kustannukset"], {"kustannukset": 5.0})
+    assert [m.keyword for m in l034.matches] == ["vertailu", "läpinäkyvyys", "kustannus", "vertailu"]
+    # The two mislabels of issue 9, right by the rules alone:
+    # L012 "Ostopalveluina tuotettujen hoivakotien valvontaa on tehostettava. Omavalvonnan raportit …
+    # laatua." — valvonta 1 + omavalvonta 1 + laatu 2 = 4 quality points; no cost theme any more.
+    assert (by_id["L012"].automatic_themes, by_id["L012"].scores) == (["laatu"], {"laatu": 4.0})
+    # L011 "Vanhusneuvosto haluaa olla mukana palveluketjujen suunnittelussa … ei vasta lausuntovaiheessa."
+    # — mukaan 0,5 + suunnittelu 0,5 + lausunto (part of lausuntovaihe) 0,5 = 1,5 ≥ 1: osallisuus.
+    assert (by_id["L011"].automatic_themes, by_id["L011"].scores) == (["osallisuus"], {"osallisuus": 1.5})
+    # L043 "Pienyrittäjien on mahdotonta osallistua tarjouskilpailuihin …": osallistua alone is 0,5 < 1.
+    assert "osallisuus" not in by_id["L043"].themes and by_id["L043"].scores["osallisuus"] == 0.5
     assert result.counts.multi_theme_comments > 0 and result.counts.theme_totals["muu"] > 0
 
 
@@ -459,7 +475,7 @@ def test_unknown_stakeholder_group(tmp_path: Path, files: tuple[Path, Path]) -> 
     bad.write_text(HEADER + "K1;1.1.2025;S;Järjestöt;A.\nK2;1.1.2025;S;Lehdistö;B.\n", encoding="utf-8")
     taxonomy = load_taxonomy(files[1])
     with pytest.raises(InputError, match="unknown stakeholder group 'Lehdistö'") as err:
-        synthesise_feedback(read_feedback(bad), taxonomy, source_file=str(bad))
+        synthesise_feedback(read_feedback(bad), taxonomy, source_file=str(bad), cycle=2026)
     assert (err.value.file, err.value.row, err.value.field) == (str(bad), 3, "sidosryhmä")
     with pytest.raises(InputError) as pre:
         validate_feedback_inputs(bad, files[1])
@@ -506,11 +522,139 @@ def test_shipped_taxonomy() -> None:
     taxonomy = load_taxonomy(DATA_DIR / "config" / "feedback_themes.toml")
     assert isinstance(taxonomy, ThemeTaxonomy)
     assert [t.name for t in taxonomy.themes] == [
-        "Palvelujen laatu ja asiakasnäkökulma",
+        "Palvelujen laatu, valvonta ja asiakasnäkökulma",
         "Pienten tuottajien ja järjestöjen asema",
         "Oman ja ostetun tuotannon kustannusten vertailtavuus",
         "Kehittäminen ja pilotointi",
+        "Osallisuus ja vaikuttaminen",
         "Resurssien riittävyys",
     ]
     assert all(t.huomioiminen for t in taxonomy.themes)
     assert "täysin kustannuksin" in taxonomy.themes[2].huomioiminen  # cost comparability → stage 4 full costs
+
+
+# -- the preparer's review and responses, the dates, the proposals ------------------------------------
+
+REVIEW_HEADER = "kommentti_id;teema;päättäjä;huomautus\n"
+
+
+def _review(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "lausunnot_teemat.csv"
+    path.write_text(REVIEW_HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_review_confirms_and_corrects_and_is_recorded(files: tuple[Path, Path], tmp_path: Path) -> None:
+    comments_path, themes_path = files
+    comments, taxonomy = read_feedback(comments_path), load_taxonomy(themes_path)
+    auto = {
+        a.comment_id: a for a in synthesise_feedback(comments, taxonomy, source_file="x.csv", cycle=2026).assignments
+    }
+    first, second = sorted(auto, key=lambda cid: auto[cid].row)[:2]
+    keep = ", ".join(auto[first].themes)
+    review = read_theme_review(
+        _review(tmp_path, f"{first};{keep};Valmistelija A;\n{second};muu;Valmistelija B;Ei kuulu teemoihin.\n"),
+        comments,
+        taxonomy,
+    )
+    result = synthesise_feedback(
+        comments, taxonomy, source_file="x.csv", cycle=2026, review=review, review_file=str(tmp_path / "r.csv")
+    )
+    by_id = _by_id(result)
+    assert (by_id[first].review, by_id[first].decided_by, by_id[first].themes) == (
+        ReviewStatus.CONFIRMED,
+        "Valmistelija A",
+        auto[first].themes,
+    )
+    corrected = by_id[second]
+    assert (corrected.review, corrected.themes, corrected.automatic_themes) == (
+        ReviewStatus.CORRECTED,
+        [OTHER_THEME_ID],
+        auto[second].themes,
+    )
+    assert corrected.review_note == "Ei kuulu teemoihin." and "Valmistelija korjasi teemat" in corrected.explanation
+    assert (result.confirmed, result.corrected, result.review_file) == (1, 1, "r.csv")
+    # The counts follow the final themes: one comment more under "muu".
+    assert result.counts.theme_totals[OTHER_THEME_ID] == sum(1 for a in auto.values() if a.themes == ["muu"]) + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ("X99;laatu;A;\n", "kommentti_id", "not in lausunnot.csv"),
+        ("{id};hinnat;A;\n", "teema", "unknown theme 'hinnat'"),
+        ("{id};muu, laatu;A;\n", "teema", "cannot be combined"),
+        ("{id};laatu, LAATU;A;\n", "teema", "named twice"),
+        ("{id};laatu;;\n", "päättäjä", r"\S"),
+        ("{id};laatu;A;\n{id};muu;B;\n", "kommentti_id", "duplicate"),
+    ],
+)
+def test_a_bad_review_row_names_file_row_and_field(
+    files: tuple[Path, Path], tmp_path: Path, body: str, field: str, message: str
+) -> None:
+    comments_path, themes_path = files
+    comments, taxonomy = read_feedback(comments_path), load_taxonomy(themes_path)
+    path = _review(tmp_path, body.format(id=comments[0].comment_id))
+    with pytest.raises(InputError, match=message) as err:
+        read_theme_review(path, comments, taxonomy)
+    assert (err.value.file, err.value.field) == (str(path), field)
+    assert err.value.row == (3 if "duplicate" in message else 2)
+
+
+def test_responses_and_their_errors(files: tuple[Path, Path], tmp_path: Path) -> None:
+    taxonomy = load_taxonomy(files[1])
+    path = tmp_path / "lausunnot_vastineet.csv"
+    path.write_text(
+        "teema;erimielisyydet;vastine;laatija\nkustannukset;A ja B eri mieltä.;Vertaillaan täysin kustannuksin.;V\n",
+        encoding="utf-8",
+    )
+    responses = read_theme_responses(path, taxonomy)
+    assert list(responses) == ["kustannukset"] and responses["kustannukset"].disagreements == "A ja B eri mieltä."
+    result = synthesise_feedback(
+        read_feedback(files[0]), taxonomy, source_file="x.csv", cycle=2026, responses=responses
+    )
+    themes = {t.theme_id: t for t in result.themes}
+    assert (themes["kustannukset"].response, themes["kustannukset"].response_by) == (
+        "Vertaillaan täysin kustannuksin.",
+        "V",
+    )
+    assert themes["pientuottajat"].response is None  # the document says it is missing
+    path.write_text("teema;erimielisyydet;vastine;laatija\nhinnat;;Teksti.;V\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown theme") as err:
+        read_theme_responses(path, taxonomy)
+    assert (err.value.row, err.value.field) == (2, "teema")
+
+
+def test_comment_dates_are_checked_against_the_cycle(files: tuple[Path, Path]) -> None:
+    comments, taxonomy = read_feedback(files[0]), load_taxonomy(files[1])
+    # The fixture's comments are dated 22.10.2024–9.4.2025. Cycle 2027's period starts 1.1.2025:
+    # the 2024 comments are left out and listed.
+    result = synthesise_feedback(comments, taxonomy, source_file="x.csv", cycle=2027)
+    assert result.window_start == dt.date(2025, 1, 1)
+    assert all(e.date < dt.date(2025, 1, 1) for e in result.excluded) and result.excluded
+    assert result.comments == len(comments) - len(result.excluded)
+    # A meeting before the last comment: that comment cannot have been heard — an error naming the row.
+    last = max(comments, key=lambda c: c.date)
+    with pytest.raises(InputError, match="after the meeting") as err:
+        synthesise_feedback(
+            comments, taxonomy, source_file="x.csv", cycle=2026, meeting_date=last.date - dt.timedelta(days=1)
+        )
+    assert (err.value.row, err.value.field) == (last.row, "päivämäärä")
+    # Every comment before the period: an error, not an empty summary.
+    with pytest.raises(InputError, match="every comment"):
+        synthesise_feedback(comments, taxonomy, source_file="x.csv", cycle=2030)
+
+
+def test_proposal_sentences() -> None:
+    # Conditional, imperative, necessitive and "tarvitaan" propose; a plain statement and a
+    # connegative ("ei ole") do not.
+    text = (
+        "Jonot ovat pitkiä. Palautteisiin pitäisi vastata. Jakakaa hankinnat osiin. "
+        "Valvontaa on tehostettava. Tarvitaan yhteiset periaatteet. Henkilöstöä ei ole riittävästi."
+    )
+    assert proposal_sentences(text) == [
+        "Palautteisiin pitäisi vastata.",
+        "Jakakaa hankinnat osiin.",
+        "Valvontaa on tehostettava.",
+        "Tarvitaan yhteiset periaatteet.",
+    ]

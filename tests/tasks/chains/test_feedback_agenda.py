@@ -87,7 +87,7 @@ COMMENTS = [
 
 @pytest.fixture(scope="module")
 def synthesis() -> FeedbackSynthesis:
-    return synthesise_feedback(COMMENTS, TAXONOMY, source_file="data/examples/HVA08/lausunnot.csv")
+    return synthesise_feedback(COMMENTS, TAXONOMY, source_file="data/examples/HVA08/lausunnot.csv", cycle=2026)
 
 
 def test_counts_of_the_document_example(synthesis: FeedbackSynthesis) -> None:
@@ -112,20 +112,28 @@ def test_agenda_item(synthesis: FeedbackSynthesis) -> None:
         "3 tilaisuudesta) ja hyväksyä, miten palaute otetaan huomioon suunnittelukierroksen 2026"
     )
     sections = {g.heading: g.paragraphs for g in agenda.grounds}
-    assert list(sections) == ["Asian tausta", "Aineisto ja menetelmä", "Keskeiset havainnot", "Palautteen huomioiminen"]
+    # One section per theme with comments: the narrative, never the keyword counts as findings.
+    assert list(sections) == [
+        "Asian tausta",
+        "Aineisto ja menetelmä",
+        "Teema: Kustannusten vertailtavuus",
+        "Teema: Pienet tuottajat ja järjestöt",
+        "Teema: Muu palaute",
+    ]
     assert sections["Aineisto ja menetelmä"][0] == (
         "Aineistona on 4 kommenttia 3 sidosryhmältä 3 tilaisuudesta ajalta 22.10.2024–9.4.2025 "
         "(esimerkkiaineisto, ei alueen todellisia lausuntoja)."
     )
+    assert "valmistelija ei ole tarkistanut teemoja" in sections["Aineisto ja menetelmä"][1]
     # No file names in the item text: the source file is named in the method attachment.
     assert "lausunnot.csv" not in agenda.model_dump_json()
-    assert sections["Keskeiset havainnot"] == list(synthesis.findings)
-    # How the feedback is taken into account: the taxonomy's text per theme with its counts.
-    assert sections["Palautteen huomioiminen"] == [
-        "Kustannusten vertailtavuus (2 kommenttia, 2 sidosryhmää): Vaiheen 4 vertailu tehdään täysin kustannuksin.",
-        "Pienet tuottajat ja järjestöt (2 kommenttia, 2 sidosryhmää): Hankinnat jaetaan osiin vaiheessa 5.",
-        "Muu palaute (1 kommentti, 1 sidosryhmä): Välitetään palvelulinjoille.",
-    ]
+    # No responses given: the narrative says the response is missing instead of writing one.
+    for heading in ("Teema: Kustannusten vertailtavuus", "Teema: Pienet tuottajat ja järjestöt"):
+        assert sections[heading][0].startswith("2 kommenttia 2 sidosryhmältä.")
+        assert sections[heading][1] == (
+            "Erimielisyyksiä ei ole kirjattu. Alueen vastine puuttuu: valmistelija ei ole kirjoittanut "
+            "vastinetta tähän teemaan."
+        )
     assert [(a.number, a.filename) for a in agenda.attachments] == [(1, None), (2, None)]
     assert agenda.appeal_instructions[0].heading == "Oikaisuvaatimusohje"
 
@@ -166,7 +174,7 @@ def test_grouped_chart_is_split_beyond_six_themes() -> None:
     themes = [{"id": f"t{i}", "name": f"Teema {i}", "lemmas": [f"sana{i}"]} for i in range(1, 7)]
     taxonomy = ThemeTaxonomy.model_validate({"themes": themes, "groups": [{"name": "Kunnat"}]})
     result = synthesise_feedback(
-        [_comment(2, "A", dt.date(2025, 1, 1), "S", "Kunnat", "Kiitos.")], taxonomy, source_file="x.csv"
+        [_comment(2, "A", dt.date(2025, 1, 1), "S", "Kunnat", "Kiitos.")], taxonomy, source_file="x.csv", cycle=2026
     )
     # 6 themes + muu = 7 series: two charts of 6 and 1 (the bar charts tell six fill styles apart).
     figures = feedback_figures(result)
@@ -237,7 +245,7 @@ def test_attachments_are_documents_of_their_own(specs: list[DocumentSpec]) -> No
     ]
     assert [a.filename for a in first.attachments] == ["chains-feedback-synthesis.json"]
     assert [a.title for a in item.context["item"].attachments] == [
-        "Kommentit teemoittain ja lainaukset",
+        "Kommentit teemoittain, ehdotukset ja lainaukset",
         "Menetelmä ja teemoittelun perusteet",
     ]
 

@@ -19,7 +19,7 @@ def test_chain_diagram_shows_steps_modes_and_volumes(analysis: ChainsAnalysis) -
     ika = figures.for_package("PK-IKA")
     assert ika.title == "Palveluketju: Ikääntyneiden palvelut"
     assert (
-        "5. Ympärivuorokautinen palveluasuminen (ostopalvelu; 1\u00a0250\u00a0000 hoitopäivä/vuosi; tavoite T-IKA-2)"
+        "5. Ympärivuorokautinen palveluasuminen (ostopalvelu; 1\u00a0314\u00a0000 hoitopäivää vuodessa; tavoite T-IKA-2)"
         in ika.svg
     )
     assert ika.svg.count(">OMA<") == 4 and ika.svg.count(">OSTO<") == 1

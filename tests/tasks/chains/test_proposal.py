@@ -73,7 +73,7 @@ def test_a_meeting_date_given_by_the_user_is_kept(inputs: ChainsInputs, analysis
 def test_first_proposal(inputs: ChainsInputs, analysis: ChainsAnalysis) -> None:
     proposal = _proposal(inputs, analysis)
     agenda = proposal.agenda
-    assert agenda.title == "Palvelukokonaisuudet ja palveluketjut 2026"
+    assert agenda.title == "Palvelukokonaisuudet ja palveluketjut 2027"
     assert (agenda.body, agenda.dnro, agenda.meeting_date) == (
         "Aluehallitus",
         "PIRHA/2026/00.01.00/3",
@@ -81,18 +81,20 @@ def test_first_proposal(inputs: ChainsInputs, analysis: ChainsAnalysis) -> None:
     )
     assert agenda.proposal == (
         "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen palvelukokonaisuuksien priorisoinnin sekä "
-        "palveluketjut tavoitteineen ja mittareineen suunnittelukierroksen 2026 pohjaksi ja merkitä tiedoksi "
-        "palvelukuvaukset."
+        "palveluketjut tavoitteineen ja mittareineen vuoden 2027 talousarvion ja palvelujen "
+        "järjestämissuunnitelman valmistelun pohjaksi ja merkitä tiedoksi palvelukuvaukset."
     )
-    # PK-TYO: alignment 2/2 → 0,35; need 1,02/1,08 = 0,9444 → 0,2833; cost 1 − 175 114 000/1 450 000 000
-    # = 0,8792 → 0,1758; feasibility (3 − 1)/4 = 0,5 → 0,075; score 0,8841.
-    assert proposal.priority_order == ["PK-TYO", "PK-IKA", "PK-LAPSI", "PK-VAM", "PK-MTP"]
-    assert analysis.priorities.rows[0].score == 0.8841
-    assert proposal.top_package == "PK-TYO" and proposal.top_stable is False
+    # PK-IKA: alignment 3/3 → 0,35; need 1,08/1,08 = 1 → 0,30; cost per client 383 182 000 / 24 500 =
+    # 15 640,08 €, benchmark 14 900 → 14 900 / 15 640,08 = 0,9527 → 0,1905; feasibility (4 − 1)/4 = 0,75
+    # → 0,1125; score 0,953. (The old criterion 1 − chain cost / frame ranked PK-TYO first.)
+    assert proposal.priority_order == ["PK-IKA", "PK-LAPSI", "PK-TYO", "PK-VAM", "PK-MTP"]
+    assert analysis.priorities.rows[0].score == 0.953
+    assert proposal.top_package == "PK-IKA" and proposal.top_stable is False
     headings = [g.heading for g in agenda.grounds]
     assert headings == [
         "Asian tausta",
         "Aineisto ja menetelmä",
+        "Mitä priorisointi ratkaisee",
         "Priorisoinnin tulos",
         "Palveluketjut ja niiden tavoitteet",
         "Sidosryhmien palaute",
@@ -103,18 +105,18 @@ def test_first_proposal(inputs: ChainsInputs, analysis: ChainsAnalysis) -> None:
     assert "targets-impact" not in text and "targets-frame" not in text
     assert "palvelukatalogi.csv" not in text and "(esimerkkiaineisto)" in text
     assert "Sidosryhmiltä koottiin 82 kommenttia" in text
-    assert "1. Työikäisten palvelut (0,8841)" in text
+    assert "1. Ikääntyneiden palvelut (0,9530)" in text
     [chains] = [g for g in agenda.grounds if g.heading == "Palveluketjut ja niiden tavoitteet"]
-    assert chains.paragraphs[1].startswith(
+    assert chains.paragraphs[0].startswith(
         "Ikääntyneiden palvelut (ikääntyneet): 5 vaihetta (Ikäihmisten palveluneuvonta →"
     )
-    assert "Vuosikustannus 375,7\u00a0milj.\u00a0€" in chains.paragraphs[1]
+    assert "Vuosikustannus 383,2\u00a0milj.\u00a0€" in chains.paragraphs[0]  # the catalogue as stage 4 reconciled it
     assert [(a.number, a.filename) for a in agenda.attachments] == [(1, None), (2, None), (3, None)]
     # The second agenda item is the feedback summary, handled at the same meeting.
     assert proposal.feedback_agenda.title == "Yhteenveto sidosryhmien lausunnoista 2026"
     assert proposal.feedback_agenda.meeting_date == agenda.meeting_date
     assert [r.key for r in proposal.stage2] == ["targets-proposal", "targets-impact", "targets-frame"]
-    assert "1. Työikäisten palvelut — 0,8841" in proposal.summary_markdown
+    assert "1. Ikääntyneiden palvelut — 0,9530" in proposal.summary_markdown
 
 
 def test_returned_proposal_quotes_the_comments_and_moves_the_meeting(

@@ -74,6 +74,9 @@ def test_declaration() -> None:
     assert files == {
         "catalogue": ("palvelukatalogi.csv", "inputs", False),
         "feedback": ("lausunnot.csv", "inputs", False),
+        "benchmarks": ("vertailukustannukset.csv", "inputs", True),
+        "theme-review": ("lausunnot_teemat.csv", "inputs", True),
+        "theme-responses": ("lausunnot_vastineet.csv", "inputs", True),
         "themes": ("config/feedback_themes.toml", "data", False),
     }
 
@@ -85,6 +88,9 @@ def test_inputs_folder_and_region(tmp_path: Path) -> None:
     assert paths == {
         "catalogue": Path("/in/palvelukatalogi.csv"),
         "feedback": Path("/in/lausunnot.csv"),
+        "benchmarks": Path("/in/vertailukustannukset.csv"),
+        "theme-review": Path("/in/lausunnot_teemat.csv"),
+        "theme-responses": Path("/in/lausunnot_vastineet.csv"),
         "themes": DATA_DIR / "config" / "feedback_themes.toml",
     }
     # By default the region's inputs are the shipped example; a data folder without the theme
@@ -205,10 +211,20 @@ def _keys(parents: Sequence[Output | VersionRef]) -> tuple[list[str], list[str]]
 
 
 def test_round_outputs_and_their_lineage(computed: Computed[Any, Any, Any, Any]) -> None:
-    assert list(computed.sources) == ["catalogue", "feedback", "themes"]
+    assert list(computed.sources) == [
+        "catalogue",
+        "feedback",
+        "benchmarks",
+        "theme-review",
+        "theme-responses",
+        "themes",
+    ]
     assert [s.key for s in computed.sources.values()] == [
         "chains-source-catalogue",
         "chains-source-feedback",
+        "chains-source-benchmarks",
+        "chains-source-theme-review",
+        "chains-source-theme-responses",
         "chains-source-themes",
     ]
     assert computed.source("catalogue").content == (EXAMPLES / "palvelukatalogi.csv").read_bytes()
@@ -218,9 +234,17 @@ def test_round_outputs_and_their_lineage(computed: Computed[Any, Any, Any, Any])
     lineage = {d.key: _lineage(d) for d in data}
     assert lineage == {
         "chains-catalogue": (["chains-source-catalogue"], []),
-        "chains-priorities": (["chains-catalogue"], ["targets-impact", "targets-frame"]),
+        "chains-priorities": (["chains-catalogue", "chains-source-benchmarks"], ["targets-impact", "targets-frame"]),
         "chains-services": (["chains-catalogue"], ["targets-impact"]),
-        "chains-feedback-synthesis": (["chains-source-feedback", "chains-source-themes"], []),
+        "chains-feedback-synthesis": (
+            [
+                "chains-source-feedback",
+                "chains-source-themes",
+                "chains-source-theme-review",
+                "chains-source-theme-responses",
+            ],
+            [],
+        ),
     }
     figure_keys = [f.key for f in outputs.diagrams]
     assert figure_keys == [
@@ -234,16 +258,15 @@ def test_round_outputs_and_their_lineage(computed: Computed[Any, Any, Any, Any])
     assert all(_lineage(f) == (["chains-services"], []) and f.media_type == "image/svg+xml" for f in outputs.diagrams)
     assert [o.key for o in outputs.all()] == [*lineage, *figure_keys]
     assert outputs.priorities.table is not None and outputs.services.table is not None
-    assert outputs.priorities.table[0]["palvelukokonaisuus"] == "Työikäisten palvelut"
-    # PK-TYO's components as in tests/tasks/chains/test_proposal.py: 0,35 + 0,2833 + 0,1758 + 0,075.
+    # PK-IKA's components as in tests/tasks/chains/test_proposal.py: 0,35 + 0,30 + 0,1905 + 0,1125.
     assert outputs.priorities.table[0] == {
         "sija": 1,
-        "palvelukokonaisuus": "Työikäisten palvelut",
-        "pisteet": 0.8841,
+        "palvelukokonaisuus": "Ikääntyneiden palvelut",
+        "pisteet": 0.953,
         "tavoitteisiin kohdistuminen": 0.35,
-        "palvelutarve": 0.2833,
-        "kustannus suhteessa kehykseen": 0.1758,
-        "toteutettavuus": 0.075,
+        "palvelutarve": 0.3,
+        "kustannus asiakasta kohden": 0.1905,
+        "toteutettavuus": 0.1125,
     }
     assert len(outputs.services.table) == 18  # 5 + 4 + 3 + 3 + 3 steps
 
