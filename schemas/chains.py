@@ -222,12 +222,49 @@ class ServiceCatalogue(_Model):
 
 # -- prioritisation ----------------------------------------------------------------------------
 
+
+class BenchmarkRow(_Model):
+    """One row of ``vertailukustannukset.csv``: a package's clients and its benchmark cost per client."""
+
+    package_id: Text = Field(alias="palvelukokonaisuus_id", description="Palvelukokonaisuuden tunnus (palveluluettelo)")
+    clients: FiInt = Field(alias="asiakkaat", gt=0, description="Ketjun eri asiakkaat vuodessa (henkilöä)")
+    benchmark_per_client: FiFloat = Field(
+        alias="vertailukustannus_per_asiakas", gt=0, description="Vertailukustannus asiakasta kohden vuodessa, €"
+    )
+    source: Text = Field(
+        alias="vertailun_lähde", description="Vertailukustannuksen lähde (julkaisija, aineisto, vuosi)"
+    )
+
+
+class PackageBenchmark(_Model):
+    """A package's clients per year and the benchmark cost per client, with its source."""
+
+    package_id: str = Field(description="Palvelukokonaisuuden tunnus")
+    clients: int = Field(description="Ketjun eri asiakkaat vuodessa")
+    benchmark_per_client: float = Field(description="Vertailukustannus asiakasta kohden, € (2 desimaalia)")
+    source: str = Field(description="Vertailukustannuksen lähde")
+    source_row: int = Field(description="Rivinumero lähdetiedostossa")
+
+
+class CostBenchmarks(_Model):
+    """The benchmark costs per client of the packages (optional input ``vertailukustannukset.csv``)."""
+
+    source_file: str = Field(description="Lähdetiedoston nimi")
+    source_sha256: str = Field(description="Lähdetiedoston SHA-256")
+    example_data: bool = Field(description="Aineisto on esimerkkiaineistoa (data/examples)")
+    packages: list[PackageBenchmark] = Field(description="Palvelukokonaisuudet tiedoston järjestyksessä")
+
+    def for_package(self, package_id: str) -> PackageBenchmark | None:
+        """The benchmark of one package, or None."""
+        return next((b for b in self.packages if b.package_id == package_id), None)
+
+
 #: The criteria in the order they are printed.
 CRITERIA: tuple[str, ...] = ("alignment", "need", "cost", "feasibility")
 CRITERION_LABELS: dict[str, str] = {
     "alignment": "Tavoitteisiin kohdistuminen",
     "need": "Palvelutarve",
-    "cost": "Kustannus suhteessa kehykseen",
+    "cost": "Kustannus asiakasta kohden",
     "feasibility": "Toteutettavuus",
 }
 
@@ -242,7 +279,9 @@ class PriorityParams(_Model):
 
     weight_alignment: float = Field(default=0.35, ge=0, description="Paino: tavoitteisiin kohdistuminen (oletus 0,35)")
     weight_need: float = Field(default=0.30, ge=0, description="Paino: asiakasryhmän palvelutarve (oletus 0,30)")
-    weight_cost: float = Field(default=0.20, ge=0, description="Paino: kustannus suhteessa kehykseen (oletus 0,20)")
+    weight_cost: float = Field(
+        default=0.20, ge=0, description="Paino: kustannus asiakasta kohden suhteessa vertailuun (oletus 0,20)"
+    )
     weight_feasibility: float = Field(default=0.15, ge=0, description="Paino: toteutettavuus (oletus 0,15)")
     sensitivity_step: float = Field(
         default=0.20, gt=0, le=1, description="Herkkyystarkastelun painomuutos suhteellisena (oletus 0,20 = ±20 %)"
@@ -292,7 +331,10 @@ class PackageScore(_Model):
     other_targets: list[str] = Field(description="Muiden asiakasryhmien tavoitteet, joihin vaiheet kohdistuvat")
     relative_need: float = Field(description="Asiakasryhmän suhteellinen tarve (vaihe 2; koko maa = 1)")
     annual_cost: float = Field(description="Ketjun vuosikustannus, €")
-    group_frame_eur: float = Field(description="Asiakasryhmälle kohdennettu kehys, €")
+    clients: int | None = Field(description="Ketjun asiakkaat vuodessa (None: ei vertailutietoa)")
+    cost_per_client: float | None = Field(description="Vuosikustannus asiakasta kohden, € (2 desimaalia)")
+    benchmark_per_client: float | None = Field(description="Vertailukustannus asiakasta kohden, €")
+    benchmark_source: str | None = Field(description="Vertailukustannuksen lähde")
     feasibility: int = Field(description="Toteutettavuus 1–5")
     criteria: list[CriterionScore] = Field(description="Kriteerit järjestyksessä alignment, need, cost, feasibility")
     score: float = Field(description="Pisteet = osuuksien summa (0–1)")
@@ -346,6 +388,11 @@ class PackagePriorities(_Model):
     weights: dict[str, float] = Field(description="Normalisoidut painot")
     method: list[str] = Field(description="Menetelmä kappaleittain (normalisoinnit ja kaava)")
     max_relative_need: float = Field(description="Suurin suhteellinen tarve (tarvekriteerin jakaja)")
+    cost_criterion_used: bool = Field(
+        description="Kustannuskriteeri laskettiin (vertailukustannukset annettu); muuten sen paino on 0"
+    )
+    benchmark_sources: list[str] = Field(description="Vertailukustannusten lähteet (eri lähteet kerran)")
+    decides: str = Field(description="Mitä järjestys ratkaisee ja mitä se ei ratkaise")
     rows: list[PackageScore] = Field(description="Kokonaisuudet sijan mukaan")
     sensitivity: SensitivityAnalysis = Field(description="Herkkyystarkastelu")
     targets_ref: SourceRef = Field(description="Vaiheen 2 tavoiteversio (targets-impact)")
@@ -483,6 +530,7 @@ class ChainsInputs(_Model):
     """Stage 3's input files read and checked: the catalogue and the feedback synthesis."""
 
     catalogue: ServiceCatalogue = Field(description="Palveluluettelo")
+    benchmarks: CostBenchmarks | None = Field(default=None, description="Vertailukustannukset (None: ei annettu)")
     synthesis: FeedbackSynthesis = Field(description="Sidosryhmäpalautteen yhteenveto")
     catalogue_path: str = Field(description="Palveluluettelon polku")
     feedback_path: str = Field(description="Palautetiedoston polku")
@@ -504,6 +552,8 @@ class CatalogueService(_Model):
     package_id: str = Field(description="Palvelukokonaisuus")
     mode: ProductionMode = Field(description="Tuotantotapa katalogissa")
     unit: str = Field(description="Yksikkö")
+    annual_volume: float | None = Field(default=None, description="Vuosivolyymi katalogissa (None: vanha versio)")
+    unit_cost: float | None = Field(default=None, description="Yksikkökustannus katalogissa, € (None: vanha versio)")
 
 
 class ChainsBasis(_Model):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from schemas.choice import ApprovedProducer, ChoiceAnalysis, ChoiceInputs
 from schemas.comparison import ProducerType
 from schemas.documents import AgendaContent
+from schemas.reconciliation import CrossCheck
 from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiDate, FiFloat, FiInt, Text
 
@@ -660,6 +661,10 @@ class ProcurementAnalysis(_Model):
     files: dict[str, str] = Field(description="Lähdetiedostot rooleittain")
     example_data: bool = Field(description="Esimerkkiaineisto")
     choice: ChoiceAnalysis | None = Field(default=None, description="Valinnanvapaus (vaihe 5b)")
+    cross_checks: list[CrossCheck] = Field(
+        default_factory=list, description="Täsmäytys vaiheen 4 hyväksyttyihin ostovolyymeihin"
+    )
+    cross_check_rule: str | None = Field(default=None, description="Täsmäytyksen toleranssien peruste")
 
 
 class ProcurementFigures(_Model):

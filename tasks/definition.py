@@ -21,11 +21,12 @@ from pydantic import BaseModel, ValidationError
 
 from schemas.decisions import DECISION_OUTCOMES, EarlierDecision, Outcome
 from schemas.documents import AgendaContent, AppealKind
-from schemas.governance import StageGovernance
+from schemas.governance import PlanningYears, StageGovernance
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
 from soteflow.errors import InputError
+from soteflow.reconcile import RULES_FILE as RECONCILIATION_RULES_FILE
 from soteflow.stagekit import FileOutput, Output
 from soteflow.store import Store
 from tasks.context import RoundContext
@@ -101,6 +102,19 @@ class InputFile:
         return ctx.data_file(name) if self.fallback else ctx.data_dir / name
 
 
+#: The dated tolerances of the cross-stage reconciliation (soteflow.reconcile), read by every stage
+#: that compares its inputs with an earlier stage's approved figures.
+RECONCILIATION_RULES = InputFile(
+    role="reconciliation",
+    name=str(RECONCILIATION_RULES_FILE),
+    folder="data",
+    fallback=True,
+    title="Päivätyt täsmäytyssäännöt: sallitut erot aiempien vaiheiden lukuihin (TOML)",
+    media_type="application/toml",
+    schema_name="toml",
+)
+
+
 @dataclass(frozen=True)
 class CaseHandling:
     """What a case's proposal is written against: its governance and its earlier handling."""
@@ -110,6 +124,11 @@ class CaseHandling:
     appeal: AppealKind
     cycle: int
     meeting_date: Any = None  # a date given by the user, else None
+
+    @property
+    def planning(self) -> PlanningYears:
+        """The budget year and financial plan the cycle prepares (the region's configuration)."""
+        return self.governance.planning.years(self.cycle)
 
     @property
     def returned(self) -> list[EarlierDecision]:

@@ -51,7 +51,9 @@ with warnings.catch_warnings():
 from schemas.documents import DocumentMetadata, PdfAttachment
 from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
 from soteflow.errors import SoteflowError
+from soteflow.language import fi_quantity
 from soteflow.numbers import fi_meur
+from soteflow.reconcile import sources_note, table_rows
 from soteflow.settings import get_settings
 from soteflow.store.integrity import POINT_FILENAME, StorePoint
 
@@ -200,6 +202,8 @@ def _environment(templates_dir: Path) -> Environment:
     env.filters.update(
         fi_number=fi_number, fi_percent=fi_percent, fi_meur=fi_meur, fi_date=fi_date, fi_datetime=fi_datetime
     )
+    # A stage's cross-stage reconciliation lines as its sources appendix prints them (macros.html).
+    env.filters.update(cross_check_rows=table_rows, cross_check_sources=sources_note, fi_quantity=fi_quantity)
     env.globals["t"] = load_labels(templates_dir)
     return env
 

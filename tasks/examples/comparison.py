@@ -5,8 +5,11 @@ centre's volume, FTEs and costs × the service's factor (euros also × the cost 
 service's unit cost is the reference's × the cost level and the comparison with the purchases
 (:mod:`tasks.examples.plan`) comes out as in the reference. The support pools scale with the whole
 region (``f_all``); each service's share of a pool is the reference's × its factor / ``f_all``, so
-the cost allocated per unit stays the same. The income statement is the sum of the rows plus one
-``MUU`` row per account group (the region's other activities), so the workbook reconciles.
+the cost allocated per unit stays the same. The income statement is the financial statement stage 2
+reads: its cost groups total the base-year operating costs of ``talous_toteuma.csv``, split as the
+reference's are, and its depreciation is the reference's × the region's cost ratio (within
+``talous_rahoitus.csv``'s depreciation and financial items). The ``MUU`` row (the region's other
+activities) is what the statement leaves after the other rows, so the workbook reconciles.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from soteflow.data.exports import fix_zip_times
 from tasks.examples.common import csv_text, largest_remainder, write_csv
 from tasks.examples.plan import ExamplePlan
 from tasks.examples.region import RegionFigures
+from tasks.examples.targets import base_year_costs, cost_ratio
 
 PENSION = 0.172  # employer's pension contributions (Keva) as a share of wages
 OTHER_SOCIAL = 0.031  # other social-security contributions as a share of wages
@@ -157,20 +161,22 @@ _PERSONNEL = (
     ("VAM-ASUMINEN", "sairaanhoitaja", "työsuhde", 5), ("VAM-ASUMINEN", "esihenkilö", "virkasuhde", 2),
 )  # fmt: skip
 
-# The income statement's account groups (accounts) and the reference region's other activities
-# (services not compared, rescue services) per group, € — the MUU row; the statement is the sum
-# of the rows, so it reconciles whatever the region's mix of services.
+# The income statement's account groups (accounts) and the reference region's statement per group, €
+# (data/examples/HVA08/make_examples.py): the cost groups but depreciation total the reference's
+# base-year operating costs (3 437 000 000 €); a region's statement is split in the same proportions.
+# Client fees are the reference's other activities' fees × the region's scale.
 _INCOME_STATEMENT = {
-    "Palkat ja palkkiot": ("4000–4199", 658_828_800),
-    "Eläkekulut": ("4200–4299", 113_318_754),
-    "Muut henkilösivukulut": ("4300–4399", 20_423_292),
-    "Palvelujen ostot": ("4400–4599", 775_884_250),
-    "Aineet, tarvikkeet ja tavarat": ("4600–4799", 202_973_000),
-    "Vuokrat": ("4800–4899", 59_750_000),
-    "Muut toimintakulut": ("4900–4999", 94_146_000),
-    "Poistot ja arvonalentumiset": ("6800–6899", 61_756_000),
+    "Palkat ja palkkiot": ("4000–4199", 1_180_000_000),
+    "Eläkekulut": ("4200–4299", 203_000_000),
+    "Muut henkilösivukulut": ("4300–4399", 36_600_000),
+    "Palvelujen ostot": ("4400–4599", 1_480_000_000),
+    "Aineet, tarvikkeet ja tavarat": ("4600–4799", 290_000_000),
+    "Vuokrat": ("4800–4899", 112_000_000),
+    "Muut toimintakulut": ("4900–4999", 135_400_000),
+    "Poistot ja arvonalentumiset": ("6800–6899", 45_000_000),
     "Maksutuotot": ("3200–3299", 23_230_000),
 }
+_OPERATING = tuple(_INCOME_STATEMENT)[:7]
 COST_HEADER = [
     "vuosi", "kustannuspaikka", "kustannuspaikan nimi", "palvelu_id", "palvelutuote", "suoritteet",
     "suoriteyksikkö", "palkat ja palkkiot", "eläkekulut", "muut henkilösivukulut", "palvelujen ostot",
@@ -233,8 +239,19 @@ def cost_rows(fig: RegionFigures, plan: ExamplePlan) -> list[list[object]]:
                  0, 0, 0, round(bought), 0, 0, 0, 0, fees, 0])  # fmt: skip
     rest: list[object] = [year, "99900", "Muut sosiaali- ja terveyspalvelut ja pelastustoimi (ei vertailussa)", "MUU",
                           None, None, None]  # fmt: skip
-    scale = fig.f_all * fig.cost_level
-    rest += [round(other * scale) for _accounts, other in _INCOME_STATEMENT.values()]
+    operating = largest_remainder(base_year_costs(fig), [_INCOME_STATEMENT[g][1] for g in _OPERATING])
+    statement = dict(zip(_OPERATING, operating, strict=True))
+    statement["Poistot ja arvonalentumiset"] = round(
+        _INCOME_STATEMENT["Poistot ja arvonalentumiset"][1] * cost_ratio(fig)
+    )
+    for group, column in _GROUP_COLUMNS.items():
+        if group == "Maksutuotot":
+            rest.append(round(_INCOME_STATEMENT[group][1] * fig.f_all * fig.cost_level))
+            continue
+        other = statement[group] - sum(int(r[column]) for r in rows)  # type: ignore[call-overload]
+        if other < 0:
+            raise ValueError(f"{fig.code}: the compared services' {group.lower()} exceed the region's statement")
+        rest.append(round(other))
     rest.append(0)
     rows.append(rest)
     return rows

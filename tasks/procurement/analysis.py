@@ -47,9 +47,12 @@ from schemas.procurement import (
     ThresholdRule,
     WorkSplitRow,
 )
+from schemas.reconciliation import CheckKind, CrossCheck, Tolerance
 from soteflow.documents.formatting import fi_date
 from soteflow.errors import InputError
+from soteflow.language import fi_quantity
 from soteflow.numbers import fi_number, round_half_up
+from soteflow.reconcile import enforce
 from tasks.procurement.inputs import (
     BIDS_FILE,
     CONTRACTS_FILE,
@@ -61,8 +64,6 @@ from tasks.procurement.inputs import (
 )
 from tasks.procurement.ocds import build_release_package, compile_records, validate_package
 
-#: Stage 4's purchased volume and the contracts register must agree within this share.
-VOLUME_TOLERANCE = 0.005
 #: The modes under which a service is bought through procurement (vouchers are stage 5b's).
 PROCURED_MODES = frozenset({RecommendedMode.PURCHASED, RecommendedMode.MIXED})
 
@@ -92,11 +93,13 @@ def contract_final_end(contract: ContractRow) -> dt.date:
 # -- reconciliation with stage 4 -------------------------------------------------------------------
 
 
-def reconcile_register(inputs: ProcurementInputs, basis: ComparisonRound, cycle: int) -> None:
-    """The contracts register and stage 4's purchased volumes describe the same purchases: for
-    each service, the volume of the contracts in force on 1 January of the cycle's year must equal
-    stage 4's purchased volume (within 0,5 %). Raises :class:`InputError` naming the register's
-    first row of the service and the stage-4 version."""
+def register_checks(
+    inputs: ProcurementInputs, basis: ComparisonRound, cycle: int, tolerance: Tolerance
+) -> list[CrossCheck]:
+    """The contracts register and stage 4's purchased volumes describe the same purchases: for each
+    service, the volume of the contracts in force on 1 January of the cycle's year against stage 4's
+    purchased volume, within the dated contract-volume tolerance. Each line points at the
+    register's first row of the service."""
     day = dt.date(cycle, 1, 1)
     rows: dict[str, int] = {}
     volumes: dict[str, float] = {}
@@ -104,19 +107,25 @@ def reconcile_register(inputs: ProcurementInputs, basis: ComparisonRound, cycle:
         rows.setdefault(contract.service_id, number)
         if contract.start <= day <= contract.end:
             volumes[contract.service_id] = volumes.get(contract.service_id, 0.0) + contract.annual_volume
-    for service in basis.services:
-        registered = volumes.get(service.service_id, 0.0)
-        counted = service.purchased_volume
-        if abs(registered - counted) > VOLUME_TOLERANCE * max(counted, 1.0):
-            raise InputError(
-                f"the contracts of {service.service_id} in force on {fi_date(day)} total "
-                f"{registered:.0f} ({service.unit}) a year, but the approved stage-4 comparison "
-                f"({basis.purchased_ref.key} v{basis.purchased_ref.version}) counts {counted:.0f} "
-                "purchased: the register and stage 4's purchases must agree",
-                file=Path(inputs.files["contracts"]).name if "contracts" in inputs.files else CONTRACTS_FILE,
-                row=rows.get(service.service_id),
-                field="suoritteet_v",
-            )
+    file = Path(inputs.files["contracts"]).name if "contracts" in inputs.files else CONTRACTS_FILE
+    ref = basis.purchased_ref
+    source = f"vaihe 4: ostopalvelujen kustannukset ({ref.key} v{ref.version}, hyväksytty {fi_date(basis.approved_on)})"
+    return [
+        CrossCheck(
+            subject=f"{service.name} ({service.service_id}): ostetut suoritteet vuodessa, sopimukset voimassa {fi_date(day)}",
+            kind=CheckKind.EQUAL,
+            basis_source=source,
+            input_source=f"vaihe 5: {file}",
+            unit=service.unit,
+            basis_value=service.purchased_volume,
+            input_value=volumes.get(service.service_id, 0.0),
+            tolerance_pct=tolerance.contract_volume_pct,
+            file=file,
+            row=rows.get(service.service_id),
+            field="suoritteet_v",
+        )
+        for service in basis.services
+    ]
 
 
 # -- the procurement plan --------------------------------------------------------------------------
@@ -473,7 +482,9 @@ def _procurement(inputs: ProcurementInputs, need: _Need, row: PlanningRow, numbe
     if need.continuing:
         reason_parts.append(
             "Jatkuvat sopimukset: "
-            + ", ".join(f"{c.contract_id} {fi_number(c.annual_volume, 0)} {service.unit}/v" for c in need.continuing)
+            + ", ".join(
+                f"{c.contract_id} {fi_quantity(c.annual_volume, service.unit)} vuodessa" for c in need.continuing
+            )
             + "; hankittava volyymi on suunnitelman ostovolyymi vähennettynä niillä."
         )
     return Procurement(
@@ -530,11 +541,20 @@ def _late(procurement: Procurement, ready: dt.date) -> Procurement:
 
 
 def build_plan(
-    inputs: ProcurementInputs, basis: ComparisonRound, *, region: str, cycle: int, horizon_years: int
+    inputs: ProcurementInputs,
+    basis: ComparisonRound,
+    *,
+    region: str,
+    cycle: int,
+    first_year: int,
+    horizon_years: int,
 ) -> ProcurementPlan:
     """The procurement plan: every service the approved plan buys whose contracts end within the
-    horizon (or that the plan buys more of than today's contracts cover) becomes a procurement."""
-    start, end = dt.date(cycle + 1, 1, 1), dt.date(cycle + horizon_years, 12, 31)
+    horizon (or that the plan buys more of than today's contracts cover) becomes a procurement.
+
+    The horizon is ``horizon_years`` years from ``first_year``, the budget year the cycle prepares
+    (the region's ``[planning]``: cycle 2026 → 1.1.2027–31.12.2029 for three years)."""
+    start, end = dt.date(first_year, 1, 1), dt.date(first_year + horizon_years - 1, 12, 31)
     needs, not_procured = _needs(inputs, basis, start, end)
     _check_planning(inputs, basis, needs, (start, end))
     file = Path(inputs.files.get("planning", PLANNING_FILE)).name
@@ -551,7 +571,7 @@ def build_plan(
                     service_name=service.name,
                     contracts=[],
                     reason=(
-                        f"Palvelusetelillä järjestettävä osuus ({fi_number(service.voucher_volume, 0)} {service.unit}/v) "
+                        f"Palvelusetelillä järjestettävä osuus ({fi_quantity(service.voucher_volume, service.unit)} vuodessa) "
                         "ei ole hankinta: palvelusetelin arvo ja tuottajien hyväksyminen päätetään "
                         "valinnanvapauden asiana."
                     ),
@@ -640,7 +660,7 @@ def compensation_model(procurement: Procurement, row: PlanningRow, service: Serv
         base = price
         cost = round_half_up(price * volume, 0)
         maximum = cost
-        formula = f"yksikköhinta × suoritteet = {fi_number(price, 2)} € × {fi_number(volume, 0)} {unit}"
+        formula = f"yksikköhinta × suoritteet = {fi_number(price, 2)} € × {fi_quantity(volume, unit)}"
     own = round_half_up(service.own_unit_cost * volume, 0) if service.own_unit_cost is not None else None
     return CompensationModel(
         service_id=procurement.service_id,
@@ -843,12 +863,19 @@ def analyse_procurement(
     basis: ComparisonRound,
     *,
     cycle: int,
+    first_year: int,
     horizon_years: int,
     ocds: OcdsSettings,
+    tolerance: Tolerance,
 ) -> ProcurementAnalysis:
-    """Everything stage 5a computes, from the checked inputs and the approved stage-4 round."""
-    reconcile_register(inputs, basis, cycle)
-    plan = build_plan(inputs, basis, region=basis.region_code, cycle=cycle, horizon_years=horizon_years)
+    """Everything stage 5a computes, from the checked inputs and the approved stage-4 round (whose
+    purchased volumes the contracts register must agree with, within ``tolerance``); the plan's
+    horizon starts on 1 January of ``first_year`` (the budget year the cycle prepares)."""
+    checks = register_checks(inputs, basis, cycle, tolerance)
+    enforce(checks)
+    plan = build_plan(
+        inputs, basis, region=basis.region_code, cycle=cycle, first_year=first_year, horizon_years=horizon_years
+    )
     rows = {row.procurement_id: row for row in inputs.planning}
     compensation = [
         compensation_model(p, rows[p.procurement_id], _service(basis, p.service_id)) for p in plan.procurements
@@ -895,6 +922,8 @@ def analyse_procurement(
         ],
         files={role: Path(path).name for role, path in inputs.files.items()},
         example_data=inputs.example_data,
+        cross_checks=checks,
+        cross_check_rule=tolerance.source,
     )
 
 

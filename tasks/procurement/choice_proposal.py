@@ -303,7 +303,7 @@ def build_vouchers_proposal(
     agenda = AgendaContent(
         **fields,
         meeting_date=meeting,
-        title=f"Palvelusetelien arvot, sääntökirja ja henkilökohtainen budjetti {cycle}",
+        title=f"Palvelusetelien arvot, sääntökirja ja henkilökohtainen budjetti {handling.planning.budget_year}",
         grounds=grounds,
         proposal=proposal,
         attachments=attachments,
@@ -441,7 +441,8 @@ def build_approval_proposal(
                 f"Käsittelyerässä {batch.batch} on {len(batch.decisions)} hakemusta palvelusetelituottajaksi "
                 f"({fi_date(min(d.received for d in batch.decisions))}–{fi_date(max(d.received for d in batch.decisions))}). "
                 f"Hakemukset on tarkistettu {book.title.lower()}n ehtoja vastaan (aluehallituksen päätös "
-                f"palvelusetelien arvoista ja sääntökirjasta {analysis.cycle}). Hyvinvointialue voi hyväksyä vain "
+                f"palvelusetelien arvoista ja sääntökirjasta {handling.planning.budget_year}). Hyvinvointialue voi "
+                "hyväksyä vain "
                 "tuottajan, joka täyttää palvelusetelilain 5\u00a0§:n 1 momentin edellytykset ja sääntökirjan ehdot.",
                 _data_sentence(analysis),
             ],

@@ -17,6 +17,7 @@ from schemas.procurement import (
     Procedure,
     Procurement,
     ProcurementAnalysis,
+    ProcurementPlan,
 )
 from schemas.results import SourceRef
 from soteflow.documents.formatting import fi_date
@@ -35,6 +36,12 @@ AWARD_CASE_PREFIX = "award-"
 def award_case(procurement_id: str) -> str:
     """The case key of a procurement's award decision."""
     return AWARD_CASE_PREFIX + procurement_id.lower()
+
+
+def plan_span(plan: ProcurementPlan) -> str:
+    """The procurement plan's years as printed: its horizon, from the budget year the cycle
+    prepares (``2027–2029``)."""
+    return f"{plan.horizon_start.year}–{plan.horizon_end.year}"
 
 
 def plan_meeting_date(basis: ComparisonRound) -> dt.date:
@@ -198,7 +205,7 @@ def build_plan_proposal(analysis: ProcurementAnalysis, basis: ComparisonRound, h
     )
     proposal = (
         f"{body.decides_verb}\n\n"
-        f"1) hyväksyä {genitive(region)} hankintasuunnitelman {cycle} liitteen mukaisesti: hankinnat "
+        f"1) hyväksyä {genitive(region)} hankintasuunnitelman {plan_span(plan)} liitteen mukaisesti: hankinnat "
         f"{', '.join(p.procurement_id for p in plan.procurements) or '–'}, niiden menettelyt, osiin jako ja "
         f"aikataulut; ennakoitu arvo yhteensä {_euro(plan.total_estimated_value)},\n\n"
         "2) hyväksyä hankintojen työnjaon hankintaluokittain,\n\n"
@@ -217,7 +224,7 @@ def build_plan_proposal(analysis: ProcurementAnalysis, basis: ComparisonRound, h
     agenda = AgendaContent(
         **agenda_fields(handling),
         meeting_date=meeting,
-        title=f"Hankintasuunnitelma ja hankintojen työnjako {cycle}",
+        title=f"Hankintasuunnitelma ja hankintojen työnjako {plan_span(plan)}",
         grounds=[g for g in grounds if any(g.paragraphs)],
         proposal=proposal,
         attachments=attachments,
@@ -313,7 +320,8 @@ def build_award_proposal(
             paragraphs=[
                 f"Hankinnan kohde on {procurement.description.lower()} ({procurement.service_name}), "
                 f"{fi_number(procurement.annual_volume, 0)} suoritetta vuodessa (suoriteyksikkö {procurement.unit}). "
-                f"Hankinta on hyväksytyn hankintasuunnitelman {analysis.cycle} mukainen. {procurement.procedure_basis}",
+                f"Hankinta on hyväksytyn hankintasuunnitelman {plan_span(analysis.plan)} mukainen. "
+                f"{procurement.procedure_basis}",
                 (f"Hankintailmoitus julkaistiin {fi_date(notice)}. " if notice else "")
                 + f"Sopimuskausi on {procurement.contract_years} vuotta ({fi_date(procurement.contract_start)}–"
                 f"{fi_date(procurement.contract_end)}) ja optiot {procurement.option_years} vuotta. Hankinta on jaettu "

@@ -6,6 +6,7 @@ the voucher values (the board's) and one producer-approval round per batch (an o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,12 +27,15 @@ from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
 from soteflow.documents.governance import load_region_config
+from soteflow.reconcile import RULES_FILE as TOLERANCE_FILE
+from soteflow.reconcile import read_tolerance
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from soteflow.store.canonical import canonical_json
 from tasks.comparison.basis import load_comparison_round
 from tasks.context import RoundContext
 from tasks.definition import (
+    RECONCILIATION_RULES,
     XLSX_MEDIA_TYPE,
     CaseDraft,
     CaseHandling,
@@ -138,6 +142,7 @@ FILES: tuple[InputFile, ...] = (
         media_type="application/toml",
         schema_name="toml",
     ),
+    RECONCILIATION_RULES,
 )
 
 
@@ -206,7 +211,13 @@ def _analyse(
 ) -> ProcurementAnalysis:
     """The plan, lots, compensation models, award comparisons, contracts and OCDS packages."""
     analysis = analyse_procurement(
-        inputs, basis, cycle=ctx.cycle, horizon_years=params.horizon_years, ocds=_ocds(ctx, basis)
+        inputs,
+        basis,
+        cycle=ctx.cycle,
+        first_year=ctx.planning.budget_year,
+        horizon_years=params.horizon_years,
+        ocds=_ocds(ctx, basis),
+        tolerance=read_tolerance(ctx.data_file(TOLERANCE_FILE), dt.date(ctx.cycle, 1, 1)),
     )
     if inputs.choice is None:
         return analysis

@@ -189,18 +189,22 @@ PERSONNEL = [
     ("VAM-ASUMINEN", "esihenkilö", "virkasuhde", 2.0),
 ]
 
-# The region's income statement (account group → €). The MUU rows are the difference between these
-# and the rows above: the region's other services, rescue services, and the purchases of the compared
-# services (so that ostopalvelut.csv is in the income statement too).
+# The region's income statement (account group → €), the same financial statement stage 2 reads: the
+# cost groups but depreciation total the 2025 operating costs of talous_toteuma.csv (3 437 000 000 €),
+# depreciation (45,0 M€) is part of its depreciation and financial items (49,5 M€ in talous_rahoitus.csv)
+# and the client fees part of its operating income; stage 4 checks this against the approved stage 2.
+# The MUU rows are the difference between these and the rows above: the region's other services,
+# rescue services, and the purchases of the compared services (so that ostopalvelut.csv is in the
+# income statement too).
 INCOME_STATEMENT = {
-    "Palkat ja palkkiot": ("4000–4199", 915_400_000),
-    "Eläkekulut": ("4200–4299", 157_449_000),
-    "Muut henkilösivukulut": ("4300–4399", 28_377_000),
-    "Palvelujen ostot": ("4400–4599", 1_168_200_000),
-    "Aineet, tarvikkeet ja tavarat": ("4600–4799", 236_500_000),
-    "Vuokrat": ("4800–4899", 91_300_000),
-    "Muut toimintakulut": ("4900–4999", 102_800_000),
-    "Poistot ja arvonalentumiset": ("6800–6899", 71_600_000),
+    "Palkat ja palkkiot": ("4000–4199", 1_180_000_000),
+    "Eläkekulut": ("4200–4299", 203_000_000),
+    "Muut henkilösivukulut": ("4300–4399", 36_600_000),
+    "Palvelujen ostot": ("4400–4599", 1_480_000_000),
+    "Aineet, tarvikkeet ja tavarat": ("4600–4799", 290_000_000),
+    "Vuokrat": ("4800–4899", 112_000_000),
+    "Muut toimintakulut": ("4900–4999", 135_400_000),
+    "Poistot ja arvonalentumiset": ("6800–6899", 45_000_000),
     "Maksutuotot": ("3200–3299", 118_600_000),
 }
 

@@ -29,6 +29,7 @@ from tests.fixtures.procurement.example import (
     OCDS,
     RULES,
     SERVICES,
+    TOLERANCE,
     copy_inputs,
     edit,
 )
@@ -36,7 +37,15 @@ from tests.fixtures.procurement.example import (
 
 def _analyse(folder: Path = EXAMPLES, rules: Path = RULES, horizon_years: int = 3) -> ProcurementAnalysis:
     inputs = read_procurement_inputs(folder, rules, SERVICES)
-    return analyse_procurement(inputs, COMPARISON_ROUND, cycle=2026, horizon_years=horizon_years, ocds=OCDS)
+    return analyse_procurement(
+        inputs,
+        COMPARISON_ROUND,
+        cycle=2026,
+        first_year=2027,  # cycle 2026 prepares the budget year 2027
+        horizon_years=horizon_years,
+        ocds=OCDS,
+        tolerance=TOLERANCE,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +265,19 @@ def test_register_and_stage_4_must_agree(tmp_path: Path) -> None:
         _analyse(folder)
     error = raised.value
     assert (Path(str(error.file)).name, error.row, error.field) == ("sopimukset.csv", 2, "suoritteet_v")
-    assert "VAM-ASUMINEN" in str(error) and "340000" in str(error) and "350000" in str(error)
+    # 243 000 + 97 000 = 340 000 in the register against stage 4's 350 000: −2,9 %, over ±0,5 %.
+    assert "Vammaisten asumispalvelut (VAM-ASUMINEN)" in str(error)
+    assert "vaihe 5: sopimukset.csv gives 340\xa0000 hoitovuorokautta" in str(error)
+    assert "vaihe 4: ostopalvelujen kustannukset" in str(error) and "gives 350\xa0000 hoitovuorokautta" in str(error)
+
+
+def test_the_plan_prints_the_reconciliation_with_stage_4(analysis: ProcurementAnalysis) -> None:
+    """Within the tolerance the register's volumes are the plan's sources appendix."""
+    vam = next(c for c in analysis.cross_checks if "VAM-ASUMINEN" in c.subject)
+    # The register's contracts in force on 1.1.2026: 243 000 + 107 000 = 350 000 = stage 4's purchases.
+    assert (vam.input_value, vam.basis_value, vam.tolerance_pct, vam.within) == (350_000, 350_000, 0.5, True)
+    assert {c.within for c in analysis.cross_checks} == {True}
+    assert analysis.cross_check_rule is not None and "±0,5 %" in analysis.cross_check_rule
 
 
 def test_a_needed_procurement_without_its_row_is_an_error(tmp_path: Path) -> None:

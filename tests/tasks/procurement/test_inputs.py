@@ -12,7 +12,16 @@ from schemas.procurement import CompensationKind, LotBasis, SizeClass
 from soteflow.errors import InputError
 from tasks.procurement.analysis import analyse_procurement
 from tasks.procurement.inputs import area_shares, read_procurement_inputs, read_rules, threshold_rule
-from tests.fixtures.procurement.example import COMPARISON_ROUND, EXAMPLES, OCDS, RULES, SERVICES, copy_inputs, edit
+from tests.fixtures.procurement.example import (
+    COMPARISON_ROUND,
+    EXAMPLES,
+    OCDS,
+    RULES,
+    SERVICES,
+    TOLERANCE,
+    copy_inputs,
+    edit,
+)
 
 
 def test_the_shipped_example_reads() -> None:
@@ -39,7 +48,9 @@ def _error(folder: Path, rules: Path = RULES, *, analyse: bool = False) -> Input
     with pytest.raises(InputError) as raised:
         inputs = read_procurement_inputs(folder, rules, SERVICES)
         if analyse:
-            analyse_procurement(inputs, COMPARISON_ROUND, cycle=2026, horizon_years=3, ocds=OCDS)
+            analyse_procurement(
+                inputs, COMPARISON_ROUND, cycle=2026, first_year=2027, horizon_years=3, ocds=OCDS, tolerance=TOLERANCE
+            )
     return raised.value
 
 
