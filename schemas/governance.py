@@ -109,6 +109,50 @@ class ProcurementConfig(_Config):
     uri: str = Field(description="Where the release packages are published (their uri).")
 
 
+class PlanningYears(_Config):
+    """The years one planning cycle prepares: the budget year and the financial plan's years.
+
+    Hyvinvointialuelaki 611/2021 115 § 1 mom. (as enacted): the council adopts by the end of each year
+    the budget for the next calendar year and with it a financial plan for three or more years; the
+    budget year is the plan's first year. Cycle *N* (decided in year *N*) prepares budget year *N + 1*
+    and the plan *N + 1 … N + 3*; the cycle stays the store's key (artefacts, dnro, ``--cycle``).
+    """
+
+    cycle: int = Field(description="The planning cycle (the store's key), e.g. 2026.")
+    budget_year: int = Field(description="The budget year the cycle prepares (the frame year), e.g. 2027.")
+    plan_last_year: int = Field(description="The financial plan's last year, e.g. 2029.")
+
+    @property
+    def plan_years(self) -> list[int]:
+        """The financial plan's years, the budget year first."""
+        return list(range(self.budget_year, self.plan_last_year + 1))
+
+    @property
+    def plan_span(self) -> str:
+        """The financial plan's years as printed: ``2027–2029``."""
+        return f"{self.budget_year}–{self.plan_last_year}"
+
+
+class PlanningConfig(_Config):
+    """How a cycle's year maps to the budget year and the financial plan it prepares ([planning])."""
+
+    budget_year_offset: int = Field(
+        ge=0,
+        le=5,
+        description="Cycle N prepares the budget of year N + this (1: decided in autumn, for the next year).",
+    )
+    plan_years: int = Field(
+        ge=3,
+        le=10,
+        description="Years of the financial plan, the budget year first (three or more: 611/2021 115 § 1 mom.).",
+    )
+
+    def years(self, cycle: int) -> PlanningYears:
+        """The budget year and the financial plan's years of ``cycle``."""
+        budget = cycle + self.budget_year_offset
+        return PlanningYears(cycle=cycle, budget_year=budget, plan_last_year=budget + self.plan_years - 1)
+
+
 class StageConfig(_Config):
     """Who decides and who prepares and presents a stage's decision documents."""
 
@@ -131,6 +175,7 @@ class RegionConfig(_Config):
     people: dict[str, Person] = Field(description="People by key (shipped files hold example people only).")
     stages: dict[Stage, StageConfig] = Field(description="Per-stage governance, keyed by stage value.")
     procurement: ProcurementConfig = Field(description="Open contracting data (OCDS) settings.")
+    planning: PlanningConfig = Field(description="The budget year and financial plan a cycle prepares.")
 
 
 class StageGovernance(_Config):
@@ -153,6 +198,7 @@ class StageGovernance(_Config):
     preparing_body: BodyConfig | None = Field(
         default=None, description="The body that prepares and proposes the item, when the deciding body has one."
     )
+    planning: PlanningConfig = Field(description="The budget year and financial plan a cycle prepares.")
 
     def appeal_route(self, case_default: AppealKind | None = None) -> AppealKind:
         """The case's appeal route: the configuration's, else the case's own (e.g. a procurement

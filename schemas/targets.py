@@ -73,6 +73,33 @@ CLIENT_GROUP_LABELS: dict[ClientGroup, str] = {
 }
 
 
+class FrameRow(StrEnum):
+    """Rows of the frame that are not allocated by client-group need but kept as their own rows."""
+
+    RESCUE_SERVICES = "rescue_services"
+    COMMON_COSTS = "common_costs"
+
+    @property
+    def label_fi(self) -> str:
+        """The row's Finnish name as printed in documents."""
+        return FRAME_ROW_LABELS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> FrameRow:
+        """A row from its code or its Finnish name, ignoring case (``ValueError`` if unknown)."""
+        wanted = " ".join(text.split()).lower()
+        for row in cls:
+            if wanted in {row.value, row.label_fi.lower()}:
+                return row
+        raise ValueError(f"unknown frame row {text!r}")
+
+
+FRAME_ROW_LABELS: dict[FrameRow, str] = {
+    FrameRow.RESCUE_SERVICES: "Pelastustoimi",
+    FrameRow.COMMON_COSTS: "Yhteiset kustannukset",
+}
+
+
 class Direction(StrEnum):
     """Which way an indicator should move for the target to be met."""
 
@@ -149,6 +176,55 @@ class GroupAllocation(_Model):
     need_share: float = Field(description="Need-weighted share, 0–1.")
     allocated_share: float = Field(description="Share of the frame allocated, 0–1.")
     allocated_eur: float = Field(description="Frame allocated to the group in the frame year, €.")
+    population_label: str = Field(
+        default="",
+        description="The group's relevant inhabitants, e.g. '65 vuotta täyttäneet' (empty in older versions).",
+    )
+    relevant_population: int | None = Field(
+        default=None, description="The region's relevant inhabitants of the group (stage-1 profile)."
+    )
+    age_ratio: float | None = Field(
+        default=None, description="The region's share of the relevant inhabitants / the country's share."
+    )
+    need_factor: float | None = Field(
+        default=None, description="Socio-economic need factor per relevant inhabitant against the country (1 = none)."
+    )
+    spend_per_inhabitant_eur: float | None = Field(
+        default=None, description="Base-year operating costs per relevant inhabitant, €."
+    )
+    expected_per_inhabitant_eur: float | None = Field(
+        default=None,
+        description="Need-adjusted expected operating costs per relevant inhabitant in the base year (the "
+        "base-year costs of all groups allocated by need share), €.",
+    )
+    target_share: float | None = Field(
+        default=None, description="Share at the end of the phase-in: the method's full shift (w·n + (1 − w)·s), 0–1."
+    )
+    change_pct: float | None = Field(default=None, description="Frame against the base year's costs, % (nominal).")
+    need_measure: str = Field(default="", description="What the group's need measure measures and what it does not.")
+    limited_by: Literal["", "cap", "floor"] = Field(
+        default="", description="Whether the phase-in's cap or the no-nominal-cut floor set the group's frame."
+    )
+
+
+class OwnRowAllocation(_Model):
+    """A row of the frame kept apart from the client groups (rescue services, common costs)."""
+
+    row: FrameRow = Field(description="The row.")
+    current_spend_eur: float = Field(description="Operating costs of the row in the base year, €.")
+    current_share: float = Field(description="Share of the base year's operating costs, 0–1.")
+    allocated_share: float = Field(description="Share of the frame, 0–1.")
+    allocated_eur: float = Field(description="The row's frame in the frame year, €.")
+
+
+class PhaseIn(_Model):
+    """How the shift towards the allocation by need is taken in over the financial plan."""
+
+    years: int = Field(ge=1, description="Years over which the shift is taken in (the financial plan's years).")
+    plan_span: str = Field(description="The years as printed, e.g. '2027–2029'.")
+    max_change_pct: float = Field(ge=0, description="Largest change of a group against its current-share frame, %.")
+    no_nominal_cut: bool = Field(description="No group below its base-year costs while the frame is not below them.")
+    floor_applied: bool = Field(description="Whether the frame was at or above the base year's costs (floor in force).")
 
 
 class MeasureEffect(_Model):
@@ -164,8 +240,8 @@ class CoveragePlan(_Model):
 
     The frame scenario leaves ``gap_eur`` of accumulated deficit at the end of ``deadline_year``.
     The named measures reduce costs by ``measures_to_deadline_eur`` up to the deadline; what they
-    leave, spread evenly over the years to the deadline, is the adjustment still to be specified
-    (``unspecified_per_year_eur``). The required frame is the scenario's costs in the frame year
+    leave, spread evenly over the budgets still to adopt (``adjustment_years``: the frame year to the
+    deadline), is the adjustment still to be specified (``unspecified_per_year_eur``). The required frame is the scenario's costs in the frame year
     less the measures' effect that year and the adjustment still to be specified.
     """
 
@@ -174,6 +250,11 @@ class CoveragePlan(_Model):
     scenario_costs_eur: float = Field(description="The scenario's operating costs in the frame year, €.")
     gap_eur: float = Field(description="Accumulated deficit the scenario leaves at the deadline, € (0 if none).")
     years_to_deadline: int = Field(description="Forecast years up to the deadline.")
+    adjustment_years: int = Field(
+        default=0,
+        description="Budgets still to adopt up to the deadline (the frame year to the deadline) over which the "
+        "adjustment still to be specified is spread; 0 in versions before it was recorded.",
+    )
     measures: list[MeasureEffect] = Field(default_factory=list, description="The named measures.")
     measures_to_deadline_eur: float = Field(description="All measures' effect up to the deadline, €.")
     unspecified_per_year_eur: float = Field(description="Adjustment per year still to be specified, €.")
@@ -195,6 +276,25 @@ class FrameAllocation(_Model):
     coverage: CoveragePlan | None = Field(
         default=None, description="How the frame meets the deficit-coverage duty (absent in older versions)."
     )
+    own_rows: list[OwnRowAllocation] = Field(
+        default_factory=list,
+        description="Rows kept apart from the client groups (rescue services, common costs); the groups and these "
+        "rows sum to the frame.",
+    )
+    phase_in: PhaseIn | None = Field(default=None, description="The phase-in of the shift (absent in older versions).")
+    population: int | None = Field(default=None, description="The region's population (stage-1 profile).")
+    costs_per_inhabitant_eur: float | None = Field(
+        default=None, description="The base year's operating costs per inhabitant of the region, €."
+    )
+    funding_per_inhabitant_eur: float | None = Field(
+        default=None,
+        description="The base year's state funding per inhabitant, € (the funding act's need-based calculated level).",
+    )
+
+    @property
+    def groups_eur(self) -> float:
+        """The part of the frame allocated to the client groups, €."""
+        return sum(g.allocated_eur for g in self.groups)
 
     def for_group(self, group: ClientGroup) -> GroupAllocation:
         """The allocation of one client group."""
@@ -241,7 +341,18 @@ def _parse_direction(value: object) -> object:
     return value
 
 
+def _parse_group_or_row(value: object) -> object:
+    """A client-group cell of the ledger: a client group, or a row kept apart (rescue services, common costs)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return FrameRow.parse(value)
+        except ValueError:
+            return ClientGroup.parse(value)
+    return value
+
+
 GroupCell = Annotated[ClientGroup, BeforeValidator(_parse_group)]
+GroupOrRowCell = Annotated[ClientGroup | FrameRow, BeforeValidator(_parse_group_or_row)]
 DirectionCell = Annotated[Direction, BeforeValidator(_parse_direction)]
 
 #: Stage-1 need-profile fields a baseline or a finding may name: the numeric fields of AreaProfile.
@@ -267,7 +378,10 @@ class ActualCostRow(_Model):
 
     year: FiInt = Field(alias="vuosi", ge=2000, le=2100, description="Vuosi")
     service_area: Text = Field(alias="palvelualue", description="Palvelualue")
-    client_group: GroupCell = Field(alias="asiakasryhmä", description="Asiakasryhmä, jota palvelualue palvelee")
+    client_group: GroupOrRowCell = Field(
+        alias="asiakasryhmä",
+        description="Asiakasryhmä, jota palvelualue palvelee, tai Pelastustoimi tai Yhteiset kustannukset",
+    )
     operating_costs: FiFloat = Field(alias="toimintakulut", ge=0, description="Toimintakulut, €")
     operating_income: FiFloat = Field(alias="toimintatuotot", ge=0, description="Toimintatuotot, €")
 
@@ -361,6 +475,37 @@ class CoverageRule(_Model):
     source: str = Field(default="", description="Where the dated rule was read: file and entry")
 
 
+PopulationBasis = Literal["all", "age_0_14", "age_15_64", "age_65_plus", "age_15_plus"]
+
+
+class NeedFactor(_Model):
+    """A socio-economic need factor of a client group: a stage-1 profile field and its weight."""
+
+    field: str = Field(description="Vaiheen 1 profiilikenttä")
+    weight: float = Field(ge=0, le=1, description="Paino")
+
+
+class GroupNeedRule(_Model):
+    """How one client group's need is measured (``data/config/rules/frame_allocation.toml``)."""
+
+    population: PopulationBasis = Field(description="Ryhmän väestöpohja")
+    population_label: str = Field(description="Väestöpohja tulostettuna")
+    factors: list[NeedFactor] = Field(default_factory=list, description="Sosioekonomiset tarvetekijät")
+    measures: str = Field(description="Mitä mittari mittaa (menetelmäliitteeseen)")
+    does_not_measure: str = Field(description="Mitä mittari ei mittaa (menetelmäliitteeseen)")
+
+
+class AllocationRules(_Model):
+    """The need measures per client group and the phase-in of the frame allocation."""
+
+    groups: dict[ClientGroup, GroupNeedRule] = Field(description="Tarvemittarit asiakasryhmittäin")
+    phase_years: int = Field(ge=1, description="Siirtymävuodet (taloussuunnitelman vuodet)")
+    plan_span: str = Field(description="Siirtymävuodet tulostettuna")
+    max_change_pct: float = Field(ge=0, description="Ryhmän kehyksen suurin muutos vuodessa nykyosuuksiin nähden, %")
+    no_nominal_cut: bool = Field(description="Ei nimellistä leikkausta, kun kehys ei ole perusvuoden kuluja pienempi")
+    source: str = Field(description="Sääntötiedosto")
+
+
 class TargetsAssumptions(_Model):
     """``talous_oletukset.toml``: frame, balance sheet, deficit rule and scenarios."""
 
@@ -392,7 +537,8 @@ class ServiceAreaCost(_Model):
     row: int = Field(description="Rivinumero tiedostossa")
     year: int = Field(description="Vuosi")
     service_area: str = Field(description="Palvelualue")
-    client_group: ClientGroup = Field(description="Asiakasryhmä")
+    client_group: ClientGroup | None = Field(description="Asiakasryhmä (tyhjä omalla rivillä)")
+    frame_row: FrameRow | None = Field(default=None, description="Oma rivi: pelastustoimi tai yhteiset kustannukset")
     operating_costs: float = Field(description="Toimintakulut, €")
     operating_income: float = Field(description="Toimintatuotot, €")
 
@@ -433,6 +579,9 @@ class TargetsInputs(_Model):
     funding: list[FundingYear] = Field(description="Rahoitus vuosittain")
     assumptions: TargetsAssumptions = Field(description="Oletukset")
     targets: list[TargetSpec] = Field(description="Tavoitteet tiedoston järjestyksessä")
+    allocation: AllocationRules | None = Field(
+        default=None, description="Kehyksen jaon tarvemittarit ja siirtymä (data/config/rules/frame_allocation.toml)"
+    )
 
     @property
     def actual_years(self) -> list[int]:
@@ -460,6 +609,9 @@ class ActualYear(_Model):
     other_items_eur: float = Field(description="Poistot ja rahoituserät, €")
     result_eur: float = Field(description="Tilikauden tulos: rahoitus + tuotot − kulut − muut erät, €")
     costs_by_group: dict[ClientGroup, float] = Field(description="Toimintakulut asiakasryhmittäin, €")
+    costs_by_row: dict[FrameRow, float] = Field(
+        default_factory=dict, description="Omien rivien (pelastustoimi, yhteiset kustannukset) toimintakulut, €"
+    )
 
 
 class ForecastYear(_Model):
@@ -579,6 +731,10 @@ class TargetsBasis(_Model):
     frame: FrameAllocation = Field(description="Hyväksytty kehyksen kohdennus")
     impact_ref: VersionRef = Field(description="targets-impact-versio")
     frame_ref: VersionRef = Field(description="targets-frame-versio")
+    forecast: FinancialForecast | None = Field(
+        default=None, description="Hyväksytty talouden tilanne ja kehysennuste (toteumavuodet mukaan lukien)"
+    )
+    forecast_ref: VersionRef | None = Field(default=None, description="targets-forecast-versio")
     proposal_ref: VersionRef = Field(description="Hyväksytty vaiheen 2 päätösehdotus")
     approved_on: dt.date | None = Field(description="Vaiheen 2 hyväksymispäätöksen kokouspäivä")
     approved_by: str | None = Field(description="Vaiheen 2 hyväksynyt toimielin")

@@ -28,6 +28,7 @@ from schemas.documents import (
 from schemas.results import VersionRef
 from soteflow.documents import DocumentSpec, appeal_instructions
 from soteflow.documents.formatting import fi_date
+from soteflow.errors import InputError
 from tasks.definition import CaseHandling
 
 
@@ -61,6 +62,27 @@ def proposed_meeting(handling: CaseHandling, base: dt.date) -> dt.date:
     if isinstance(given, dt.date):
         return given
     return meeting_after(handling.earlier, base, handling.governance.body.meeting_interval_days)
+
+
+def check_meeting_date(meeting: dt.date, frame_year: int, *, how: str) -> None:
+    """What prepares a budget year is decided before that year begins, or not at all.
+
+    The council adopts by the end of each year the budget for the next calendar year
+    (hyvinvointialuelaki 611/2021 115 § 1 mom.: "Aluevaltuuston on kunkin vuoden loppuun mennessä
+    hyväksyttävä hyvinvointialueelle seuraavaksi kalenterivuodeksi talousarvio"): a frame (stage 2)
+    or the organising plan's modes (stage 4) for year *Y* decided on or after 1 January of *Y*
+    prepare a budget that should already stand. ``how`` says where the date comes from, for the
+    message. Raises :class:`InputError` (``meeting_date``).
+    """
+    if meeting >= dt.date(frame_year, 1, 1):
+        raise InputError(
+            f"{how} {meeting.isoformat()} is not before the budget year {frame_year}: the council adopts the "
+            f"budget for {frame_year} by the end of {frame_year - 1} (hyvinvointialuelaki 611/2021 115 § 1 mom.), "
+            f"so what prepares it must be decided by 31.12.{frame_year - 1}; give an earlier meeting date or run "
+            "the cycle whose budget year is still ahead (a proposed date follows the earlier stages' decisions "
+            "and moves later each time one of them is proposed again: the demo starts afresh with `make clean`)",
+            field="meeting_date",
+        )
 
 
 def preparing_handling(handling: CaseHandling, *, meeting_date: dt.date, proposal: str) -> PreparingHandling | None:

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from schemas.governance import PlanningYears
 from schemas.stages import FIRST_CYCLE, LAST_CYCLE, Cycle, Stage
 from soteflow.data.regions import load_region_key, resolve_region
+from soteflow.documents.governance import load_region_config
 from soteflow.errors import InputError
 from soteflow.settings import get_settings
 
@@ -37,7 +39,10 @@ class RoundContext(BaseModel):
     stage: Stage = Field(description="The stage that runs.")
     region: str = Field(description="Welfare-region code, e.g. HVA08: the store's key.")
     region_name: str = Field(description="The area's Finnish name from the map, e.g. Pirkanmaan hyvinvointialue.")
-    cycle: int = Field(description="Planning cycle (year).")
+    cycle: int = Field(description="Planning cycle (year): the store's key.")
+    planning: PlanningYears = Field(
+        description="The budget year and financial plan the cycle prepares (the region's [planning] configuration)."
+    )
     data_dir: Path = Field(description="Public data: Statistics Finland exports, the map, the configuration.")
     inputs_dir: Path = Field(description="The region's own input files.")
     meeting_date: dt.date | None = Field(default=None, description="Meeting date given by the user, if any.")
@@ -137,11 +142,14 @@ def make_context(
         key_file = get_settings().input_dir / MAP_FILE
     found = resolve_region(region, load_region_key(key_file))
     inputs = Path(inputs_dir).resolve() if inputs_dir else data / "examples" / found.code
+    config_dir = data / CONFIG_DIR if (data / CONFIG_DIR).exists() else get_settings().input_dir / CONFIG_DIR
+    config = load_region_config(found.code, config_dir, region_name=found.name_fi)
     return RoundContext(
         stage=stage,
         region=found.code,
         region_name=found.name_fi,
         cycle=checked_cycle,
+        planning=config.planning.years(checked_cycle),
         data_dir=data,
         inputs_dir=inputs,
         meeting_date=parse_date(meeting_date, "meeting_date"),

@@ -188,4 +188,5 @@ def load_governance(
         appeal=config.appeal,
         appeal_override=override.appeal if override else None,
         preparing_body=config.bodies[prepared] if (prepared := config.bodies[body].prepared_by) else None,
+        planning=config.planning,
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from schemas.needs import AreaProfile
 from schemas.tabular import parse_fi_number
+from schemas.targets import FrameRow
 from soteflow.data.tabular import read_table
 from tasks.examples.common import write_csv
 from tasks.examples.region import RegionFigures
@@ -102,8 +103,9 @@ def write_evaluation_files(fig: RegionFigures, profile: AreaProfile, out: Path) 
     actual = _rows(out / "talous_toteuma.csv")
     base = max(int(r["vuosi"]) for r in actual)
     groups: dict[str, float] = defaultdict(float)
+    own_rows = {row.label_fi for row in FrameRow}  # rescue services and common costs: no client group
     for r in actual:
-        if int(r["vuosi"]) == base:
+        if int(r["vuosi"]) == base and r["asiakasryhmä"] not in own_rows:
             groups[r["asiakasryhmä"]] += _num(r["toimintakulut"])
     talous = [
         [frame_year, group, float(round(cost * (1.035 + rng.uniform(-0.01, 0.01)) ** (frame_year - base), -5))]

@@ -13,6 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.needs import NeedsAssessment
+from soteflow.documents.governance import load_region_config
+from soteflow.settings import get_settings
+from tasks.context import CONFIG_DIR
 from tasks.examples.common import eur, write_csv, write_text
 from tasks.examples.region import RegionFigures
 
@@ -22,21 +25,26 @@ _GROUP_FI = {
     "older_people": "Ikääntyneet",
     "disability": "Vammaiset henkilöt",
     "mental_substance": "Mielenterveys- ja päihdeasiakkaat",
+    # Rows of the frame kept apart from the client groups (scaled by the population).
+    "rescue_services": "Pelastustoimi",
+    "common_costs": "Yhteiset kustannukset",
 }
 #: Service areas: (name, client group, reference costs and income of the base year, M€).
 _AREAS = (
-    ("Lasten, nuorten ja perheiden sosiaalipalvelut", "children_families", 265.4, 9.3),
-    ("Perhekeskus- ja neuvolapalvelut, koulu- ja opiskeluterveydenhuolto", "children_families", 118.7, 3.6),
-    ("Lasten ja nuorten erikoissairaanhoito", "children_families", 196.3, 11.8),
-    ("Terveysasemat ja suun terveydenhuolto", "working_age", 372.6, 41.0),
-    ("Aikuissosiaalityö ja työllisyyttä tukevat palvelut", "working_age", 96.8, 3.9),
-    ("Aikuisten erikoissairaanhoito ja päivystys", "working_age", 958.9, 81.5),
-    ("Kotihoito ja omaishoidon tuki", "older_people", 318.5, 38.2),
-    ("Ympärivuorokautinen palveluasuminen", "older_people", 402.7, 76.5),
-    ("Geriatrinen osastohoito ja kuntoutus", "older_people", 139.2, 9.7),
-    ("Vammaispalvelut", "disability", 312.9, 15.6),
-    ("Mielenterveys- ja päihdepalvelut, avopalvelut", "mental_substance", 98.6, 3.9),
-    ("Psykiatrinen erikoissairaanhoito", "mental_substance", 156.4, 4.7),
+    ("Lasten, nuorten ja perheiden sosiaalipalvelut", "children_families", 248.6, 8.8),
+    ("Perhekeskus- ja neuvolapalvelut, koulu- ja opiskeluterveydenhuolto", "children_families", 111.2, 3.4),
+    ("Lasten ja nuorten erikoissairaanhoito", "children_families", 183.9, 11.2),
+    ("Terveysasemat ja suun terveydenhuolto", "working_age", 349.1, 38.8),
+    ("Aikuissosiaalityö ja työllisyyttä tukevat palvelut", "working_age", 90.7, 3.7),
+    ("Aikuisten erikoissairaanhoito ja päivystys", "working_age", 898.4, 77.1),
+    ("Kotihoito ja omaishoidon tuki", "older_people", 298.4, 36.2),
+    ("Ympärivuorokautinen palveluasuminen", "older_people", 377.3, 72.5),
+    ("Geriatrinen osastohoito ja kuntoutus", "older_people", 130.4, 9.2),
+    ("Vammaispalvelut", "disability", 293.1, 14.8),
+    ("Mielenterveys- ja päihdepalvelut, avopalvelut", "mental_substance", 92.4, 3.7),
+    ("Psykiatrinen erikoissairaanhoito", "mental_substance", 146.5, 4.5),
+    ("Pelastustoimi", "rescue_services", 76.0, 9.8),
+    ("Hallinto ja tukipalvelut, kohdistamattomat", "common_costs", 141.0, 6.0),
 )
 #: The years before the base year: costs and income as a share of the base year's.
 _EARLIER = ((-2, 0.9515, 0.9560), (-1, 0.9757, 0.9785))
@@ -65,11 +73,16 @@ def finance_rows(fig: RegionFigures) -> list[list[object]]:
     return rows
 
 
+def base_year_costs(fig: RegionFigures) -> int:
+    """The region's base-year operating costs as ``talous_toteuma.csv`` gives them, € (stage 4's
+    income statement totals the same)."""
+    return sum(_m(costs, fig.factor(group) * fig.cost_level) for _n, group, costs, _i in _AREAS)
+
+
 def cost_ratio(fig: RegionFigures) -> float:
     """The region's base-year operating costs against the reference's (what the region-wide
     figures of finance scale by)."""
-    base = sum(_m(costs, fig.factor(group) * fig.cost_level) for _n, group, costs, _i in _AREAS)
-    return base / _REF_BASE_COSTS
+    return base_year_costs(fig) / _REF_BASE_COSTS
 
 
 def funding_rows(fig: RegionFigures) -> list[list[object]]:
@@ -84,6 +97,13 @@ def funding_rows(fig: RegionFigures) -> list[list[object]]:
         for i, (state, income, other) in enumerate(_FUNDING_FORECAST)
     ]
     return rows
+
+
+def budget_year(fig: RegionFigures) -> int:
+    """The budget year the cycle prepares (the frame year stage 2 requires): the region's
+    ``[planning]`` in the shipped configuration (cycle N → budget year N + 1)."""
+    config = load_region_config(fig.code, get_settings().input_dir / CONFIG_DIR, region_name=fig.name)
+    return config.planning.years(fig.cycle).budget_year
 
 
 def _table(values: dict[int, float]) -> str:
@@ -108,7 +128,7 @@ def assumptions_toml(fig: RegionFigures) -> str:
 kuvaus = "Esimerkkiaineisto: kuvitteelliset luvut, jotka on suhteutettu alueen väestöön, ikärakenteeseen ja palvelutarveindeksiin (Tilastokeskus); ne eivät ole alueen ({fig.name}) virallisia talous- tai talousarviolukuja."
 
 [kehys]
-kehysvuosi = {y}
+kehysvuosi = {budget_year(fig)}
 kehysskenaario = "perusura"
 jakotapa = "blend"
 tarvepaino = 0.5

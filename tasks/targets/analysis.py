@@ -18,6 +18,7 @@ examples in the tests can be checked by hand and canonical JSON hashes are stabl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from schemas.needs import AreaProfile, NeedProfileTable, NeedsBasis
@@ -25,6 +26,7 @@ from schemas.results import SourceRef
 from schemas.targets import (
     ActualYear,
     AllocationMethod,
+    AllocationRules,
     ClientGroup,
     CoveragePlan,
     CoverageRule,
@@ -32,12 +34,16 @@ from schemas.targets import (
     FinancialForecast,
     ForecastYear,
     FrameAllocation,
+    FrameRow,
     FundingYear,
     GroupAllocation,
     ImpactTarget,
     ImpactTargets,
     MeasureEffect,
     NeedFinding,
+    OwnRowAllocation,
+    PhaseIn,
+    PopulationBasis,
     ScenarioAssumptions,
     ScenarioForecast,
     TargetsAssessment,
@@ -47,28 +53,6 @@ from soteflow.errors import InputError
 from soteflow.numbers import fi_meur, fi_number
 from tasks.targets.inputs import check_direction, eur, round_to
 
-#: The stage-1 indicator of each client group's relative need: (field, denominator field or None).
-#: The region's value divided by the country's (for a count, per denominator) is the group's need
-#: relative to the country. Chosen as the profile field closest to each group's service need:
-#: children and families by the share of under-15s, working-age people by the unemployment rate,
-#: older people by the share of people aged 65+, people with disabilities by disabled and
-#: long-term-ill unemployed job seekers per labour force (the only disability-specific field of
-#: the stage-1 data), mental-health and substance-abuse clients by the share of people wholly
-#: dependent on basic security (a marker of the exclusion these services meet).
-NEED_INDICATORS: Mapping[ClientGroup, tuple[str, str | None]] = {
-    ClientGroup.CHILDREN_FAMILIES: ("share_under_15", None),
-    ClientGroup.WORKING_AGE: ("unemployment_rate", None),
-    ClientGroup.OLDER_PEOPLE: ("share_65_plus", None),
-    ClientGroup.DISABILITY: ("unemployed_disabled_or_ill", "labour_force"),
-    ClientGroup.MENTAL_SUBSTANCE: ("basic_security_dependence", None),
-}
-NEED_INDICATOR_TEXT: Mapping[ClientGroup, str] = {
-    ClientGroup.CHILDREN_FAMILIES: "alle 15-vuotiaiden osuus väestöstä",
-    ClientGroup.WORKING_AGE: "työttömien työnhakijoiden osuus työvoimasta",
-    ClientGroup.OLDER_PEOPLE: "65 vuotta täyttäneiden osuus väestöstä",
-    ClientGroup.DISABILITY: "vammaisten ja pitkäaikaissairaiden työttömien työnhakijoiden määrä työvoimaan suhteutettuna",
-    ClientGroup.MENTAL_SUBSTANCE: "kokonaan perusturvan varassa olevien osuus asuntoväestöstä",
-}
 METHOD_NAMES: Mapping[AllocationMethod, str] = {
     AllocationMethod.NEED_SHARE: "tarveosuuksien mukaan",
     AllocationMethod.CURRENT_SPEND: "nykyisten kustannusosuuksien mukaan",
@@ -206,6 +190,11 @@ def actual_years(inputs: TargetsInputs) -> list[ActualYear]:
         income = eur(sum(c.operating_income for c in rows))
         f = funding[year]
         by_group = {g: eur(sum(c.operating_costs for c in rows if c.client_group is g)) for g in ClientGroup}
+        by_row = {
+            r: eur(sum(c.operating_costs for c in rows if c.frame_row is r))
+            for r in FrameRow
+            if any(c.frame_row is r for c in rows)
+        }
         out.append(
             ActualYear(
                 year=year,
@@ -215,6 +204,7 @@ def actual_years(inputs: TargetsInputs) -> list[ActualYear]:
                 other_items_eur=f.other_items,
                 result_eur=eur(f.state_funding + income - costs - f.other_items),
                 costs_by_group=by_group,
+                costs_by_row=by_row,
             )
         )
     return out
@@ -349,38 +339,142 @@ def build_forecast(inputs: TargetsInputs, region_code: str, cycle: int) -> Finan
 # Frame allocation
 
 
-def relative_needs(profiles: NeedProfileTable) -> dict[ClientGroup, float]:
-    """Each client group's need relative to the whole country (1 = country level), 4 decimals."""
+@dataclass(frozen=True)
+class GroupNeed:
+    """One client group's need measure against the country (:func:`group_needs`)."""
+
+    population_label: str
+    population: int
+    age_ratio: float
+    need_factor: float
+    relative_need: float
+    text: str
+
+
+def relevant_population(area: AreaProfile, basis: PopulationBasis) -> int | None:
+    """The inhabitants of ``area`` a client group's services serve, from the stage-1 age structure
+    (population 31.12. × the share of the age group, rounded to whole persons)."""
+    shares = {
+        "all": 100.0,
+        "age_0_14": area.share_under_15,
+        "age_65_plus": area.share_65_plus,
+        "age_15_64": None
+        if area.share_under_15 is None or area.share_65_plus is None
+        else 100.0 - area.share_under_15 - area.share_65_plus,
+        "age_15_plus": None if area.share_under_15 is None else 100.0 - area.share_under_15,
+    }
+    share = shares[basis]
+    return None if share is None else int(round_to(area.population * share / 100, 0))
+
+
+def _missing(name: str, group: ClientGroup) -> InputError:
+    return InputError(
+        f"the approved stage-1 profile has no region and country value of {name} for {group.label_fi}",
+        file="needs-profile",
+        field=f"region.{name}",
+    )
+
+
+def group_needs(profiles: NeedProfileTable, rules: AllocationRules) -> dict[ClientGroup, GroupNeed]:
+    """Each client group's need against the whole country, by the measures of ``rules``.
+
+    Age ratio D = (the region's relevant inhabitants / its population) / (the same for the
+    country); need factor m = 1 + Σ weight × (region / country − 1) over the group's socio-economic
+    factors; relative need r = D × m (1 = the country's level per inhabitant). D, m and r to 4 decimals.
+    """
+    region, country = profiles.region, profiles.country
     out = {}
-    for group, (name, denominator) in NEED_INDICATORS.items():
-        region, country = stage1_value(profiles, name), stage1_value(profiles, name, "country")
-        if denominator is not None:
-            region_den = stage1_value(profiles, denominator)
-            country_den = stage1_value(profiles, denominator, "country")
-            region = region / region_den if region is not None and region_den else None
-            country = country / country_den if country is not None and country_den else None
-        if region is None or not country:
-            raise InputError(
-                f"the approved stage-1 profile has no region and country value of {name} for {group.label_fi}",
-                file="needs-profile",
-                field=f"region.{name}",
-            )
-        out[group] = round_to(region / country, 4)
+    for group in ClientGroup:
+        rule = rules.groups[group]
+        reg_pop, country_pop = (
+            relevant_population(region, rule.population),
+            relevant_population(country, rule.population),
+        )
+        if reg_pop is None or not country_pop or not region.population or not country.population:
+            raise _missing("share_under_15 / share_65_plus", group)
+        age_ratio = round_to((reg_pop / region.population) / (country_pop / country.population), 4)
+        factor = 1.0
+        for f in rule.factors:
+            value, reference = stage1_value(profiles, f.field), stage1_value(profiles, f.field, "country")
+            if value is None or not reference:
+                raise _missing(f.field, group)
+            factor += f.weight * (value / reference - 1)
+        need_factor = round_to(factor, 4)
+        out[group] = GroupNeed(
+            population_label=rule.population_label,
+            population=reg_pop,
+            age_ratio=age_ratio,
+            need_factor=need_factor,
+            relative_need=round_to(age_ratio * need_factor, 4),
+            text=f"{group.label_fi}: mittaa {rule.measures}; ei mittaa {rule.does_not_measure}.",
+        )
     return out
 
 
-def method_text(method: AllocationMethod, weight: float, base_year: int) -> str:
-    """The allocation method in Finnish, as printed in the document."""
-    needs = "; ".join(f"{g.label_fi.lower()}: {NEED_INDICATOR_TEXT[g]}" for g in ClientGroup)
-    return (
-        f"Kehys jaetaan asiakasryhmille {METHOD_NAMES[method]} (tarveosuuden paino w = {fi_number(weight, 2)}). "
-        f"Nykyinen osuus s on ryhmän palvelualueiden toimintakulut vuonna {base_year} jaettuna kaikilla "
-        "toimintakuluilla. Suhteellinen tarve r on ryhmän tarveindikaattorin alueen arvo jaettuna koko maan arvolla "
-        f"hyväksytyissä palvelutarveprofiileissa ({needs}). Tarveosuus n = s·r / Σ s·r; jaettava osuus "
-        "a = w·n + (1 − w)·s; ryhmän kehys = a × kehys. Tarveosuuden mukainen jako on w = 1 ja nykyisten "
-        "kustannusten mukainen w = 0. Osuudet pyöristetään kuuteen desimaaliin ja eurot täysiin euroihin; "
-        "pyöristyserotus kohdistetaan suurimmalle ryhmälle, joten ryhmien summa on täsmälleen kehys."
+def method_text(method: AllocationMethod, weight: float, base_year: int, rules: AllocationRules) -> str:
+    """The allocation method in Finnish, as printed in the method attachment (paragraphs separated by newlines)."""
+    factors = "; ".join(
+        f"{g.genitive_fi} ryhmä: "
+        + ", ".join(f"{_field_label(f.field)[0].lower()} (paino {fi_number(f.weight, 2)})" for f in rule.factors)
+        for g, rule in rules.groups.items()
+        if rule.factors
     )
+    cut = (
+        " Kun kehys ei ole perusvuoden toimintakuluja pienempi, minkään ryhmän kehys ei jää nimellisesti "
+        "perusvuoden kuluja pienemmäksi."
+        if rules.no_nominal_cut
+        else ""
+    )
+    return (
+        "Kehyksen jako noudattaa hyvinvointialueiden rahoituslain (617/2021) tarvelogiikkaa: tehtävän "
+        "laskennallinen kustannus on asukaskohtainen hinta × asukkaat × tarvekerroin, joka muodostuu "
+        "ikäryhmistä sekä sairastavuutta ja sosioekonomista asemaa kuvaavista tekijöistä (13 § ja 14 § sekä "
+        "liite). Kullakin asiakasryhmällä on väestöpohja (ryhmän palvelujen ikäryhmä) ja tarvekerroin "
+        "m = 1 + Σ paino × (alueen arvo / koko maan arvo − 1) ryhmän sosioekonomisista tekijöistä ("
+        f"{factors}); muilla ryhmillä m = 1. Suhteellinen tarve asukasta kohden on r = D × m, jossa D on "
+        "väestöpohjan osuus alueen väestöstä jaettuna koko maan osuudella.\nKoko maan kustannuksia "
+        "asiakasryhmittäin ei ole aineistossa, joten vertailutasona on ryhmän omat kulut väestöpohjan asukasta "
+        f"kohden vuonna {base_year}: väestöpohjan koko sisältyy jo kuluihin, ja tarveosuus n = s·m / Σ s·m "
+        "siirtää rahaa ryhmien välillä vain tarvekertoimen mukaan (s on ryhmän osuus asiakasryhmien "
+        f"toimintakuluista vuonna {base_year}). Tarvevakioitu vertailutaso asukasta kohden on n × "
+        "asiakasryhmien kulut / väestöpohja.\nPelastustoimi ja yhteiset kustannukset ovat omia rivejään: "
+        "ne pitävät osuutensa perusvuoden toimintakuluista eikä niitä jaeta asiakasryhmien tarpeen mukaan; "
+        "pelastustoimen rahoitus määräytyy rahoituslaissa omin perustein (3 § ja 21–23 §).\n"
+        f"Tavoiteosuus on a = w·n + (1 − w)·s, tarveosuuden paino w = {fi_number(weight, 2)} "
+        f"({METHOD_NAMES[method]}). Siirtymä nykyisistä osuuksista tavoiteosuuksiin otetaan taloussuunnitelman "
+        f"vuosina {rules.plan_span} ({rules.phase_years} vuotta): kehysvuosi saa siitä 1/{rules.phase_years}. "
+        f"Ryhmän kehys poikkeaa nykyisten osuuksien mukaisesta enintään {fi_number(rules.max_change_pct, 1)} % "
+        f"vuodessa.{cut} Rajoitusten jälkeen erotus jaetaan muille ryhmille niiden nykyisten osuuksien "
+        "suhteessa. Osuudet pyöristetään kuuteen desimaaliin ja eurot täysiin euroihin; pyöristyserotus "
+        f"kohdistetaan suurimmalle ryhmälle. Tarvemittarit ja siirtymän säännöt ovat tiedostossa {rules.source}."
+    )
+
+
+def _fit(
+    desired: Mapping[ClientGroup, float],
+    lower: Mapping[ClientGroup, float],
+    upper: Mapping[ClientGroup, float],
+    total: float,
+    weight: Mapping[ClientGroup, float],
+) -> tuple[dict[ClientGroup, float], dict[ClientGroup, str]]:
+    """``desired`` moved to sum to ``total`` within ``lower``–``upper``: the difference is spread over
+    the free groups in proportion to ``weight``; a group that would cross a bound is fixed at it (the
+    farthest first) and the rest spread again. Returns the amounts and which bound fixed each group."""
+    fixed: dict[ClientGroup, float] = {}
+    bound: dict[ClientGroup, str] = {}
+    while True:
+        free = [g for g in desired if g not in fixed]
+        if not free:
+            return fixed, bound
+        rest = total - sum(fixed.values()) - sum(desired[g] for g in free)
+        weights = sum(weight[g] for g in free) or 1.0
+        trial = {g: desired[g] + rest * weight[g] / weights for g in free}
+        over = {g: max(lower[g] - trial[g], trial[g] - upper[g]) for g in free}
+        worst = max(free, key=lambda g: over[g])
+        if over[worst] <= 1e-6:
+            return {**fixed, **trial}, bound
+        fixed[worst] = min(max(trial[worst], lower[worst]), upper[worst])
+        bound[worst] = "low" if trial[worst] < lower[worst] else "high"
 
 
 def allocate_frame(
@@ -389,52 +483,107 @@ def allocate_frame(
     frame_year: int,
     frame_eur: float,
     current_spend: Mapping[ClientGroup, float],
-    relative_need: Mapping[ClientGroup, float],
+    needs: Mapping[ClientGroup, GroupNeed],
     method: AllocationMethod,
     need_weight: float,
     base_year: int,
+    rules: AllocationRules,
+    own_spend: Mapping[FrameRow, float] | None = None,
 ) -> FrameAllocation:
-    """Allocate ``frame_eur`` to the client groups (method in :func:`method_text`).
+    """Allocate ``frame_eur`` to the rows kept apart and the client groups (method in :func:`method_text`).
 
-    ``need_share`` uses w = 1 and ``current_spend`` w = 0 whatever ``need_weight`` says; a blend
-    uses ``need_weight``. Shares are rounded to 6 decimals and euros to whole euros; the rounding
-    residue of both goes to the group with the largest allocation, so the shares sum to 1 and the
-    euros to the frame exactly.
+    Own rows (rescue services, common costs) keep their share of the base year's costs. The client
+    groups share the rest, F_g: the target share a = w·n + (1 − w)·s (``need_share`` w = 1,
+    ``current_spend`` w = 0, a blend ``need_weight``); the frame year takes 1/years of the shift
+    from the current shares, x = F_g·(s + (a − s) / years), bounded to ±``max_change_pct`` of the
+    current-share frame F_g·s and, with ``no_nominal_cut`` while the frame is not below the base
+    year's costs, to at least the base year's costs; what the bounds hold back is spread over the
+    other groups in proportion to s. Euros and shares are rounded (6 decimals, whole euros) with the
+    residue on the largest group, so the rows sum to the frame exactly.
     """
     weight = {AllocationMethod.NEED_SHARE: 1.0, AllocationMethod.CURRENT_SPEND: 0.0}.get(method, need_weight)
     groups = list(ClientGroup)
-    total = sum(current_spend[g] for g in groups)
-    if total <= 0:
+    own = dict(own_spend or {})
+    spend = sum(current_spend[g] for g in groups)
+    if spend <= 0:
         raise InputError("the base year's operating costs sum to zero; nothing to allocate by", field="toimintakulut")
-    share = {g: current_spend[g] / total for g in groups}
-    weighted = {g: share[g] * relative_need[g] for g in groups}
-    weighted_total = sum(weighted.values())
-    need = {g: weighted[g] / weighted_total for g in groups}
-    allocated = {g: weight * need[g] + (1 - weight) * share[g] for g in groups}
-    largest = max(groups, key=lambda g: (allocated[g], -groups.index(g)))
-    rounded_share = {g: round_to(allocated[g], 6) for g in groups}
-    rounded_share[largest] = round_to(1 - sum(rounded_share[g] for g in groups if g is not largest), 6)
-    euros = {g: eur(allocated[g] * frame_eur) for g in groups}
-    euros[largest] = eur(frame_eur - sum(euros[g] for g in groups if g is not largest))
+    total = spend + sum(own.values())
+    own_eur = {r: eur(own[r] * frame_eur / total) for r in own}
+    groups_frame = frame_eur - sum(own_eur.values())
+    share = {g: current_spend[g] / spend for g in groups}
+    weighted = {g: share[g] * needs[g].need_factor for g in groups}
+    need = {g: weighted[g] / sum(weighted.values()) for g in groups}
+    target = {g: weight * need[g] + (1 - weight) * share[g] for g in groups}
+    proportional = {g: share[g] * groups_frame for g in groups}
+    desired = {g: groups_frame * (share[g] + (target[g] - share[g]) / rules.phase_years) for g in groups}
+    cap = rules.max_change_pct / 100
+    floor_applied = rules.no_nominal_cut and frame_eur >= total
+    lower = {g: proportional[g] * (1 - cap) for g in groups}
+    upper = {g: proportional[g] * (1 + cap) for g in groups}
+    floors = {g: floor_applied and current_spend[g] >= lower[g] for g in groups}
+    for g in groups:
+        if floors[g]:
+            lower[g] = current_spend[g]
+            upper[g] = max(upper[g], lower[g])
+    amounts, bound = _fit(desired, lower, upper, groups_frame, proportional)
+    limited = {
+        g: ("floor" if floors[g] else "cap") if bound.get(g) == "low" else "cap" if bound.get(g) == "high" else ""
+        for g in groups
+    }
+    largest = max(groups, key=lambda g: (amounts[g], -groups.index(g)))
+    euros = {g: eur(amounts[g]) for g in groups}
+    euros[largest] = eur(groups_frame - sum(euros[g] for g in groups if g is not largest))
+    own_share = {r: round_to(own_eur[r] / frame_eur, 6) for r in own}
+    shares = {g: round_to(amounts[g] / frame_eur, 6) for g in groups}
+    shares[largest] = round_to(1 - sum(own_share.values()) - sum(shares[g] for g in groups if g is not largest), 6)
+    of_all = spend / total
     return FrameAllocation(
         region_code=region_code,
         frame_year=frame_year,
         frame_eur=eur(frame_eur),
         method=method,
         need_weight=round_to(weight, 4),
-        method_text=method_text(method, weight, base_year),
+        method_text=method_text(method, weight, base_year, rules),
         groups=[
             GroupAllocation(
                 client_group=g,
                 current_spend_eur=eur(current_spend[g]),
-                current_share=round_to(share[g], 6),
-                relative_need=relative_need[g],
-                need_share=round_to(need[g], 6),
-                allocated_share=rounded_share[g],
+                current_share=round_to(current_spend[g] / total, 6),
+                relative_need=needs[g].relative_need,
+                need_share=round_to(need[g] * of_all, 6),
+                allocated_share=shares[g],
                 allocated_eur=euros[g],
+                population_label=needs[g].population_label,
+                relevant_population=needs[g].population,
+                age_ratio=needs[g].age_ratio,
+                need_factor=needs[g].need_factor,
+                spend_per_inhabitant_eur=eur(current_spend[g] / needs[g].population) if needs[g].population else None,
+                expected_per_inhabitant_eur=eur(need[g] * spend / needs[g].population) if needs[g].population else None,
+                target_share=round_to(target[g] * of_all, 6),
+                change_pct=round_to(100 * (euros[g] / current_spend[g] - 1), 4) if current_spend[g] else None,
+                need_measure=needs[g].text,
+                limited_by=limited[g],
             )
             for g in groups
         ],
+        own_rows=[
+            OwnRowAllocation(
+                row=r,
+                current_spend_eur=eur(own[r]),
+                current_share=round_to(own[r] / total, 6),
+                allocated_share=own_share[r],
+                allocated_eur=own_eur[r],
+            )
+            for r in FrameRow
+            if r in own
+        ],
+        phase_in=PhaseIn(
+            years=rules.phase_years,
+            plan_span=rules.plan_span,
+            max_change_pct=rules.max_change_pct,
+            no_nominal_cut=rules.no_nominal_cut,
+            floor_applied=floor_applied,
+        ),
     )
 
 
@@ -442,31 +591,46 @@ def build_frame(inputs: TargetsInputs, forecast: FinancialForecast, basis: Needs
     """The frame of the frame year allocated to the groups: the given frame, else the frame that
     meets the deficit-coverage duty (:func:`coverage_plan`)."""
     assumptions = inputs.assumptions
+    rules = inputs.allocation
+    if rules is None:
+        raise InputError("the frame-allocation rules were not read", field="allocation")
     plan = coverage_plan(inputs, forecast)
     frame = assumptions.frame_eur if assumptions.frame_eur is not None else plan.required_frame_eur
+    base = forecast.actual[-1]
     allocation = allocate_frame(
         region_code=basis.region_code,
         frame_year=assumptions.frame_year,
         frame_eur=frame,
-        current_spend=forecast.actual[-1].costs_by_group,
-        relative_need=relative_needs(basis.profiles),
+        current_spend=base.costs_by_group,
+        needs=group_needs(basis.profiles, rules),
         method=assumptions.method,
         need_weight=assumptions.need_weight,
         base_year=forecast.base_year,
+        rules=rules,
+        own_spend=base.costs_by_row,
     )
-    return allocation.model_copy(update={"coverage": plan})
+    population = basis.profiles.region.population
+    return allocation.model_copy(
+        update={
+            "coverage": plan,
+            "population": population,
+            "costs_per_inhabitant_eur": eur(base.operating_costs_eur / population) if population else None,
+            "funding_per_inhabitant_eur": eur(base.state_funding_eur / population) if population else None,
+        }
+    )
 
 
 def coverage_plan(inputs: TargetsInputs, forecast: FinancialForecast) -> CoveragePlan:
     """The frame that meets the deficit-coverage duty (hyvinvointialuelaki 611/2021 115 § 2 mom.).
 
     The frame scenario leaves the gap ``G`` (accumulated deficit at the end of the deadline year,
-    0 if covered) after ``n`` forecast years. The named measures reduce costs by ``M`` in the years
-    up to the deadline; the rest, ``max(0, G − M)``, spread evenly, is the adjustment still to be
-    specified, ``U = max(0, G − M) / n`` per year. Required frame = the scenario's costs in the
-    frame year − the measures' effect in the frame year − ``U`` (``U`` only up to the deadline).
-    With ``M`` and ``U`` realised every year, the accumulated result at the deadline is
-    ``−G + M + n·U ≥ 0``.
+    0 if covered). The named measures reduce costs by ``M`` in the years up to the deadline; the
+    rest, ``max(0, G − M)``, is the adjustment still to be specified. It can only be decided in the
+    budgets still to be adopted: the ``k`` years from the frame year (the budget year the cycle
+    prepares) to the deadline, inclusive; the current year's budget is in force already. So
+    ``U = max(0, G − M) / k`` per year. Required frame = the scenario's costs in the frame year −
+    the measures' effect in the frame year − ``U`` (``U`` only up to the deadline). With ``M`` and
+    ``U`` realised, the accumulated result at the deadline is ``−G + M + k·U ≥ 0``.
     """
     assumptions = inputs.assumptions
     scenario = forecast.scenario(assumptions.frame_scenario)
@@ -483,7 +647,8 @@ def coverage_plan(inputs: TargetsInputs, forecast: FinancialForecast) -> Coverag
     ]
     total = eur(sum(m.to_deadline_eur for m in measures))
     remaining = max(0.0, coverage.gap_eur - total)
-    unspecified = eur(remaining / n) if n and frame_year <= deadline else 0.0
+    budgets = max(0, deadline - frame_year + 1)  # the budgets still to adopt up to the deadline
+    unspecified = eur(remaining / budgets) if budgets else 0.0
     required = eur(costs - sum(m.frame_year_eur for m in measures) - unspecified)
     return CoveragePlan(
         scenario=scenario.name,
@@ -491,6 +656,7 @@ def coverage_plan(inputs: TargetsInputs, forecast: FinancialForecast) -> Coverag
         scenario_costs_eur=costs,
         gap_eur=coverage.gap_eur,
         years_to_deadline=n,
+        adjustment_years=budgets,
         measures=measures,
         measures_to_deadline_eur=total,
         unspecified_per_year_eur=unspecified,
@@ -528,16 +694,24 @@ def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAl
         f"Toimintakulujen kehys vuodelle {frame.frame_year} on {fi_meur(frame.frame_eur)}; se jaetaan "
         f"asiakasryhmille {METHOD_NAMES[frame.method]}."
     )
-    changes = sorted(frame.groups, key=lambda g: g.allocated_share - g.current_share)
+    changes = sorted(frame.groups, key=lambda g: g.change_pct or 0.0)
     up, down = changes[-1], changes[0]
-    if up.allocated_share - up.current_share > 0:
-        out.append(
-            f"Tarvepainotus kasvattaa eniten {up.client_group.genitive_fi} ryhmän osuutta (suhteellinen tarve "
-            f"{fi_number(up.relative_need, 2)}): {fi_number(100 * up.allocated_share, 1)} % nykyisen "
-            f"{fi_number(100 * up.current_share, 1)} %:n sijaan. Eniten pienenee {down.client_group.genitive_fi} "
-            f"ryhmän osuus: {fi_number(100 * down.allocated_share, 1)} % nykyisen "
-            f"{fi_number(100 * down.current_share, 1)} %:n sijaan."
+    if frame.phase_in is not None and up.change_pct is not None and down.change_pct is not None:
+        text = (
+            f"Siirtymä tarveperusteiseen jakoon otetaan vuosina {frame.phase_in.plan_span}. Ryhmän kehyksen muutos "
+            f"vuoden {forecast.base_year} kuluista on kehysvuonna pienin {down.client_group.genitive_fi} ryhmällä "
+            f"({fi_number(down.change_pct, 1, sign=True)} %) ja suurin {up.client_group.genitive_fi} ryhmällä "
+            f"({fi_number(up.change_pct, 1, sign=True)} %)."
         )
+        if frame.own_rows:
+            items = [f"{r.row.label_fi.lower()} ({fi_meur(r.allocated_eur)})" for r in frame.own_rows]
+            listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " ja " + items[-1]
+            several = len(items) > 1
+            text += (
+                f" Kehyksessä on {'omina riveinään' if several else 'omana rivinään'} {listed}; "
+                f"{'niitä' if several else 'sitä'} ei jaeta asiakasryhmien tarpeen mukaan."
+            )
+        out.append(text)
     from_stage1 = sum(1 for t in impact.targets if t.baseline_source == "stage1")
     out.append(
         f"Asiakasryhmille asetetaan {len(impact.targets)} vaikuttavuustavoitetta; {from_stage1} tavoitteen "

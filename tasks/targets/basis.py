@@ -6,7 +6,7 @@ This module is stage 2's only door for other stages.
 from __future__ import annotations
 
 from schemas.stages import Stage
-from schemas.targets import FrameAllocation, ImpactTargets, TargetsBasis
+from schemas.targets import FinancialForecast, FrameAllocation, ImpactTargets, TargetsBasis
 from soteflow.store import Store
 from soteflow.upstream import approved_case, input_ref, load_payload
 
@@ -24,6 +24,8 @@ def load_targets_basis(store: Store, *, region: str, cycle: int) -> TargetsBasis
         frame=load_payload(store, approved, "targets-frame", FrameAllocation),
         impact_ref=input_ref(approved, "targets-impact"),
         frame_ref=input_ref(approved, "targets-frame"),
+        forecast=load_payload(store, approved, "targets-forecast", FinancialForecast),
+        forecast_ref=input_ref(approved, "targets-forecast"),
         proposal_ref=approved.proposal,
         approved_on=approved.decision.meeting_date,
         approved_by=approved.decision.body,

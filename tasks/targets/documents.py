@@ -66,7 +66,7 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
         for g in ClientGroup
         if assessment.impact.for_group(g)
     ]
-    allocation = [
+    allocation: list[list[Any]] = [
         [
             g.client_group.label_fi,
             millions(g.current_spend_eur),
@@ -75,20 +75,55 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
             100 * g.need_share,
             100 * g.allocated_share,
             millions(g.allocated_eur),
+            g.change_pct,
         ]
         for g in frame.groups
     ]
+    allocation += [
+        [
+            r.row.label_fi,
+            millions(r.current_spend_eur),
+            100 * r.current_share,
+            None,
+            None,
+            100 * r.allocated_share,
+            millions(r.allocated_eur),
+            round(100 * (r.allocated_eur / r.current_spend_eur - 1), 4) if r.current_spend_eur else None,
+        ]
+        for r in frame.own_rows
+    ]
+    base_total = sum(g.current_spend_eur for g in frame.groups) + sum(r.current_spend_eur for r in frame.own_rows)
     allocation.append(
         [
             "Yhteensä",
-            millions(sum(g.current_spend_eur for g in frame.groups)),
+            millions(base_total),
             100.0,
             None,
-            100.0,
-            round(100 * sum(g.allocated_share for g in frame.groups), 4),
+            None,
+            round(
+                100 * (sum(g.allocated_share for g in frame.groups) + sum(r.allocated_share for r in frame.own_rows)),
+                4,
+            ),
             millions(frame.frame_eur),
+            round(100 * (frame.frame_eur / base_total - 1), 4) if base_total else None,
         ]
     )
+    benchmark = [
+        [
+            g.client_group.label_fi,
+            g.population_label,
+            g.relevant_population,
+            g.age_ratio,
+            g.need_factor,
+            g.spend_per_inhabitant_eur,
+            g.expected_per_inhabitant_eur,
+            round(100 * (g.spend_per_inhabitant_eur / g.expected_per_inhabitant_eur - 1), 4)
+            if g.spend_per_inhabitant_eur is not None and g.expected_per_inhabitant_eur
+            else None,
+        ]
+        for g in frame.groups
+        if g.relevant_population is not None
+    ]
     actual = [
         [
             str(a.year),
@@ -134,12 +169,36 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
         "method_name": METHOD_NAMES[frame.method],
         "target_groups": groups,
         "allocation_rows": allocation,
+        "benchmark_rows": benchmark,
+        "benchmark_text": benchmark_text(assessment),
         "actual_rows": actual,
         "scenario_tables": scenarios,
         "coverage_rows": coverage,
         # How the frame meets the coverage duty in full; the item gives it in one paragraph.
         "coverage_detail": coverage_detail(assessment),
     }
+
+
+def benchmark_text(assessment: TargetsAssessment) -> str:
+    """The region's operating costs per inhabitant against the state funding per inhabitant, which
+    the funding act computes from the need factors (617/2021 13 § and 14 §): the need-adjusted
+    expected level of the region as a whole."""
+    frame, forecast = assessment.frame, assessment.forecast
+    if frame.population is None or frame.costs_per_inhabitant_eur is None or frame.funding_per_inhabitant_eur is None:
+        return ""
+    gap = frame.costs_per_inhabitant_eur - frame.funding_per_inhabitant_eur
+    return (
+        f"Vuonna {forecast.base_year} alueen toimintakulut olivat {fi_number(frame.costs_per_inhabitant_eur, 0)} € "
+        f"asukasta kohden ({fi_number(frame.population, 0)} asukasta) ja valtion rahoitus "
+        f"{fi_number(frame.funding_per_inhabitant_eur, 0)} € asukasta kohden; rahoitus on laskettu "
+        "rahoituslain tarvekertoimista, joten se on alueen tarvevakioitu vertailutaso kokonaisuutena. "
+        f"Kulut ylittävät rahoituksen {fi_number(gap, 0)} € asukasta kohden; erotus katetaan toimintatuotoilla "
+        "ja sopeuttamalla. Koko maan kustannuksia asiakasryhmittäin ei ole aineistossa, joten ryhmien vertailutaso "
+        "on tarvevakioitu taso alueen omista kuluista."
+        if gap > 0
+        else f"Vuonna {forecast.base_year} alueen toimintakulut olivat {fi_number(frame.costs_per_inhabitant_eur, 0)} € "
+        f"asukasta kohden ja valtion rahoitus {fi_number(frame.funding_per_inhabitant_eur, 0)} € asukasta kohden."
+    )
 
 
 def method_sections(assessment: TargetsAssessment, basis: NeedsBasis) -> list[TextSection]:
@@ -175,7 +234,10 @@ def method_sections(assessment: TargetsAssessment, basis: NeedsBasis) -> list[Te
                 forecast.method_text,
             ],
         ),
-        TextSection(heading="Kehyksen jako asiakasryhmille", paragraphs=[frame.method_text]),
+        TextSection(
+            heading="Kehyksen jako asiakasryhmille",
+            paragraphs=[*frame.method_text.split("\n"), *(g.need_measure for g in frame.groups if g.need_measure)],
+        ),
         TextSection(
             heading="Alijäämän kattamisvelvollisuus",
             paragraphs=[

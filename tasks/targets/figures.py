@@ -59,14 +59,16 @@ def build_targets_figures(assessment: TargetsAssessment) -> TargetsFigures:
         unit="milj. €",
         decimals=1,
     )
-    labels = [g.client_group.label_fi for g in frame.groups]
+    labels = [g.client_group.label_fi for g in frame.groups] + [r.row.label_fi for r in frame.own_rows]
     allocation_svg = bar_chart_svg(
         labels,
         {
-            "Nykyisten kustannusosuuksien mukaan": [millions(g.current_share * frame.frame_eur) for g in frame.groups],
-            f"Kehys {frame.frame_year}": [millions(g.allocated_eur) for g in frame.groups],
+            f"Kulut {forecast.base_year}": [millions(g.current_spend_eur) for g in frame.groups]
+            + [millions(r.current_spend_eur) for r in frame.own_rows],
+            f"Kehys {frame.frame_year}": [millions(g.allocated_eur) for g in frame.groups]
+            + [millions(r.allocated_eur) for r in frame.own_rows],
         },
-        title=f"Toimintakulujen kehyksen {frame.frame_year} jako asiakasryhmille",
+        title=f"Toimintakulujen kehys {frame.frame_year} ja kulut {forecast.base_year}",
         unit="milj. €",
         horizontal=True,
         decimals=1,

@@ -13,16 +13,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from schemas.governance import PlanningYears
 from schemas.targets import (
+    STAGE1_FIELDS,
     ActualCostRow,
     AllocationMethod,
+    AllocationRules,
     ClientGroup,
     CoverageMeasure,
     CoverageRule,
     Direction,
+    FrameRow,
     FundingRow,
     FundingYear,
+    GroupNeedRule,
     MeasureYear,
+    NeedFactor,
     ScenarioAssumptions,
     ScenarioYear,
     ServiceAreaCost,
@@ -51,6 +57,8 @@ EURO_TOLERANCE = 1.0
 #: The dated deficit-coverage rule (hyvinvointialuelaki 611/2021 115 § 2 mom.; a region's own
 #: deadline under the transitional rules of 616/2021), under the data folder.
 COVERAGE_RULES_FILE = Path("config") / "rules" / "deficit_coverage.toml"
+#: The need measures per client group and the phase-in of the frame allocation, under the data folder.
+ALLOCATION_RULES_FILE = Path("config") / "rules" / "frame_allocation.toml"
 DEFAULT_NEED_WEIGHT = 0.5
 
 # ---------------------------------------------------------------------------------------------
@@ -103,7 +111,8 @@ def read_costs(path: Path) -> list[ServiceAreaCost]:
             row=r.number,
             year=r.value.year,
             service_area=r.value.service_area,
-            client_group=r.value.client_group,
+            client_group=r.value.client_group if isinstance(r.value.client_group, ClientGroup) else None,
+            frame_row=r.value.client_group if isinstance(r.value.client_group, FrameRow) else None,
             operating_costs=eur(r.value.operating_costs),
             operating_income=eur(r.value.operating_income),
         )
@@ -444,13 +453,122 @@ def read_coverage_rule(path: Path, region_code: str | None, balance_year: int) -
     raise InputError(f"no rule covers the balance-sheet year {balance_year}", file=path, field="general")
 
 
+_POPULATIONS = ("all", "age_0_14", "age_15_64", "age_65_plus", "age_15_plus")
+
+
+def read_allocation_rules(path: Path, plan_years: Sequence[int]) -> AllocationRules:
+    """``data/config/rules/frame_allocation.toml``: each client group's need measure and the phase-in.
+
+    ``plan_years`` are the financial plan's years (the budget year first): the phase-in's years when
+    the file gives none (``phase_in.years`` absent or 0).
+    """
+    data = _load_toml(path)
+    groups_raw = data.get("groups")
+    if not isinstance(groups_raw, Mapping):
+        raise InputError("a [groups.<client group>] table per client group is needed", file=path, field="groups")
+    groups: dict[ClientGroup, GroupNeedRule] = {}
+    for key, spec in groups_raw.items():
+        base = f"groups.{key}"
+        try:
+            group = ClientGroup(key)
+        except ValueError:
+            raise InputError(f"unknown client group {key!r}", file=path, field=base) from None
+        if not isinstance(spec, Mapping):
+            raise InputError("expected a table", file=path, field=base)
+        population = spec.get("population")
+        if population not in _POPULATIONS:
+            raise InputError(
+                f"population must be one of {', '.join(_POPULATIONS)}, got {population!r}",
+                file=path,
+                field=f"{base}.population",
+            )
+        factors = []
+        for i, factor in enumerate(spec.get("factors", [])):
+            where = f"{base}.factors[{i}]"
+            name = factor.get("field") if isinstance(factor, Mapping) else None
+            if name not in STAGE1_FIELDS:
+                raise InputError(f"{name!r} is not a stage-1 need-profile field", file=path, field=f"{where}.field")
+            weight = _number(factor.get("weight"), f"{where}.weight", path)
+            if not 0 <= weight <= 1:
+                raise InputError("a weight is between 0 and 1", file=path, field=f"{where}.weight")
+            factors.append(NeedFactor(field=str(name), weight=weight))
+        if sum(f.weight for f in factors) > 1:
+            raise InputError("the factors' weights sum to more than 1", file=path, field=f"{base}.factors")
+        groups[group] = GroupNeedRule(
+            population=population,
+            population_label=_text(spec.get("population_label"), f"{base}.population_label", path),
+            factors=factors,
+            measures=_text(spec.get("measures"), f"{base}.measures", path),
+            does_not_measure=_text(spec.get("does_not_measure"), f"{base}.does_not_measure", path),
+        )
+    missing = [g.value for g in ClientGroup if g not in groups]
+    if missing:
+        raise InputError(f"no need measure for {', '.join(missing)}", file=path, field="groups")
+    phase = data.get("phase_in", {})
+    if not isinstance(phase, Mapping):
+        raise InputError("expected a table", file=path, field="phase_in")
+    years = _integer(phase.get("years", 0), "phase_in.years", path)
+    if years < 0:
+        raise InputError("years is 0 (the plan's years) or more", file=path, field="phase_in.years")
+    if years == 0:
+        years = len(plan_years)
+    span = f"{plan_years[0]}–{plan_years[0] + years - 1}" if years > 1 else str(plan_years[0])
+    cap = _number(phase.get("max_change_pct", 0.0), "phase_in.max_change_pct", path)
+    if cap < 0:
+        raise InputError("max_change_pct must not be negative", file=path, field="phase_in.max_change_pct")
+    no_cut = phase.get("no_nominal_cut", True)
+    if not isinstance(no_cut, bool):
+        raise InputError("expected true or false", file=path, field="phase_in.no_nominal_cut")
+    return AllocationRules(
+        groups=groups,
+        phase_years=years,
+        plan_span=span,
+        max_change_pct=round_to(cap, 4),
+        no_nominal_cut=no_cut,
+        source=path.name,
+    )
+
+
+def check_planning_years(
+    frame_year: int, forecast_years: Sequence[int], planning: PlanningYears, paths: Mapping[str, Path]
+) -> None:
+    """The frame is the budget year the cycle prepares, and the forecast covers the financial plan.
+
+    Cycle *N* prepares the budget of *N + 1* and the financial plan *N + 1 … N + 3*
+    (hyvinvointialuelaki 611/2021 115 § 1 mom.; the offset is the region's ``[planning]``
+    configuration): a frame for another year is a wrong file, not a choice.
+    """
+    if frame_year != planning.budget_year:
+        raise InputError(
+            f"the frame year {frame_year} is not the budget year {planning.budget_year} that cycle "
+            f"{planning.cycle} prepares (budget {planning.budget_year}, financial plan {planning.plan_span}; "
+            "[planning] in the region configuration)",
+            file=paths["oletukset"],
+            field="kehys.kehysvuosi",
+        )
+    if not forecast_years or planning.plan_last_year > forecast_years[-1]:
+        last = forecast_years[-1] if forecast_years else None
+        raise InputError(
+            f"the financial plan {planning.plan_span} needs forecast years up to {planning.plan_last_year}; "
+            f"the last forecast year is {last}: extend the forecast",
+            file=paths["rahoitus"],
+            field="vuosi",
+        )
+
+
 def read_targets_inputs(
-    inputs_dir: Path, *, rules: Path | None = None, region_code: str | None = None
+    inputs_dir: Path,
+    *,
+    rules: Path | None = None,
+    region_code: str | None = None,
+    planning: PlanningYears | None = None,
+    allocation_rules: Path | None = None,
 ) -> TargetsInputs:
     """Read and check the four input files of stage 2, each on its own and against the others.
 
     Raises :class:`InputError` naming file, row and field: a missing file or column, a wrong
-    type, an empty file, an unknown client group, a duplicate id, years that do not line up.
+    type, an empty file, an unknown client group, a duplicate id, years that do not line up, a
+    frame year other than the budget year of ``planning`` (the round's planning years).
     """
     paths = inputs_paths(inputs_dir)
     for role, path in paths.items():
@@ -461,7 +579,7 @@ def read_targets_inputs(
     actual_years = sorted({c.year for c in costs})
     base_year = actual_years[-1]
     # Every client group must have costs in the base year: its current share is the basis of the frame.
-    base_groups = {c.client_group for c in costs if c.year == base_year}
+    base_groups = {c.client_group for c in costs if c.year == base_year and c.client_group is not None}
     for group in ClientGroup:
         if group not in base_groups:
             raise InputError(
@@ -515,6 +633,8 @@ def read_targets_inputs(
         raise InputError(
             f"the balance sheet must be that of the last actual year {base_year}", file=oletukset, field="tase.vuosi"
         )
+    if planning is not None:
+        check_planning_years(assumptions.frame_year, forecast_years, planning, paths)
     if assumptions.frame_year not in forecast_years:
         raise InputError(
             f"the frame year must be a forecast year ({forecast_years[0]}–{forecast_years[-1]})",
@@ -533,12 +653,21 @@ def read_targets_inputs(
             field="vuosi",
         )
     targets = read_target_specs(paths["tavoitteet"])
+    # The phase-in runs over the financial plan (the round's planning years; without them the
+    # forecast years from the frame year on).
+    plan_years = (
+        planning.plan_years if planning is not None else [y for y in forecast_years if y >= assumptions.frame_year]
+    )
+    allocation_path = (
+        allocation_rules if allocation_rules is not None else get_settings().input_dir / ALLOCATION_RULES_FILE
+    )
     return TargetsInputs(
         files={role: str(path) for role, path in paths.items()},
         costs=costs,
         funding=funding,
         assumptions=assumptions,
         targets=targets,
+        allocation=read_allocation_rules(allocation_path, plan_years),
     )
 
 

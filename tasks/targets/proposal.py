@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from schemas.documents import AgendaContent, AttachmentRef, TextSection
 from schemas.needs import NeedsBasis
 from schemas.results import SourceRef, VersionRef
-from schemas.targets import FrameAllocation, TargetsAssessment, TargetsProposal
+from schemas.targets import CoveragePlan, FrameAllocation, TargetsAssessment, TargetsProposal
 from soteflow.documents.formatting import fi_date
 from soteflow.numbers import fi_meur
 from tasks.agenda import (
     agenda_fields,
+    check_meeting_date,
     genitive,
     next_monday,
     preparing_handling,
@@ -38,6 +39,20 @@ def default_meeting_date(basis: NeedsBasis) -> dt.date:
     """The proposed council meeting, derived from the data: the first Monday at least
     :data:`PREPARATION_DAYS` after stage 1 was approved."""
     return next_monday(basis.decision_date + dt.timedelta(days=PREPARATION_DAYS))
+
+
+def check_first_meeting(given: dt.date | None, basis: NeedsBasis, frame_year: int) -> None:
+    """The first proposal's meeting (the user's date, else the one derived from stage 1's approval)
+    against the frame year, before anything is stored (:func:`check_meeting_date`)."""
+    if given is not None:
+        check_meeting_date(given, frame_year, how="the meeting date")
+    else:
+        check_meeting_date(
+            default_meeting_date(basis),
+            frame_year,
+            how=f"the proposed meeting date (the first Monday {PREPARATION_DAYS} days after stage 1 was approved "
+            f"on {basis.decision_date.isoformat()})",
+        )
 
 
 def document_created(basis: NeedsBasis) -> dt.datetime:
@@ -74,6 +89,29 @@ FUNDING_CORRECTION_DETAIL = (
 )
 
 
+def adjustment_text(plan: CoveragePlan) -> str:
+    """The adjustment still to be specified and the budgets it falls in: "9,5 milj. € vuonna 2027",
+    "4,7 milj. € vuodessa vuosina 2027–2028" (the years from the frame year to the deadline)."""
+    spread = plan.adjustment_years or plan.years_to_deadline
+    first = plan.deadline_year - spread + 1
+    if spread == 1:
+        return f"{fi_meur(plan.unspecified_per_year_eur)} vuonna {first}"
+    return f"{fi_meur(plan.unspecified_per_year_eur)} vuodessa vuosina {first}–{plan.deadline_year}"
+
+
+def _allocation_clause(frame: FrameAllocation) -> str:
+    """The phase-in and the rows kept apart, as the proposal names them: " (siirtymä tarveperusteiseen
+    jakoon vuosina 2027–2029; pelastustoimi ja yhteiset kustannukset omina riveinään)"."""
+    parts = []
+    if frame.phase_in is not None and frame.phase_in.years > 1:
+        parts.append(f"siirtymä tarveperusteiseen jakoon vuosina {frame.phase_in.plan_span}")
+    if frame.own_rows:
+        names = [r.row.label_fi.lower() for r in frame.own_rows]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " ja " + names[-1]
+        parts.append(f"{listed} {'omina riveinään' if len(names) > 1 else 'omana rivinään'}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _plan_clause(frame: FrameAllocation) -> str:
     plan = frame.coverage
     if plan is None or plan.gap_eur == 0 or frame.frame_eur > plan.required_frame_eur:
@@ -84,7 +122,7 @@ def _plan_clause(frame: FrameAllocation) -> str:
     if plan.unspecified_per_year_eur:
         clause += (
             " ja" if plan.measures else ""
-        ) + f" sopeutuksella {fi_meur(plan.unspecified_per_year_eur)} vuodessa, joka kohdennetaan talousarviossa"
+        ) + f" sopeutuksella {adjustment_text(plan)}, joka kohdennetaan talousarviossa"
     return clause
 
 
@@ -112,9 +150,7 @@ def coverage_paragraphs(assessment: TargetsAssessment) -> list[str]:
         if plan.measures:
             means.append(f"nimetyillä toimenpiteillä ({fi_meur(plan.measures_to_deadline_eur)})")
         if not plan.closed_by_measures:
-            means.append(
-                f"sopeutuksella {fi_meur(plan.unspecified_per_year_eur)} vuodessa, joka täsmennetään talousarviossa"
-            )
+            means.append(f"sopeutuksella {adjustment_text(plan)}, joka täsmennetään talousarviossa")
         out.append(
             f"{derived}Kehysskenaario ({plan.scenario.lower()}) jättää vuoden {plan.deadline_year} loppuun "
             f"{fi_meur(plan.gap_eur)} kattamatonta alijäämää, joka katetaan {' ja '.join(means)}. Kattamisvelvollisuuden "
@@ -165,11 +201,11 @@ def coverage_detail(assessment: TargetsAssessment) -> list[str]:
         if plan.closed_by_measures:
             text += " Toimenpiteet kattavat vajeen."
         else:
-            rest = plan.unspecified_per_year_eur * plan.years_to_deadline
+            rest = plan.unspecified_per_year_eur * (plan.adjustment_years or plan.years_to_deadline)
             text += (
                 f" Vajeesta jää {'toimenpiteiden jälkeen ' if plan.measures else ''}katettavaksi {fi_meur(rest)}, "
-                f"eli {fi_meur(plan.unspecified_per_year_eur)} vuodessa {years}; tämä sopeutus on täsmennettävä "
-                "toimenpiteiksi talousarviossa."
+                f"eli {adjustment_text(plan)}; tämä sopeutus on täsmennettävä toimenpiteiksi talousarviossa, "
+                "koska kuluvan vuoden talousarvio on jo hyväksytty."
             )
         measures_now = sum(m.frame_year_eur for m in plan.measures)
         text += (
@@ -184,9 +220,11 @@ def coverage_detail(assessment: TargetsAssessment) -> list[str]:
 
 def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, handling: CaseHandling) -> TargetsProposal:
     """The agenda item *Tuloksellisuustavoitteet ja talouden kehys*: grounds, proposal, appeal."""
-    cycle = handling.cycle
+    cycle, planning = handling.cycle, handling.planning
     region = assessment.region_name
     forecast, frame, impact = assessment.forecast, assessment.frame, assessment.impact
+    # The frame year is the budget year the cycle prepares (checked when the inputs are read).
+    budget = f"talousarvion {frame.frame_year} ja taloussuunnitelman {planning.plan_span}"
     needs_proposal = basis.refs["needs-proposal"]
     base = forecast.base_year
     last_year = forecast.scenarios[0].years[-1].year
@@ -204,6 +242,10 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
                 f"{fi_date(basis.decision_date)}. Aluevaltuusto päättää hyvinvointialueen toiminnan ja talouden "
                 "keskeisistä tavoitteista sekä talousarviosta ja -suunnitelmasta (hyvinvointialuelaki 611/2021, "
                 "22 § ja 115 §).",
+                f"Tavoitteet ja kehys ovat {budget} valmistelun pohja. Aluevaltuusto hyväksyy talousarvion "
+                f"vuodelle {frame.frame_year} vuoden {frame.frame_year - 1} loppuun mennessä ja sen yhteydessä "
+                "taloussuunnitelman vähintään kolmeksi vuodeksi; talousarviovuosi on taloussuunnitelman "
+                "ensimmäinen vuosi (hyvinvointialuelaki 611/2021, 115 § 1 mom.).",
             ],
         ),
         TextSection(
@@ -225,17 +267,24 @@ def build_targets_proposal(assessment: TargetsAssessment, basis: NeedsBasis, han
     body = handling.governance.body
     proposal = (
         f"{body.decides_verb} hyväksyä {genitive(region)} tuloksellisuustavoitteet ja talouden kehyksen "
-        f"suunnittelukierrokselle {cycle}: asiakasryhmien {len(impact.targets)} vaikuttavuustavoitetta sekä "
+        f"{budget} valmistelun pohjaksi: asiakasryhmien {len(impact.targets)} vaikuttavuustavoitetta sekä "
         f"toimintakulujen kehyksen {frame.frame_year} ({fi_meur(frame.frame_eur)}) jaettuna asiakasryhmille "
-        f"{METHOD_NAMES[frame.method]}{_plan_clause(frame)}, ja merkitä tiedoksi talouden tilanteen, "
+        f"{METHOD_NAMES[frame.method]}{_allocation_clause(frame)}{_plan_clause(frame)}, ja merkitä tiedoksi "
+        "talouden tilanteen, "
         f"kehysennusteen vuosille {base + 1}–{last_year} skenaarioineen sekä perusteluissa esitetyt riskit: "
         "arviointimenettely, jos alijäämää ei kateta määräajassa, ja valtion rahoituksen jälkikäteinen tarkistus."
     )
     meeting = proposed_meeting(handling, default_meeting_date(basis))
+    # After returns the meeting moves on: the frame must still be decided before its year begins.
+    check_meeting_date(
+        meeting,
+        frame.frame_year,
+        how="the meeting date" if isinstance(handling.meeting_date, dt.date) else "the proposed meeting date",
+    )
     agenda = AgendaContent(
         **agenda_fields(handling),
         meeting_date=meeting,
-        title=f"Tuloksellisuustavoitteet ja talouden kehys {cycle}",
+        title=f"Tuloksellisuustavoitteet ja talouden kehys {frame.frame_year}",
         grounds=grounds,
         proposal=proposal,
         prepared_by=preparing_handling(handling, meeting_date=meeting, proposal=proposal),

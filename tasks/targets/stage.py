@@ -13,14 +13,21 @@ from schemas.targets import TargetsAssessment, TargetsFigures, TargetsInputs, Ta
 from soteflow.documents import DocumentSpec
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
+from tasks.agenda import check_meeting_date
 from tasks.context import RoundContext
 from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, InputFile, RoundState, StageDefinition
 from tasks.needs.basis import load_needs_basis
 from tasks.targets.analysis import assess_targets
 from tasks.targets.documents import targets_documents
 from tasks.targets.figures import targets_figures
-from tasks.targets.inputs import COVERAGE_RULES_FILE, INPUT_FILES, read_targets_inputs, with_overrides
-from tasks.targets.proposal import build_targets_proposal
+from tasks.targets.inputs import (
+    ALLOCATION_RULES_FILE,
+    COVERAGE_RULES_FILE,
+    INPUT_FILES,
+    read_targets_inputs,
+    with_overrides,
+)
+from tasks.targets.proposal import build_targets_proposal, check_first_meeting
 
 _MEDIA = {".csv": ("text/csv", "csv"), ".toml": ("application/toml", "toml")}
 
@@ -42,6 +49,15 @@ FILES: tuple[InputFile, ...] = (
         folder="data",
         fallback=True,
         title="Päivätty sääntö: alijäämän kattamisen määräaika (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+    ),
+    InputFile(
+        role="allocation",
+        name=str(ALLOCATION_RULES_FILE),
+        folder="data",
+        fallback=True,
+        title="Sääntö: kehyksen jaon tarvemittarit ja siirtymä (TOML)",
         media_type="application/toml",
         schema_name="toml",
     ),
@@ -70,9 +86,22 @@ def _basis(store: Store, ctx: RoundContext) -> NeedsBasis:
 
 
 def _read(ctx: RoundContext, params: TargetsParams, basis: NeedsBasis) -> TargetsInputs:
+    inputs = _read_files(ctx, params)
+    check_first_meeting(ctx.meeting_date, basis, inputs.assumptions.frame_year)
+    return inputs
+
+
+def _read_files(ctx: RoundContext, params: TargetsParams) -> TargetsInputs:
+    """The four files and the dated coverage rule, the frame year checked against the cycle's budget year."""
     method = params.allocation_method.value if params.allocation_method else None
     return with_overrides(
-        read_targets_inputs(ctx.inputs_dir, rules=ctx.data_file(COVERAGE_RULES_FILE), region_code=ctx.region),
+        read_targets_inputs(
+            ctx.inputs_dir,
+            rules=ctx.data_file(COVERAGE_RULES_FILE),
+            region_code=ctx.region,
+            planning=ctx.planning,
+            allocation_rules=ctx.data_file(ALLOCATION_RULES_FILE),
+        ),
         method,
         params.need_weight,
     )
@@ -194,13 +223,12 @@ def _cases(
 
 
 def _precheck(ctx: RoundContext, params: TargetsParams, earlier: Mapping[Stage, Any]) -> TargetsInputs:
-    """The files on their own and against each other; against stage 1 when the round runs."""
-    method = params.allocation_method.value if params.allocation_method else None
-    return with_overrides(
-        read_targets_inputs(ctx.inputs_dir, rules=ctx.data_file(COVERAGE_RULES_FILE), region_code=ctx.region),
-        method,
-        params.need_weight,
-    )
+    """The files on their own and against each other (and a given meeting date against the frame
+    year); against stage 1 when the round runs."""
+    inputs = _read_files(ctx, params)
+    if ctx.meeting_date is not None:
+        check_meeting_date(ctx.meeting_date, inputs.assumptions.frame_year, how="the meeting date")
+    return inputs
 
 
 DEFINITION: StageDefinition[

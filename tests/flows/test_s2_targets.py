@@ -65,8 +65,11 @@ def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path, s
     assert (baseline["baseline"], baseline["baseline_source"]) == (5.4677, "stage1")
     assert baseline["finding"]["artefact"]["sha256"] == needs_versions["needs-profile"].sha256
     frame = store.read_json(store.get_version(refs["targets-frame"].version_id))
-    assert frame["frame_eur"] == 3_509_749_880
-    assert sum(g["allocated_eur"] for g in frame["groups"]) == 3_509_749_880
+    # The frame 2027 (budget year of cycle 2026): 3 643 980 240 − (30 + 15) M€ − 9 460 240 = 3 589 520 000 €
+    # (tests/tasks/targets/test_analysis.py works it out from the inputs).
+    assert frame["frame_year"] == 2027
+    assert frame["frame_eur"] == 3_589_520_000
+    assert sum(g["allocated_eur"] for g in frame["groups"]) == 3_589_520_000
     proposal = store.get_version(refs["targets-proposal"].version_id)
     assert proposal.status.value == "approved"
     assert [d.sha256 for d in store.decisions_for(proposal.id)] == [proposal.sha256]
@@ -74,10 +77,10 @@ def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path, s
     pdf_path = tmp_path / "out" / "s2-targets" / "targets-decision-pdf-v1.pdf"
     reader = PdfReader(io.BytesIO(pdf_path.read_bytes()))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
-    assert "Tuloksellisuustavoitteet ja talouden kehys 2026" in text
+    assert "Tuloksellisuustavoitteet ja talouden kehys 2027" in text
     assert "Aluevaltuusto päättää hyväksyä Pirkanmaan hyvinvointialueen tuloksellisuustavoitteet" in text
     assert proposal.sha256 in text.replace(" ", "")
-    assert json.loads(reader.attachments["targets-proposal.json"][0])["frame_year"] == 2026
+    assert json.loads(reader.attachments["targets-proposal.json"][0])["frame_year"] == 2027
 
 
 def test_returned_proposal_is_prepared_again_with_the_comments(tmp_path: Path, seed: Seed) -> None:

@@ -61,8 +61,12 @@ def test_the_cycle_is_evaluated_and_the_next_cycle_starts_from_it(seed: Seed) ->
         3,
         "Esimerkki Suunnittelija",
     )
-    # Frame 3 509 749 880 € (stage 2); actual 581,2 + 1 468,9 + 851,7 + 366,1 + 252,4 = 3 520,3 M€.
-    assert (analysis.frame_eur, analysis.actual_eur) == (3_509_749_880.0, 3_520_300_000.0)
+    # Frame 2027 3 589 520 000 € (stage 2, the budget year of cycle 2026), of which the client groups
+    # 3 589 520 000 − 79 372 569 (rescue services) − 147 257 003 (common costs) = 3 362 890 428 €; actual
+    # 575,7 + 1 390,7 + 856,1 + 307,8 + 248,3 = 3 378,6 M€ (arviointi_talous.csv, the frame year 2027):
+    # 15,7 M€ over the groups' frame.
+    assert analysis.frame_year == 2027
+    assert (analysis.frame_eur, analysis.actual_eur) == (3_362_890_428.0, 3_378_600_000.0)
     # Substitute care: 77 800 000 € / 214 500 days = 362,70 €/day.
     care = next(s for s in analysis.services if s.service_id == "LAP-SIJAISHUOLTO")
     assert care.actual_unit_cost == 362.7

@@ -18,9 +18,16 @@ def test_approved_targets_and_frame(seed: Callable[[Stage], Path]) -> None:
     seed(Stage.TARGETS)
     basis = load_targets_basis(open_store(), region="HVA08", cycle=2026)
     assert len(basis.impact.targets) == 11
-    # The frame 2026 is the base scenario's costs: 3 437 000 000 × 1,04 − 35 000 000 = 3 539 480 000 €.
-    assert basis.frame.frame_eur == 3_509_749_880
-    assert sum(g.allocated_eur for g in basis.frame.groups) == 3_509_749_880
+    # The frame 2027 (the budget year cycle 2026 prepares) is the base scenario's costs 2027,
+    # (3 437 000 000 × 1,04 − 35 000 000) × 1,038 − 30 000 000 = 3 643 980 240 €, less the measures of
+    # 2027 (30 + 15 M€) and the adjustment still to specify, all in the budget 2027 (9 460 240 €):
+    # 3 589 520 000 €.
+    assert basis.frame.frame_year == 2027
+    assert basis.frame.frame_eur == 3_589_520_000
+    # The client groups and the own rows (rescue services, common costs) sum to the frame.
+    own = sum(r.allocated_eur for r in basis.frame.own_rows)
+    assert sum(g.allocated_eur for g in basis.frame.groups) + own == 3_589_520_000
+    assert [r.row.value for r in basis.frame.own_rows] == ["rescue_services", "common_costs"]
     assert (basis.impact_ref.key, basis.frame_ref.key, basis.proposal_ref.key) == (
         "targets-impact",
         "targets-frame",

@@ -64,7 +64,17 @@ def test_document_tables(assessment: TargetsAssessment, basis: NeedsBasis) -> No
     disabled = target_rows([assessment.impact.by_id("T-VAM-1")])[0]
     assert disabled[2].startswith("5\u00a0547 ")
     total = context["allocation_rows"][-1]
-    assert total[0] == "Yhteensä" and total[-1] == 3509.7
+    # The frame 2027: 3 589 520 000 € → 3 589,5 milj. €; against 3 437 000 000 € in 2025:
+    # 3 589 520 000 / 3 437 000 000 − 1 = +4,4376 %.
+    assert total[0] == "Yhteensä" and total[-2:] == [3589.5, 4.4376]
+    # The own rows come after the groups: rescue services 76,0 M€ in 2025, 79,4 M€ in the frame.
+    rescue = context["allocation_rows"][-3]
+    assert rescue[0] == "Pelastustoimi" and (rescue[1], rescue[6]) == (76.0, 79.4)
+    # Older people per inhabitant aged 65+: 806 100 000 / 124 012 = 6 500 €.
+    older = context["benchmark_rows"][2]
+    assert older[:3] == ["Ikääntyneet", "65 vuotta täyttäneet", 124_012] and older[5] == 6500
+    assert "valtion rahoitus" in context["benchmark_text"]
+    assert any("ei mittaa vammaisuutta" in p for p in method.split(". "))
     assert context["coverage_rows"][0][:5] == ["Perusura", -140.0, "2027", -79.5, "ei"]
 
 
@@ -94,7 +104,7 @@ def test_rendered_document(assessment: TargetsAssessment, basis: NeedsBasis) -> 
     assert 'content="2026-08-24T00:00:00+03:00"' in rendered.html
     reader = PdfReader(io.BytesIO(rendered.pdf))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
-    assert "Tuloksellisuustavoitteet ja talouden kehys 2026" in text
+    assert "Tuloksellisuustavoitteet ja talouden kehys 2027" in text
     assert "Aluevaltuusto päättää hyväksyä Pirkanmaan hyvinvointialueen tuloksellisuustavoitteet" in text
     # The item a board reads (tables and figures are attachments). A council item carries both the
     # board's and the council's handling: its document-information block still spills to a 4th page.

@@ -45,7 +45,9 @@ def test_figures(assessment: TargetsAssessment) -> None:
     assert all(svg.startswith("<svg") for svg in (figures.result_svg, figures.balance_svg, figures.allocation_svg))
     # The perusura chart shows the change from 2025: costs 3 539,48 + 52,0 − (3 437,0 + 49,5) = 104,98 → 105,0.
     assert "2026: 105,0" in figures.scenario_svgs[0].svg
-    assert "Toimintakulujen kehyksen 2026 jako asiakasryhmille" in figures.allocation_svg
+    assert "Toimintakulujen kehys 2027 ja kulut 2025" in figures.allocation_svg
+    # Rescue services are a row of their own: 76,0 M€ in 2025 and 79 372 569 € → 79,4 M€ in the frame.
+    assert "Pelastustoimi" in figures.allocation_svg and "79,4" in figures.allocation_svg
     # The round's figures step is the same function.
     ctx = make_context(Stage.TARGETS, region="HVA08", cycle=2026)
     assert targets_figures(ctx, None, assessment) == figures

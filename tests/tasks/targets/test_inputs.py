@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from schemas.targets import AllocationMethod, Direction
+from schemas.governance import PlanningYears
+from schemas.targets import AllocationMethod, ClientGroup, Direction, FrameRow
 from soteflow.errors import InputError
 from tasks.targets.inputs import (
+    ALLOCATION_RULES_FILE,
     INPUT_FILES,
     check_direction,
     eur,
     meur,
     period_fi,
+    read_allocation_rules,
     read_targets_inputs,
     round_to,
     with_overrides,
@@ -111,7 +114,7 @@ def test_missing_column(inputs_dir: Path) -> None:
 
 
 def test_wrong_type(inputs_dir: Path) -> None:
-    _edit(inputs_dir / "talous_toteuma.csv", "249 900 000", "noin 250 milj.")
+    _edit(inputs_dir / "talous_toteuma.csv", "233 900 000", "noin 250 milj.")
     error = _error(inputs_dir)
     assert _where(error) == ("talous_toteuma.csv", 2, "toimintakulut")
     assert "is not a number" in error.reason
@@ -259,13 +262,37 @@ def test_measure_outside_the_forecast(inputs_dir: Path) -> None:
     assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "toimenpiteet.palveluverkko.vaikutus_eur.2031")
 
 
+#: Cycle 2026 prepares the budget 2027 and the financial plan 2027–2029 ([planning] in default.toml).
+PLANNING_2026 = PlanningYears(cycle=2026, budget_year=2027, plan_last_year=2029)
+
+
+def test_the_frame_year_is_the_budget_year_of_the_cycle(inputs_dir: Path) -> None:
+    inputs = read_targets_inputs(inputs_dir, region_code="HVA08", planning=PLANNING_2026)
+    assert inputs.assumptions.frame_year == 2027
+    # A frame for the cycle's own year (the budget 2026 was adopted in December 2025) is a wrong file.
+    _edit(inputs_dir / "talous_oletukset.toml", "kehysvuosi = 2027", "kehysvuosi = 2026")
+    with pytest.raises(InputError) as info:
+        read_targets_inputs(inputs_dir, region_code="HVA08", planning=PLANNING_2026)
+    assert _where(info.value) == ("talous_oletukset.toml", None, "kehys.kehysvuosi")
+    assert info.value.reason.startswith("the frame year 2026 is not the budget year 2027 that cycle 2026 prepares")
+
+
+def test_the_forecast_covers_the_financial_plan(inputs_dir: Path) -> None:
+    # The plan 2027–2030 (a four-year plan) needs a forecast year 2030; the file's last is 2029.
+    longer = PlanningYears(cycle=2026, budget_year=2027, plan_last_year=2030)
+    with pytest.raises(InputError) as info:
+        read_targets_inputs(inputs_dir, region_code="HVA08", planning=longer)
+    assert _where(info.value) == ("talous_rahoitus.csv", None, "vuosi")
+    assert "the financial plan 2027–2030 needs forecast years up to 2030" in info.value.reason
+
+
 def test_balance_sheet_of_another_year(inputs_dir: Path) -> None:
     _edit(inputs_dir / "talous_oletukset.toml", "vuosi = 2025", "vuosi = 2024")
     assert _where(_error(inputs_dir)) == ("talous_oletukset.toml", None, "tase.vuosi")
 
 
 def test_toml_syntax_error(inputs_dir: Path) -> None:
-    _edit(inputs_dir / "talous_oletukset.toml", "kehysvuosi = 2026", "kehysvuosi = ")
+    _edit(inputs_dir / "talous_oletukset.toml", "kehysvuosi = 2027", "kehysvuosi = ")
     error = _error(inputs_dir)
     assert _where(error) == ("talous_oletukset.toml", None, None)
     assert "TOML syntax error" in error.reason
@@ -274,3 +301,40 @@ def test_toml_syntax_error(inputs_dir: Path) -> None:
 def test_missing_file(inputs_dir: Path) -> None:
     (inputs_dir / "talous_rahoitus.csv").unlink()
     assert _where(_error(inputs_dir)) == ("talous_rahoitus.csv", None, None)
+
+
+# -- frame-allocation rules ---------------------------------------------------------------------------
+
+ALLOCATION_RULES = DATA_DIR / ALLOCATION_RULES_FILE
+
+
+def test_allocation_rules_shipped_and_phased_over_the_plan_years() -> None:
+    rules = read_allocation_rules(ALLOCATION_RULES, [2027, 2028, 2029])
+    # phase_in.years = 0 in the file: the financial plan's three years.
+    assert (rules.phase_years, rules.plan_span, rules.max_change_pct, rules.no_nominal_cut) == (
+        3,
+        "2027–2029",
+        2.0,
+        True,
+    )
+    assert rules.groups[ClientGroup.OLDER_PEOPLE].population == "age_65_plus"
+    assert [f.field for f in rules.groups[ClientGroup.MENTAL_SUBSTANCE].factors] == ["basic_security_dependence"]
+
+
+def test_allocation_rules_refuse_an_unknown_population(tmp_path: Path) -> None:
+    path = tmp_path / "frame_allocation.toml"
+    text = ALLOCATION_RULES.read_text(encoding="utf-8").replace('population = "age_65_plus"', 'population = "75+"')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match="population must be one of") as info:
+        read_allocation_rules(path, [2027, 2028, 2029])
+    assert info.value.field == "groups.older_people.population"
+
+
+def test_ledger_rows_of_rescue_services_and_common_costs_are_kept_apart() -> None:
+    inputs = read_targets_inputs(EXAMPLES, region_code="HVA08")
+    rows = [c for c in inputs.costs if c.year == 2025 and c.client_group is None]
+    # Pelastustoimi 76 000 000 € and the common costs 141 000 000 € of 2025 (example data).
+    assert [(c.frame_row, c.operating_costs) for c in rows] == [
+        (FrameRow.RESCUE_SERVICES, 76_000_000),
+        (FrameRow.COMMON_COSTS, 141_000_000),
+    ]

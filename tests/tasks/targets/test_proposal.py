@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,20 @@ from schemas.results import SourceRef
 from schemas.stages import Stage
 from schemas.targets import TargetsAssessment
 from soteflow.documents import load_governance
+from soteflow.errors import InputError
 from soteflow.stagekit import open_store
 from tasks.definition import CaseHandling
 from tasks.needs.basis import load_needs_basis
 from tasks.targets.analysis import assess_targets
 from tasks.targets.inputs import read_targets_inputs
-from tasks.targets.proposal import build_targets_proposal, coverage_detail, default_meeting_date, document_created
+from tasks.targets.proposal import (
+    build_targets_proposal,
+    check_first_meeting,
+    check_meeting_date,
+    coverage_detail,
+    default_meeting_date,
+    document_created,
+)
 from tests.support import DATA_DIR
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
@@ -54,20 +63,22 @@ def test_meeting_date_and_creation_time_come_from_the_stage1_approval(basis: Nee
 def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> None:
     proposal = build_targets_proposal(assessment, basis, _handling(basis))
     agenda = proposal.agenda
-    assert agenda.title == "Tuloksellisuustavoitteet ja talouden kehys 2026"
+    # Cycle 2026 prepares the budget 2027 and the financial plan 2027–2029: the frame is for 2027.
+    assert agenda.title == "Tuloksellisuustavoitteet ja talouden kehys 2027"
     assert agenda.body == "Aluevaltuusto"
     assert agenda.dnro == "PIRHA/2026/00.01.00/2"
     assert agenda.meeting_date == dt.date(2026, 9, 21)
     assert agenda.earlier_handling == []
     assert agenda.proposal.startswith(
         "Aluevaltuusto päättää hyväksyä Pirkanmaan hyvinvointialueen tuloksellisuustavoitteet ja talouden kehyksen "
-        "suunnittelukierrokselle 2026: asiakasryhmien 11 vaikuttavuustavoitetta sekä toimintakulujen kehyksen 2026 "
-        "(3\u00a0509,7\u00a0milj.\u00a0€) jaettuna asiakasryhmille"
+        "talousarvion 2027 ja taloussuunnitelman 2027–2029 valmistelun pohjaksi: asiakasryhmien 11 "
+        "vaikuttavuustavoitetta sekä toimintakulujen kehyksen 2027 (3\u00a0589,5\u00a0milj.\u00a0€) jaettuna "
+        "asiakasryhmille"
     )
     # The frame meets the coverage duty: the measures and the adjustment still to specify are named.
     assert (
         "kehys on mitoitettu kattamaan kertynyt alijäämä vuoden 2027 loppuun mennessä liitteessä 3 nimetyin "
-        "toimenpitein (70,0\u00a0milj.\u00a0€) ja sopeutuksella 4,7\u00a0milj.\u00a0€ vuodessa, joka kohdennetaan talousarviossa"
+        "toimenpitein (70,0\u00a0milj.\u00a0€) ja sopeutuksella 9,5\u00a0milj.\u00a0€ vuonna 2027, joka kohdennetaan talousarviossa"
     ) in agenda.proposal
     # Decisions of the aluevaltuusto are appealed directly to the administrative court (hyvinvointialuelaki 140 §).
     assert agenda.appeal_instructions[0].heading == "Valitusosoitus"
@@ -87,31 +98,39 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
     needs_proposal = basis.refs["needs-proposal"]
     assert needs_proposal.sha256[:12] not in agenda.model_dump_json()
     assert "jonka aluehallitus hyväksyi 24.8.2026" in agenda.grounds[0].paragraphs[1]
+    # The budget the frame prepares and when the council adopts it (611/2021 115 § 1 mom.).
+    assert agenda.grounds[0].paragraphs[2] == (
+        "Tavoitteet ja kehys ovat talousarvion 2027 ja taloussuunnitelman 2027–2029 valmistelun pohja. "
+        "Aluevaltuusto hyväksyy talousarvion vuodelle 2027 vuoden 2026 loppuun mennessä ja sen yhteydessä "
+        "taloussuunnitelman vähintään kolmeksi vuodeksi; talousarviovuosi on taloussuunnitelman ensimmäinen "
+        "vuosi (hyvinvointialuelaki 611/2021, 115 § 1 mom.)."
+    )
     coverage = agenda.grounds[3].paragraphs
     assert (
         coverage[0]
         == "Taseeseen 2025 lopussa kertynyt alijäämä (−140,0\u00a0milj.\u00a0€) on katettava viimeistään vuoden 2027 loppuun mennessä (liite 1)."
     )
     # The item says in one paragraph how the frame meets the duty (gap 79,5 M€ after the baseline
-    # scenario; measures 45,0 + 25,0 = 70,0 M€; the rest 9,5 M€ over two years = 4,7 M€ a year) …
+    # scenario; measures 45,0 + 25,0 = 70,0 M€; the rest 9,5 M€ in the one budget still to adopt, 2027) …
+    # frame 2027 = 3 643 980 240 − (30 + 15) M€ − 9 460 240 = 3 589 520 000 € → 3 589,5 milj. €.
     assert coverage[1] == (
         "Kehys on johdettu kattamisvelvollisuudesta. Kehysskenaario (perusura) jättää vuoden 2027 loppuun "
         "79,5\u00a0milj.\u00a0€ kattamatonta alijäämää, joka katetaan nimetyillä toimenpiteillä (70,0\u00a0milj.\u00a0€) "
-        "ja sopeutuksella 4,7\u00a0milj.\u00a0€ vuodessa, joka täsmennetään talousarviossa. Kattamisvelvollisuuden "
-        "edellyttämä kehys 2026 on 3\u00a0509,7\u00a0milj.\u00a0€; toimenpiteet ja laskelma ovat liitteessä 3."
+        "ja sopeutuksella 9,5\u00a0milj.\u00a0€ vuonna 2027, joka täsmennetään talousarviossa. Kattamisvelvollisuuden "
+        "edellyttämä kehys 2027 on 3\u00a0589,5\u00a0milj.\u00a0€; toimenpiteet ja laskelma ovat liitteessä 3."
     )
     assert len(coverage) == 4  # the duty, the frame, two risks: the item fits on 1–3 pages
     assert "123 § 1 mom. 1 kohta" in coverage[-2] and "617/2021, 10 §" in coverage[-1]
     # … and the finance attachment gives each measure and the arithmetic:
-    # 3 539,5 − 25,0 (measures in 2026) − 4,7 (adjustment) = 3 509,7 (rounded parts; exact in euros).
+    # 3 644,0 − 45,0 (measures in 2027: 30,0 + 15,0) − 9,5 (adjustment) = 3 589,5.
     detail = coverage_detail(assessment)
     assert "palveluverkon uudistus" in detail[0] and "yhteensä 70,0\u00a0milj.\u00a0€" in detail[0]
     assert detail[0].endswith(
-        "Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion toimintakulut 3\u00a0539,5\u00a0milj.\u00a0€, "
-        "vähennettynä toimenpiteiden vaikutuksella 25,0\u00a0milj.\u00a0€ ja täsmentämättömällä sopeutuksella "
-        "4,7\u00a0milj.\u00a0€, eli 3\u00a0509,7\u00a0milj.\u00a0€."
+        "Kattamisvelvollisuuden edellyttämä kehys 2027 on kehysskenaarion toimintakulut 3\u00a0644,0\u00a0milj.\u00a0€, "
+        "vähennettynä toimenpiteiden vaikutuksella 45,0\u00a0milj.\u00a0€ ja täsmentämättömällä sopeutuksella "
+        "9,5\u00a0milj.\u00a0€, eli 3\u00a0589,5\u00a0milj.\u00a0€."
     )
-    assert not any("Kattamisvelvollisuuden edellyttämä kehys 2026 on kehysskenaarion" in p for p in coverage)
+    assert not any("Kattamisvelvollisuuden edellyttämä kehys 2027 on kehysskenaarion" in p for p in coverage)
     # Each scenario's check is in the method attachment, not repeated in the item.
     assert not any(p.startswith("Perusura: ") for p in coverage)
     assert proposal.deficit_covered == {"perusura": False, "myonteinen": True, "kielteinen": False}
@@ -190,16 +209,72 @@ def test_earlier_handling_lists_only_returns(assessment: TargetsAssessment, basi
 def test_a_given_frame_above_the_coverage_frame_is_named_as_a_risk(basis: NeedsBasis) -> None:
     inputs = read_targets_inputs(EXAMPLES, region_code="HVA08")
     given = inputs.model_copy(
-        update={"assumptions": inputs.assumptions.model_copy(update={"frame_eur": 3_540_000_000.0})}
+        update={"assumptions": inputs.assumptions.model_copy(update={"frame_eur": 3_620_000_000.0})}
     )
     proposal = build_targets_proposal(assess_targets(given, basis, 2026), basis, _handling(basis))
     coverage = proposal.agenda.grounds[3].paragraphs
-    # 3 540 000 000 − 3 509 749 880 = 30 250 120 € above the frame the coverage duty requires.
+    # 3 620 000 000 − 3 589 520 000 = 30 480 000 € above the frame 2027 the coverage duty requires.
     assert any(
-        p == "Annettu kehys 3\u00a0540,0\u00a0milj.\u00a0€ ylittää kattamisvelvollisuuden edellyttämän kehyksen "
-        "3\u00a0509,7\u00a0milj.\u00a0€; ylitys on 30,3\u00a0milj.\u00a0€."
+        p == "Annettu kehys 3\u00a0620,0\u00a0milj.\u00a0€ ylittää kattamisvelvollisuuden edellyttämän kehyksen "
+        "3\u00a0589,5\u00a0milj.\u00a0€; ylitys on 30,5\u00a0milj.\u00a0€."
         for p in coverage
     )
     assert not any(p.startswith("Kehys on johdettu") for p in coverage)
     assert "mitoitettu kattamaan" not in proposal.agenda.proposal
     assert "arviointimenettelyn" in coverage[-2]
+
+
+# -- the meeting date against the frame year ---------------------------------------------------------
+
+
+def test_the_frame_is_decided_before_its_year_begins() -> None:
+    # The council adopts the budget 2027 by the end of 2026 (611/2021 115 § 1 mom.): 31.12.2026 is the
+    # last day a frame 2027 can be decided on; 1.1.2027 is too late.
+    check_meeting_date(dt.date(2026, 12, 31), 2027, how="the meeting date")
+    with pytest.raises(InputError) as caught:
+        check_meeting_date(dt.date(2027, 1, 1), 2027, how="the meeting date")
+    assert caught.value.field == "meeting_date"
+    assert "2027-01-01 is not before the budget year 2027" in caught.value.reason
+    assert "115 § 1 mom." in caught.value.reason
+
+
+def test_a_given_meeting_in_the_frame_year_is_refused(assessment: TargetsAssessment, basis: NeedsBasis) -> None:
+    handling = replace(_handling(basis), meeting_date=dt.date(2027, 1, 11))
+    with pytest.raises(InputError) as caught:
+        build_targets_proposal(assessment, basis, handling)
+    assert caught.value.field == "meeting_date"
+    assert caught.value.reason.startswith("the meeting date 2027-01-11 is not before the budget year 2027")
+
+
+def test_returns_that_push_the_meeting_into_the_frame_year_are_refused(
+    assessment: TargetsAssessment, basis: NeedsBasis
+) -> None:
+    # Returned on Monday 14.12.2026: the council meets again at the earliest 28 days later, Monday
+    # 11.1.2027, when the budget 2027 should already stand.
+    earlier = [
+        EarlierDecision(
+            version=1,
+            sha256="a" * 64,
+            body="Aluevaltuusto",
+            meeting_date=dt.date(2026, 12, 14),
+            section="90",
+            outcome=Outcome.RETURNED,
+            comments="Täydennä sopeutustoimet.",
+        )
+    ]
+    with pytest.raises(InputError) as caught:
+        build_targets_proposal(assessment, basis, _handling(basis, earlier))
+    assert caught.value.reason.startswith("the proposed meeting date 2027-01-11 is not before the budget year 2027")
+
+
+def test_the_first_meeting_is_checked_before_the_round_stores_anything(basis: NeedsBasis) -> None:
+    # Derived: stage 1 approved 24.8.2026 → Monday 21.9.2026, before 2027: accepted.
+    check_first_meeting(None, basis, 2027)
+    # The same derived date is too late for a frame 2026 (a cycle-2025 frame decided in autumn 2026).
+    with pytest.raises(InputError) as caught:
+        check_first_meeting(None, basis, 2026)
+    assert "the proposed meeting date (the first Monday 28 days after stage 1 was approved on 2026-08-24)" in (
+        caught.value.reason
+    )
+    with pytest.raises(InputError, match="the meeting date 2027-02-01 is not before"):
+        check_first_meeting(dt.date(2027, 2, 1), basis, 2027)

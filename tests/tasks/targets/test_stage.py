@@ -59,6 +59,7 @@ def test_round_outputs_lineage(seed: Callable[[Stage], Path]) -> None:
         "targets-source-oletukset",
         "targets-source-tavoitteet",
         "targets-source-coverage",
+        "targets-source-allocation",
     ]
     assert sources[0].content == (EXAMPLES / "talous_toteuma.csv").read_bytes()
     assert sources[2].media_type == "application/toml"
