@@ -28,6 +28,7 @@ def comparison_flow(
     vat_treatment: Literal["exclusive", "with_unrefunded_vat"] | None = None,
     meeting_date: str | None = None,
     max_rounds: int = 3,
+    cooperation_held: str | None = None,
 ) -> StageResult:
     """Compare own and purchased production on full, comparable unit costs and propose the modes.
 
@@ -54,6 +55,9 @@ def comparison_flow(
         vat_treatment: exclusive (compare without VAT, the default) or with_unrefunded_vat.
         meeting_date: Meeting date (YYYY-MM-DD); default: derived from the stage-3 approval.
         max_rounds: How many proposals at most when the body returns them.
+        cooperation_held: The day (YYYY-MM-DD) the co-operation procedure on mode changes with staff
+            effects was held (laki 449/2007, 5 §); without it such changes are proposed as a
+            preparatory decision that starts the procedure.
     """
     return run_stage(
         DEFINITION,
@@ -66,5 +70,9 @@ def comparison_flow(
         decisions_file=decisions_file,
         meeting_date=meeting_date,
         max_rounds=max_rounds,
-        params={"criteria_weights": criteria_weights, "vat_treatment": vat_treatment},
+        params={
+            "criteria_weights": criteria_weights,
+            "vat_treatment": vat_treatment,
+            "cooperation_held": cooperation_held,
+        },
     )

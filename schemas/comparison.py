@@ -28,8 +28,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from schemas.chains import ChainsBasis, ProductionMode
 from schemas.documents import AgendaContent
+from schemas.reconciliation import CrossCheck
 from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiFloat, FiInt, Text
+from schemas.targets import TargetsBasis
 
 SCHEMA_VERSION = 1
 
@@ -182,9 +184,10 @@ class FeeBasis(StrEnum):
     @property
     def label_fi(self) -> str:
         """Finnish name of the basis."""
-        return {"gross": "bruttokustannus (ennen asiakasmaksuja)", "net": "nettokustannus (asiakasmaksut vähennetty)"}[
-            self.value
-        ]
+        return {
+            "gross": "bruttokustannus (ennen asiakasmaksuja ja palvelusetelin omavastuuosuuksia)",
+            "net": "nettokustannus (asiakasmaksut ja palvelusetelin omavastuuosuudet vähennetty)",
+        }[self.value]
 
 
 class ProducerType(StrEnum):
@@ -553,7 +556,7 @@ class ComparisonParams(_Model):
         default=5.0, ge=0, le=100, description="Laskennallinen palautus verottomista sote-ostoista, % hinnasta"
     )
     organiser_cost_uncertainty: float = Field(
-        default=25.0, ge=0, le=100, description="Järjestäjän hankinta-, sopimus- ja valvontakulujen epävarmuus, ± %"
+        default=25.0, ge=0, le=100, description="Järjestäjän hankinta- ja sopimushallintakulujen epävarmuus, ± %"
     )
     fee_basis: FeeBasis = Field(default=FeeBasis.GROSS, description="Vertailuperuste: brutto vai netto")
     weight_cost: float = Field(default=0.35, ge=0, description="Paino: kustannukset (oletus 0,35)")
@@ -576,9 +579,20 @@ class ComparisonParams(_Model):
     single_mode_share: float = Field(
         default=0.95, gt=0.5, le=1, description="Nykyinen tuotantotapa on yksi tapa, kun sen osuus on vähintään (0,95)"
     )
+    stays_when_outsourced: tuple[str, ...] = Field(
+        default=("premises", "capital", "support", "administration"),
+        description="Oman tuotannon täyskustannuksen erät, jotka jäävät hyvinvointialueelle, jos palvelu "
+        "ulkoistetaan (vältettävissä oleva kustannus = täyskustannus − nämä erät): oletuksena toimitilojen "
+        "vuokrat, pääomakulut, tukipalvelut ja hallinto",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ComparisonParams:
+        unknown = [c for c in self.stays_when_outsourced if c not in OWN_COMPONENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown own-cost component(s) {', '.join(unknown)}; the components are {', '.join(OWN_COMPONENTS)}"
+            )
         if sum(self.weights().values()) <= 0:
             raise ValueError("at least one criterion weight must be positive")
         if not self.interest_rate_low <= self.interest_rate <= self.interest_rate_high:
@@ -612,9 +626,11 @@ PURCHASED_COMPONENTS: dict[str, str] = {
     "price": "Sopimushinta tai setelin arvo (arvonlisäverokäsittely huomioiden)",
     "procurement": "Järjestäjän kilpailutus ja hankinta",
     "contract_management": "Järjestäjän sopimushallinta",
-    "monitoring": "Järjestäjän valvonta ja seuranta",
     "client_share": "Asiakkaan omavastuuosuus (palveluseteli)",
 }
+#: The organiser's monitoring of a purchased service: outside both modes' comparable cost, since
+#: the organiser supervises its own production too (valvontalaki 741/2023, 23 § 2 mom.); shown apart.
+MONITORING_LABEL = "Järjestäjän valvonta ja seuranta (ei vertailussa: kuuluu kummallekin tuotantotavalle)"
 
 
 class CostComponent(_Model):
@@ -693,6 +709,14 @@ class OwnServiceCost(_Model):
     unit_cost_net: float = Field(description="Yksikkökustannus (netto), €/suorite")
     unit_cost_low: float = Field(description="Yksikkökustannuksen alaraja (brutto), €")
     unit_cost_high: float = Field(description="Yksikkökustannuksen yläraja (brutto), €")
+    avoidable_cost: float | None = Field(
+        default=None,
+        description="Vältettävissä oleva kustannus: täyskustannus − erät, jotka jäävät hyvinvointialueelle, jos "
+        "palvelu ulkoistetaan (parametri stays_when_outsourced), €/v",
+    )
+    unit_cost_avoidable: float | None = Field(
+        default=None, description="Vältettävissä oleva kustannus (brutto), €/suorite"
+    )
     sources: list[str] = Field(description="Lähderivit")
 
 
@@ -744,8 +768,9 @@ class PurchaseContract(_Model):
     effective_price: float = Field(description="Vertailuhinta arvonlisäverokäsittelyn jälkeen, €/suorite")
     volume: float = Field(description="Suoritteet")
     purchase_cost: float = Field(description="Ostot = vertailuhinta × suoritteet, €")
-    organiser_costs: float = Field(description="Järjestäjän hankinta-, sopimus- ja valvontakulut, €")
-    fees: float = Field(description="Asiakasmaksut, €")
+    organiser_costs: float = Field(description="Järjestäjän hankinta- ja sopimushallintakulut (vertailussa), €")
+    monitoring: float = Field(default=0.0, description="Järjestäjän valvontakulut (ei vertailussa), €")
+    fees: float = Field(description="Asiakasmaksut tai palvelusetelin omavastuuosuudet, €")
     source: str = Field(description="Lähderivi")
 
 
@@ -760,6 +785,11 @@ class PurchasedServiceCost(_Model):
     contracts: list[PurchaseContract] = Field(description="Sopimukset tuottajittain")
     small_producer_share: float = Field(description="Pk-yritysten ja järjestöjen osuus suoritteista (0–1)")
     components: list[CostComponent] = Field(description="Erät")
+    monitoring: CostComponent | None = Field(
+        default=None,
+        description="Järjestäjän valvonta ja seuranta: ei vertailukelpoisessa kustannuksessa, koska järjestäjä "
+        "valvoo myös omaa tuotantoaan (valvontalaki 741/2023, 23 §); esitetään erikseen",
+    )
     total_cost: float = Field(description="Vertailukelpoinen kustannus yhteensä (brutto), €/v")
     fees: float = Field(description="Asiakasmaksut (palvelusetelissä asiakkaan omavastuuosuus), €/v")
     net_cost: float = Field(description="Nettokustannus hyvinvointialueelle, €/v")
@@ -778,6 +808,9 @@ class PurchasedCostCalculation(_Model):
     vat_basis: list[str] = Field(description="Arvonlisäverokäsittelyn peruste")
     computed_refund_rate: float = Field(description="Laskennallinen palautus, %")
     organiser_cost_uncertainty: float = Field(description="Järjestäjän kulujen epävarmuus, ± %")
+    monitoring_total: float = Field(
+        default=0.0, description="Järjestäjän ostopalvelujen valvontakulut yhteensä (ei vertailussa), €/v"
+    )
     services: list[PurchasedServiceCost] = Field(description="Palvelut ja hankintamuodot")
     method: list[str] = Field(description="Laskentaperiaatteet kappaleittain")
 
@@ -808,6 +841,11 @@ class ModeOption(_Model):
     volume_share: float = Field(description="Osuus palvelun suoritteista (0–1)")
     scores: list[CriterionScore] = Field(description="Kriteerit")
     total: float = Field(description="Painotettu kokonaispistemäärä (1–5)")
+    annual_effect: float | None = Field(
+        default=None,
+        description="Vuosivaikutus, €/v: jos palvelun koko nykyinen määrä tuotettaisiin tällä tavalla, "
+        "(yksikkökustannus − nykyisen tuotantotapojen yhdistelmän painotettu yksikkökustannus) × suoritteet",
+    )
 
 
 class CostDifference(_Model):
@@ -836,6 +874,21 @@ class ServiceComparison(_Model):
     recommendation: RecommendedMode = Field(description="Suositus")
     rule: str = Field(description="Sovellettu suositussääntö")
     rationale: list[str] = Field(description="Perustelut suomeksi")
+    volume: float | None = Field(default=None, description="Suoritteet yhteensä (kaikki tuotantotavat)")
+    current_unit_cost: float | None = Field(
+        default=None, description="Nykyisen tuotantotapojen yhdistelmän suoritteilla painotettu yksikkökustannus, €"
+    )
+    best_mode: ProductionMode | None = Field(
+        default=None, description="Tuotantotapa, jonka painotettu kokonaispistemäärä on suurin"
+    )
+    recommended_effect: float | None = Field(
+        default=None,
+        description="Suosituksen vuosivaikutus nykytilaan verrattuna, €/v (sekamallissa 0, kun nykyinen "
+        "tuotantotapa on sekamalli; None, kun osuudet päätetään myöhemmin)",
+    )
+    own_avoidable_unit_cost: float | None = Field(
+        default=None, description="Oman tuotannon vältettävissä oleva yksikkökustannus vertailuperusteella, €"
+    )
 
 
 class ComparisonMatrix(_Model):
@@ -848,6 +901,10 @@ class ComparisonMatrix(_Model):
     cost_score_method: str = Field(description="Kustannuspisteiden laskentatapa")
     sensitivity_method: list[str] = Field(description="Herkkyystarkastelun menetelmä")
     services: list[ServiceComparison] = Field(description="Palvelut")
+    effect_method: list[str] = Field(default_factory=list, description="Vuosivaikutusten laskentatapa")
+    effect_total: float | None = Field(
+        default=None, description="Suositusten vuosivaikutus yhteensä (arvioidut palvelut), €/v"
+    )
 
 
 # -- personnel ---------------------------------------------------------------------------------
@@ -878,6 +935,10 @@ class ServicePersonnelImpact(_Model):
     )
     transfer_of_undertaking: bool = Field(description="Liikkeenluovutuksen arviointi tarpeen")
     implications: list[str] = Field(description="Vaikutukset ja menettely suomeksi")
+    additional_by_occupation: dict[str, float] = Field(
+        default_factory=dict,
+        description="Arvioitu lisähenkilöstötarve ammattiryhmittäin nykyisen oman henkilöstön rakenteen mukaan, htv",
+    )
 
 
 class PersonnelImpact(_Model):
@@ -889,6 +950,10 @@ class PersonnelImpact(_Model):
     total_affected_fte: float = Field(description="Muutoksen kohteena yhteensä, htv")
     by_occupation: dict[str, float] = Field(description="Muutoksen kohteena ammattiryhmittäin, htv")
     legal_basis: list[str] = Field(description="Säädösperusta")
+    total_additional_fte: float = Field(
+        default=0.0,
+        description="Arvioitu oman tuotannon lisähenkilöstötarve yhteensä, kun tuotantoa otetaan omaksi, htv",
+    )
 
 
 # -- organising plan ---------------------------------------------------------------------------
@@ -970,6 +1035,10 @@ class ComparisonAnalysis(_Model):
     plan: OrganisingPlan = Field(description="Palvelujen järjestämissuunnitelma: tuotantotavat")
     findings: list[str] = Field(description="Keskeiset havainnot suomeksi")
     files: list[SourceFile] = Field(description="Lähdetiedostot")
+    cross_checks: list[CrossCheck] = Field(
+        default_factory=list, description="Täsmäytys aiempien vaiheiden hyväksyttyihin lukuihin"
+    )
+    cross_check_rule: str | None = Field(default=None, description="Täsmäytyksen toleranssien peruste")
 
 
 class ComparisonFigure(_Model):
@@ -992,18 +1061,38 @@ class ComparisonFigures(_Model):
         return next(f for f in self.components if f.service_id == service_id)
 
 
+class CooperationStep(StrEnum):
+    """Where the case stands with the co-operation procedure between employer and staff (laki
+    työnantajan ja henkilöstön välisestä yhteistoiminnasta kunnassa ja hyvinvointialueella 449/2007):
+    the principles of reorganising services with essential staff effects are negotiated before the
+    employer decides (4 § 1 mom. 2 kohta, 5 § 1 mom.)."""
+
+    NOT_NEEDED = "not_needed"  # no recommendation changes a mode with staff effects
+    OPENS = "opens"  # the decision is preparatory: it starts the negotiation, the modes come after it
+    HELD = "held"  # the negotiation was held (the run says when): the modes are decided
+
+
 class ComparisonProposal(_Model):
     """The stage-4 proposal the body decides on: two documents from one version.
 
-    ``agenda`` is "Tuotantotapojen vertailu ja valinta <cycle>"; ``plan_agenda`` is "Palvelujen
-    järjestämissuunnitelma <cycle>: tuotantotavat". Both documents print this version's hash.
+    ``agenda`` is "Tuotantotapojen vertailu ja valinta <plan year>"; ``plan_agenda`` is "Palvelujen
+    järjestämissuunnitelma <plan year>: tuotantotavat", the plan year being the budget year the cycle
+    prepares (cycle N → N + 1). Both documents print this version's hash.
     """
 
     region_code: str = Field(description="Hyvinvointialueen koodi")
     region_name: str = Field(description="Hyvinvointialueen nimi")
     cycle: int = Field(description="Suunnittelukierros (vuosi)")
+    plan_year: int | None = Field(
+        default=None,
+        description="Suunnitelmavuosi: talousarviovuosi, jota kierros valmistelee (järjestämissuunnitelman vuosi)",
+    )
     agenda: AgendaContent = Field(description="Esityslistan asia: tuotantotapojen vertailu ja valinta")
     plan_agenda: AgendaContent = Field(description="Palvelujen järjestämissuunnitelma: tuotantotavat")
+    cooperation: CooperationStep | None = Field(
+        default=None,
+        description="Yhteistoimintamenettely (449/2007): käynnistetäänkö se vai onko se käyty (None: vanha versio)",
+    )
     recommendations: dict[str, RecommendedMode] = Field(description="Suositus palveluittain")
     findings: list[str] = Field(description="Keskeiset havainnot")
     vat_treatment: VatTreatment = Field(description="Arvonlisäveron käsittely")
@@ -1017,6 +1106,9 @@ class ComparisonBasis(_Model):
     """What stage 4 starts from: the approved stage-3 catalogue, and the previous cycle's approved plan."""
 
     chains: ChainsBasis = Field(description="Hyväksytty vaiheen 3 palvelukatalogi")
+    targets: TargetsBasis | None = Field(
+        default=None, description="Hyväksytty vaihe 2: tilinpäätöksen toteuma, johon tuloslaskelma täsmäytetään"
+    )
     previous: PreviousPlan | None = Field(default=None, description="Edellisen kierroksen hyväksytty suunnitelma")
 
 
@@ -1035,6 +1127,13 @@ class ComparisonRunParams(BaseModel):
         default=None,
         description="Arvonlisäveron käsittely: exclusive (oletus) tai with_unrefunded_vat.",
         json_schema_extra={"cli": "--vat-treatment"},
+    )
+    cooperation_held: dt.date | None = Field(
+        default=None,
+        description="Päivä, jona yhteistoimintamenettely (laki 449/2007, 5 §) tuotantotapojen muutoksista "
+        "henkilöstövaikutuksineen on käyty (YYYY-MM-DD). Ilman sitä tällaiset muutokset esitetään "
+        "valmisteluna, joka käynnistää menettelyn.",
+        json_schema_extra={"cli": "--cooperation-held"},
     )
 
     @field_validator("criteria_weights")

@@ -18,9 +18,19 @@ JHS 203 "Kuntien ja kuntayhtymien kustannuslaskenta" and JHS 204 "Maakuntien kus
   allocation must be complete: Σ services + organiser share + other activities = income statement.
 
 Purchased production — the comparable unit cost is the price plus the organiser's own costs of
-buying and supervising (procurement, contract management, monitoring: costs caused by buying,
-so they belong to the purchased side), with VAT treated as the parameter says (see
-:class:`~schemas.comparison.VatTreatment` and :data:`VAT_BASIS`).
+buying (procurement and contract management: costs caused by buying, so they belong to the
+purchased side), with VAT treated as the parameter says (see
+:class:`~schemas.comparison.VatTreatment` and :data:`VAT_BASIS`). The organiser's monitoring of a
+purchased service is left out of both modes and shown apart: the organiser's self-monitoring covers
+its own production as well as the purchased (valvontalaki 741/2023, 23 § 2 mom.), and the
+organiser's share of administration, which pays for it in own production, is outside both too.
+
+Avoidable cost — beside the full cost, own production's avoidable unit cost leaves out what stays
+with the region when a unit is outsourced (by default rents, capital costs, support services and
+administration: the parameter ``stays_when_outsourced``).
+
+Yearly € effect — per service and option, (option's unit cost − today's volume-weighted unit cost)
+× today's total volume: what moving the whole volume to that option would cost (+) or save (−).
 
 Sensitivity: low/high shares of every allocation key, a low/high imputed interest rate and ± an
 uncertainty on the organiser's buying costs give low–high ranges; when the own and the external
@@ -37,6 +47,7 @@ from schemas.comparison import COST_GROUPS as _COST_GROUPS
 from schemas.comparison import (
     CRITERIA,
     CRITERION_LABELS,
+    MONITORING_LABEL,
     ORGANISER,
     OTHER,
     OWN_COMPONENTS,
@@ -225,6 +236,8 @@ def compute_own_costs(
                          the organiser's share k_p,JÄRJESTÄJÄ stays outside both modes)
         full cost      = Σ components;  unit cost = full cost / volume
         net            = full cost − client fees
+        avoidable      = full cost − the components that stay when the unit is outsourced
+                         (``params.stays_when_outsourced``: premises, capital, support, administration)
 
     Low/high unit costs use each key's low/high share and the low/high interest rate.
     ``names`` gives service names (else the cost rows' ``palvelutuote``). Raises
@@ -352,6 +365,8 @@ def compute_own_costs(
             "administration": [s for a in allocations if a.kind is PoolKind.ADMINISTRATION for s in a.sources],
         }
         full = sum(amounts.values())
+        # What the region avoids when the unit is outsourced: the full cost less what stays with it.
+        avoidable = full - sum(amounts[code] for code in params.stays_when_outsourced)
         fees = direct[CostGroup.FEES]
         direct_costs = sum(direct[g] for g in _COST_GROUPS)
         low_full = direct_costs + rate_low * capital + low_allocated
@@ -388,6 +403,8 @@ def compute_own_costs(
                 unit_cost_net=_r2((full - fees) / volume),
                 unit_cost_low=_r2(low_full / volume),
                 unit_cost_high=_r2(high_full / volume),
+                avoidable_cost=_r2(avoidable),
+                unit_cost_avoidable=_r2(avoidable / volume),
                 sources=sources + [s for a in allocations for s in a.sources],
             )
         )
@@ -494,10 +511,42 @@ def own_method(params: ComparisonParams) -> list[str]:
         "järjestämisen suunnittelu, hankinnat, kaikkien tuottajien ohjaus ja valvonta) ei ole "
         "tuotantokustannus: se syntyy tuotantotavasta riippumatta, joten sitä ei lisätä kumpaankaan "
         "vertailtavaan kustannukseen. Tuottajan osuus sisältyy oman tuotannon täyskustannukseen.",
+        avoidable_text(params),
         "Kustannusrivit on täsmäytetty tuloslaskelmaan tiliryhmittäin (sallittu ero "
         f"{fi_number(params.reconciliation_tolerance, 2)} €), ja kohdistus on täydellinen: vertailtaville "
         "palveluille kohdistettu + järjestäjän osuus + muu toiminta = tuloslaskelma.",
     ]
+
+
+#: The own-cost components in the words of the avoidable-cost sentence (genitive plural where needed).
+_STAYS_WORDS: dict[str, str] = {
+    "personnel": "henkilöstökulut",
+    "materials": "palvelujen ostot, aineet ja muut kulut",
+    "premises": "toimitilojen vuokrat",
+    "capital": "pääomakulut (poistot ja laskennallinen korko)",
+    "support": "tukipalvelujen kustannukset",
+    "administration": "tuottajan hallinnon kustannukset",
+}
+
+
+def stays_words(params: ComparisonParams) -> str:
+    """The components that stay when a unit is outsourced, as a Finnish list (``a, b ja c``)."""
+    words = [_STAYS_WORDS[code] for code in OWN_COMPONENTS if code in params.stays_when_outsourced]
+    if not words:
+        return "ei mitään"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " ja " + words[-1]
+
+
+def avoidable_text(params: ComparisonParams) -> str:
+    """The avoidable-cost view and its assumption as printed."""
+    return (
+        "Täyskustannuksen rinnalla esitetään oman tuotannon vältettävissä oleva kustannus: se osa "
+        "täyskustannuksesta, joka poistuu, jos palvelu ulkoistetaan. Oletuksena on, että "
+        f"{stays_words(params)} jäävät hyvinvointialueelle ainakin lyhyellä aikavälillä (vuokrasopimukset, "
+        "tilat ja laitteet, yhteiset tukipalvelut ja hallinto eivät pienene palvelun mukana). Vältettävissä "
+        "oleva kustannus kertoo, paljonko ulkoistaminen säästää lyhyellä aikavälillä; täyskustannus kertoo "
+        "tuotantotapojen pitkän aikavälin kustannuserot."
+    )
 
 
 # -- purchased production ------------------------------------------------------------------------
@@ -522,9 +571,11 @@ def compute_purchased_costs(
     Per service and mode (``u`` the organiser-cost uncertainty)::
 
         purchases       = Σ comparable price × volume           (VAT as the parameter says)
-        organiser costs = Σ procurement + contract management + monitoring
+        organiser costs = Σ procurement + contract management
         client share    = Σ client payments to the producer (vouchers only; omavastuuosuus)
         total           = purchases + organiser costs + client share;  unit cost = total / volume
+        monitoring      = Σ monitoring: shown apart, in neither mode's unit cost (the organiser
+                          supervises its own production too, valvontalaki 741/2023, 23 § 2 mom.)
         net             = total − client payments (fees collected by the region, or the voucher client share)
         low / high      = (purchases + client share + organiser costs × (1 ∓ u)) / volume
     """
@@ -550,7 +601,8 @@ def compute_purchased_costs(
                     effective_price=_r4(price),
                     volume=_r2(d.volume),
                     purchase_cost=_r2(price * d.volume),
-                    organiser_costs=_r2(d.procurement + d.contract_management + d.monitoring),
+                    organiser_costs=_r2(d.procurement + d.contract_management),
+                    monitoring=_r2(d.monitoring),
                     fees=_r2(d.fees),
                     source=line.source,
                 )
@@ -558,25 +610,23 @@ def compute_purchased_costs(
         volume = sum(line.data.volume for line in lines)
         fees = sum(line.data.fees for line in lines)
         amounts = {
-            "price": sum(
-                effective_price(line.data.price, line.data.vat, line.data.vat_rate, params) * line.data.volume
-                for line in lines
-            ),
+            # The contracts' purchases to the cent (as in the contracts table): 46,00 × 0,95 is 43,699… in
+            # binary, and the cents keep a half-cent unit cost rounding up as worked by hand.
+            "price": sum(c.purchase_cost for c in contracts),
             "procurement": sum(line.data.procurement for line in lines),
             "contract_management": sum(line.data.contract_management for line in lines),
-            "monitoring": sum(line.data.monitoring for line in lines),
             # A voucher's client pays the producer the difference (omavastuuosuus): part of the
             # service's gross cost, though not the region's, so gross bases are comparable.
             "client_share": fees if mode is ProductionMode.VOUCHER else 0.0,
         }
-        organiser = amounts["procurement"] + amounts["contract_management"] + amounts["monitoring"]
+        organiser = amounts["procurement"] + amounts["contract_management"]
+        monitoring = sum(line.data.monitoring for line in lines)
         total = sum(amounts.values())
         small = sum(line.data.volume for line in lines if line.data.producer_type.small_or_ngo)
         column = {
             "price": None,
             "procurement": "procurement",
             "contract_management": "contract_management",
-            "monitoring": "monitoring",
             "client_share": "fees",
         }
         unit = own_units.get(service_id) or next((line.data.unit for line in lines if line.data.unit), "")
@@ -603,6 +653,13 @@ def compute_purchased_costs(
                     )
                     for code in PURCHASED_COMPONENTS
                 ],
+                monitoring=CostComponent(
+                    code="monitoring",
+                    label=MONITORING_LABEL,
+                    amount=_r2(monitoring),
+                    per_unit=_r2(monitoring / volume),
+                    sources=[line.source for line in lines if line.data.monitoring != 0],
+                ),
                 total_cost=_r2(total),
                 fees=_r2(fees),
                 net_cost=_r2(total - fees),
@@ -618,6 +675,7 @@ def compute_purchased_costs(
         vat_basis=VAT_BASIS,
         computed_refund_rate=params.computed_refund_rate,
         organiser_cost_uncertainty=params.organiser_cost_uncertainty,
+        monitoring_total=_r2(sum(line.data.monitoring for line in inputs.purchases)),
         services=services,
         method=purchased_method(params),
     )
@@ -639,15 +697,47 @@ def purchased_method(params: ComparisonParams) -> list[str]:
         )
     return [
         "Ostopalvelun vertailukelpoinen yksikkökustannus on sopimushinta (palvelusetelissä setelin arvo) "
-        "lisättynä järjestäjän omilla hankinnan, sopimushallinnan ja valvonnan kustannuksilla, koska ne "
+        "lisättynä järjestäjän omilla kilpailutuksen, hankinnan ja sopimushallinnan kustannuksilla, koska ne "
         "aiheutuvat ostamisesta.",
+        MONITORING_METHOD,
         vat,
-        f"Järjestäjän hankinta-, sopimus- ja valvontakulut ovat arvioita; niiden epävarmuudeksi on oletettu "
+        f"Järjestäjän hankinta- ja sopimushallintakulut ovat arvioita; niiden epävarmuudeksi on oletettu "
         f"±{fi_number(params.organiser_cost_uncertainty, 0)} %.",
-        "Palvelusetelin bruttokustannukseen luetaan hyvinvointialueen maksama setelin arvo ja asiakkaan "
-        "tuottajalle maksama omavastuuosuus, jotta se on vertailukelpoinen oman tuotannon bruttokustannuksen "
-        "kanssa; nettokustannus on hyvinvointialueen maksama osuus.",
+        VOUCHER_SHARE_METHOD,
     ]
+
+
+#: How the organiser's monitoring is treated (printed in the method): once, for neither mode.
+MONITORING_METHOD = (
+    "Järjestäjän valvontakuluja ei lueta kummankaan tuotantotavan vertailukelpoiseen kustannukseen. "
+    "Hyvinvointialueen omavalvontaan kuuluu valvoa oman palvelutuotannon lisäksi palveluntuottajien "
+    "kanssa tehtyjen sopimusten noudattamista (laki sosiaali- ja terveydenhuollon valvonnasta 741/2023, "
+    "23 § 2 mom.), ja oman tuotannon valvonta sisältyy järjestäjän hallinto-osuuteen, jota ei lisätä "
+    "kumpaankaan. Ostopalvelujen valvontakulut esitetään erikseen."
+)
+
+#: The voucher client's share as printed: the client's own payment to the producer, not a client fee.
+VOUCHER_SHARE_METHOD = (
+    "Palvelusetelillä asiakas maksaa tuottajalle omavastuuosuuden eli sen osan tuottajan hinnasta, jota "
+    "setelin arvo ei kata (laki sosiaali- ja terveydenhuollon palvelusetelistä 569/2009, 3 § 4 kohta). Se "
+    "perustuu asiakkaan ja tuottajan väliseen sopimukseen (6 § 2 mom.) eikä ole asiakasmaksulain (734/1992) "
+    "mukainen asiakasmaksu. Palvelusetelin bruttokustannukseen luetaan setelin arvo ja omavastuuosuus, jotta "
+    "se on vertailukelpoinen oman tuotannon bruttokustannuksen kanssa; nettokustannus on hyvinvointialueen "
+    "maksama osuus."
+)
+
+
+def fee_basis_text(params: ComparisonParams) -> str:
+    """How client payments enter the comparison: asiakasmaksut in own production and purchased services,
+    the voucher client's omavastuuosuus (palvelusetelilaki 569/2009) apart from them."""
+    return (
+        f"Yksikkökustannuksia verrataan perusteella {params.fee_basis.label_fi}. Omassa tuotannossa ja "
+        "ostopalvelussa asiakasmaksut määräytyvät asiakasmaksulain (734/1992) mukaan samoin, ja ne perii "
+        "hyvinvointialue. Palvelusetelillä asiakas maksaa asiakasmaksun sijaan tuottajalle omavastuuosuuden, "
+        "jonka suuruus riippuu tuottajan hinnasta (palvelusetelilaki 569/2009, 3 § 4 kohta ja 6 § 2 mom.). "
+        "Nettokustannukset, joista asiakasmaksut tai omavastuuosuudet on vähennetty, esitetään taulukoissa "
+        "rinnalla. Arvonlisävero: " + params.vat_treatment.label_fi + "."
+    )
 
 
 # -- decision matrix and recommendation ---------------------------------------------------------
@@ -700,6 +790,8 @@ def build_matrix(
         total_volume = sum(c[3] for c in costs.values())
         unit = own_cost.unit if own_cost else bought_by[(service_id, modes[0])].unit
         name = own_cost.name if own_cost else bought_by[(service_id, modes[0])].name
+        # Today's mix: Σ unit cost × volume over the modes in use (the options' rounded unit costs).
+        current_cost = sum(_r2(c[0]) * c[3] for c in costs.values())
         options = []
         for mode in modes:
             unit_cost, low, high, volume = costs[mode]
@@ -746,9 +838,24 @@ def build_matrix(
                     volume_share=_r4(volume / total_volume) if total_volume else 0.0,
                     scores=scores,
                     total=_r4(sum(exact[c] * values[c] for c in CRITERIA)),
+                    # The whole volume at this option's unit cost against today's mix.
+                    annual_effect=_r2(_r2(unit_cost) * total_volume - current_cost),
                 )
             )
-        out.append(_recommend(service_id, name, unit, options, params, basis))
+        avoidable = None
+        if own_cost is not None and own_cost.unit_cost_avoidable is not None:
+            fees_per_unit = own_cost.fees / own_cost.volume if params.fee_basis is FeeBasis.NET else 0.0
+            avoidable = _r2(own_cost.unit_cost_avoidable - fees_per_unit)
+        item = _recommend(service_id, name, unit, options, params, basis, own_avoidable=avoidable)
+        out.append(
+            item.model_copy(
+                update={
+                    "volume": _r2(total_volume),
+                    "current_unit_cost": _r2(current_cost / total_volume) if total_volume else None,
+                }
+            )
+        )
+    effects = [i.recommended_effect for i in out if i.recommended_effect is not None]
     return ComparisonMatrix(
         weights=weights,
         fee_basis=params.fee_basis,
@@ -756,7 +863,21 @@ def build_matrix(
         cost_score_method=COST_SCORE_METHOD,
         sensitivity_method=sensitivity_method(params),
         services=out,
+        effect_method=EFFECT_METHOD,
+        effect_total=_r2(sum(effects)),
     )
+
+
+EFFECT_METHOD: list[str] = [
+    "Vuosivaikutus kertoo, paljonko palvelun kustannukset muuttuisivat vuodessa, jos sen koko nykyinen "
+    "suoritemäärä tuotettaisiin kyseisellä tuotantotavalla: (vaihtoehdon yksikkökustannus − nykyisen "
+    "tuotantotapojen yhdistelmän suoritteilla painotettu yksikkökustannus) × suoritteet yhteensä. Negatiivinen "
+    "luku on säästö, positiivinen lisäkustannus.",
+    "Vaikutus lasketaan vertailukelpoisilla yksikkökustannuksilla (oman tuotannon täyskustannus). Ulkoistamisen "
+    "säästö lyhyellä aikavälillä on pienempi, koska osa kustannuksista jää hyvinvointialueelle (vältettävissä "
+    "oleva kustannus). Sekamallin vaikutus on nolla, kun nykyinenkin tuotantotapa on sekamalli; kun "
+    "sekamalliin siirrytään yhdestä tuotantotavasta, osuudet ja vaikutus arvioidaan hankintasuunnitelmassa.",
+]
 
 
 def _indicator(name: str | None, value: float | None, note: str | None) -> str:
@@ -774,7 +895,7 @@ def sensitivity_method(params: ComparisonParams) -> list[str]:
         "Oman tuotannon yksikkökustannuksen vaihteluväli saadaan, kun jokaisen tukipalvelun ja hallinnon "
         "jakoperusteen osuus vaihtelee tiedostossa annettujen ala- ja ylärajojen välillä ja laskennallinen korko "
         f"välillä {fi_number(params.interest_rate_low, 1)}–{fi_number(params.interest_rate_high, 1)} %.",
-        "Ulkoisen tuotannon vaihteluväli saadaan, kun järjestäjän hankinta-, sopimus- ja valvontakulut "
+        "Ulkoisen tuotannon vaihteluväli saadaan, kun järjestäjän hankinta- ja sopimushallintakulut "
         f"vaihtelevat ±{fi_number(params.organiser_cost_uncertainty, 0)} %.",
         "Kun oman ja ulkoisen tuotannon vaihteluvälit ovat päällekkäiset, ero on epävarmuusvälin sisällä: "
         "kustannusten perusteella tuotantotavat ovat yhtä edullisia.",
@@ -822,6 +943,8 @@ def _recommend(
     options: list[ModeOption],
     params: ComparisonParams,
     basis: ChainsBasis | None,
+    *,
+    own_avoidable: float | None = None,
 ) -> ServiceComparison:
     by_mode = {o.mode: o for o in options}
     own = by_mode.get(ProductionMode.OWN)
@@ -875,20 +998,20 @@ def _recommend(
     within = [d for d in differences if d.within_uncertainty]
     if len(options) == 1:
         recommendation, rule = RecommendedMode.of(options[0].mode), "1"
-        rationale.append(
+        final = (
             f"Suositus: {recommendation.label_fi}, koska muulle tuotantotavalle ei ole kustannustietoja eikä "
             "vertailua voi tehdä."
         )
     elif own is not None and within and capacity:
         recommendation, rule = RecommendedMode.MIXED, "2"
-        rationale.append(
+        final = (
             "Suositus: sekamalli, koska kustannusero on epävarmuusvälin sisällä ja nykyinen kapasiteetti "
             f"edellyttää molempia tuotantotapoja (kummankin osuus suoritteista vähintään "
             f"{fi_number(100 * params.mixed_min_share, 0)} %)."
         )
     elif voucher_suitable and voucher is not None and small_ok and best is voucher:
         recommendation, rule = RecommendedMode.VOUCHER, "3"
-        rationale.append(
+        final = (
             f"Suositus: palveluseteli, koska palveluseteli soveltuu palveluun ({voucher_basis}), pienten "
             f"tuottajien ja järjestöjen mahdollisuudet ovat hyvät (pisteet "
             f"{fi_number(voucher.scores[CRITERIA.index('small_producers')].score, 1)}) ja setelin painotettu "
@@ -896,10 +1019,30 @@ def _recommend(
         )
     else:
         recommendation, rule = RecommendedMode.of(best.mode), "4"
-        rationale.append(
+        final = (
             f"Suositus: {recommendation.label_fi}, koska sen painotettu kokonaispistemäärä "
             f"({fi_number(best.total, 2)}) on vaihtoehdoista suurin."
         )
+    if own is not None and own_avoidable is not None:
+        rationale += _avoidable_sentences(own, own_avoidable, options, unit, params)
+    if rule == "2":
+        # Rule 2 overrides the matrix: its best option is a single mode, the recommendation is mixed.
+        rationale.append(
+            f"Päätösmatriisin paras vaihtoehto on {RecommendedMode.of(best.mode).label_fi} (kokonaispistemäärä "
+            f"{fi_number(best.total, 2)}), mutta suositussääntö 2 ohittaa sen, koska kustannusero on "
+            "epävarmuusvälin sisällä ja nykyinen kapasiteetti edellyttää molempia tuotantotapoja."
+        )
+    if recommendation is RecommendedMode.MIXED:
+        effect = 0.0 if current is RecommendedMode.MIXED else None
+    else:
+        effect = by_mode[ProductionMode(recommendation.value)].annual_effect
+    if effect is not None:
+        rationale.append(
+            f"Suosituksen vuosivaikutus nykyiseen tuotantotapojen yhdistelmään verrattuna on {euros_text(effect)}"
+            + (" (säästö)." if effect < 0 else " (lisäkustannus)." if effect > 0 else ".")
+            + (" Tuotantotapojen osuudet eivät muutu." if recommendation is RecommendedMode.MIXED else "")
+        )
+    rationale.append(final)
     return ServiceComparison(
         service_id=service_id,
         name=name,
@@ -914,7 +1057,32 @@ def _recommend(
         recommendation=recommendation,
         rule=rule,
         rationale=rationale,
+        best_mode=best.mode,
+        recommended_effect=effect,
+        own_avoidable_unit_cost=own_avoidable,
     )
+
+
+def _avoidable_sentences(
+    own: ModeOption, avoidable: float, options: Sequence[ModeOption], unit: str, params: ComparisonParams
+) -> list[str]:
+    """One sentence when the avoidable cost changes the order: own production dearer than an external
+    option on full cost but cheaper on what outsourcing would really save."""
+    turned = [o for o in options if o is not own and avoidable < o.unit_cost < own.unit_cost]
+    if not turned:
+        return []
+    names = " ja ".join(RecommendedMode.of(o.mode).label_fi for o in turned)
+    return [
+        f"Vältettävissä olevin kustannuksin oma tuotanto on kuitenkin edullisempi kuin {names}: ulkoistaminen "
+        f"poistaisi vain {_unit_text(avoidable, unit)}, koska {stays_words(params)} jäävät hyvinvointialueelle."
+    ]
+
+
+def euros_text(value: float) -> str:
+    """A yearly € amount as printed: millions with two decimals from 100 000 €, else whole euros."""
+    if abs(value) >= 100_000:
+        return f"{fi_number(value / 1e6, 2)} milj. €"
+    return f"{fi_number(value, 0)} €"
 
 
 def _sentence(text: str) -> str:
@@ -941,8 +1109,9 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
 
     own or mixed → purchased or voucher: all own-production FTEs of the service are affected; a
     transfer of undertaking (liikkeen luovutus) must be assessed. mixed or purchased → own: the
-    additional own staff is estimated as own FTE per unit × the external volume. own → mixed: the
-    part to be bought is decided later, so the affected FTEs are not estimated here.
+    additional own staff is estimated as own FTE per unit × the external volume, split by occupation
+    in the proportions of today's own staff. own → mixed: the part to be bought is decided later, so
+    the affected FTEs are not estimated here.
     """
     own_by = {s.service_id: s for s in own.services}
     out = []
@@ -959,6 +1128,7 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
         current, rec = item.current_mode, item.recommendation
         affected = 0.0
         additional: float | None = None
+        additional_by: dict[str, float] = {}
         transfer = False
         implications: list[str] = []
         if current.has_own and not rec.has_own:
@@ -990,10 +1160,16 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
             external = sum(o.volume for o in item.options if o.mode is not ProductionMode.OWN)
             if service is not None and service.volume and own_fte:
                 additional = _r2(own_fte / service.volume * external)
+                # By occupation in the proportions of today's own staff of the service.
+                for o in occupations:
+                    additional_by[o.occupation] = additional_by.get(o.occupation, 0.0) + o.fte / own_fte * additional
+                additional_by = {k: _r2(v) for k, v in additional_by.items()}
                 implications.append(
                     f"Oman tuotannon laajentaminen ulkoisen tuotannon {fi_number(external, 0)} suoritteen verran "
                     f"edellyttää arviolta {fi_number(additional, 1)} henkilötyövuotta lisää (nykyinen oma "
-                    f"henkilöstö {fi_number(own_fte, 1)} htv / {fi_number(service.volume, 0)} suoritetta)."
+                    f"henkilöstö {fi_number(own_fte, 1)} htv / {fi_number(service.volume, 0)} suoritetta): "
+                    + ", ".join(f"{k} {fi_number(v, 1)} htv" for k, v in additional_by.items())
+                    + "."
                 )
             else:
                 implications.append("Oman tuotannon henkilöstötarve arvioidaan erikseen.")
@@ -1024,6 +1200,7 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
                 additional_fte_estimate=additional,
                 transfer_of_undertaking=transfer,
                 implications=implications,
+                additional_by_occupation=additional_by,
             )
         )
     return PersonnelImpact(
@@ -1032,6 +1209,7 @@ def personnel_impact(matrix: ComparisonMatrix, inputs: ComparisonInputs, own: Ow
         total_affected_fte=_r2(sum(s.affected_fte for s in out)),
         by_occupation={k: _r2(v) for k, v in sorted(by_occupation.items())},
         legal_basis=PERSONNEL_LEGAL_BASIS,
+        total_additional_fte=_r2(sum(s.additional_fte_estimate or 0.0 for s in out)),
     )
 
 
@@ -1129,13 +1307,7 @@ def findings(
     own: OwnCostCalculation, matrix: ComparisonMatrix, personnel: PersonnelImpact, plan: OrganisingPlan
 ) -> list[str]:
     """The key findings in Finnish, computed from the numbers."""
-    out = []
-    statement_costs = sum(line.income_statement for line in own.reconciliation if not line.group.is_income)
-    out.append(
-        f"Oman tuotannon kustannukset täsmäävät tuloslaskelmaan kaikissa {len(own.reconciliation)} tiliryhmässä "
-        f"(toimintakulut ja poistot {fi_number(statement_costs / 1e6, 1)} milj. €). Järjestäjän hallinto-osuutta "
-        f"{fi_number(own.organiser_share / 1e6, 2)} milj. € ei ole lisätty kummankaan tuotantotavan kustannukseen."
-    )
+    out = [reconciliation_sentence(own)]
     counts: dict[RecommendedMode, list[str]] = defaultdict(list)
     for item in matrix.services:
         counts[item.recommendation].append(item.name)
@@ -1159,6 +1331,8 @@ def findings(
             f"{item.name}: {RecommendedMode.of(cheaper.mode).label_fi} on selvästi edullisin "
             f"({_unit_text(cheaper.unit_cost, item.unit)})."
         )
+    if matrix.effect_total is not None:
+        out.append(effect_sentence(matrix))
     if personnel.total_affected_fte:
         out.append(
             f"Suositukset koskevat {fi_number(personnel.total_affected_fte, 1)} oman tuotannon henkilötyövuotta; "
@@ -1167,12 +1341,42 @@ def findings(
         )
     else:
         out.append("Suosituksista ei seuraa oman henkilöstön siirtoja.")
+    if personnel.total_additional_fte:
+        grown = [s.name for s in personnel.services if s.additional_fte_estimate]
+        out.append(
+            f"Oman tuotannon laajentaminen ({', '.join(grown)}) edellyttää arviolta "
+            f"{fi_number(personnel.total_additional_fte, 1)} henkilötyövuotta lisää."
+        )
     if plan.previous is not None:
         out.append(
-            f"Edelliseen hyväksyttyyn järjestämissuunnitelmaan ({plan.previous.cycle}) verrattuna tuotantotapa "
+            f"Edelliseen hyväksyttyyn järjestämissuunnitelmaan (suunnittelukierros {plan.previous.cycle}) "
+            "verrattuna tuotantotapa "
             f"muuttuu {len(plan.changes)} palvelussa."
         )
     return out
+
+
+def reconciliation_sentence(own: OwnCostCalculation) -> str:
+    """Own production's costs against the income statement, and the organiser's share left out."""
+    statement_costs = sum(line.income_statement for line in own.reconciliation if not line.group.is_income)
+    return (
+        f"Oman tuotannon kustannukset täsmäävät tuloslaskelmaan kaikissa {len(own.reconciliation)} tiliryhmässä "
+        f"(toimintakulut ja poistot {fi_number(statement_costs / 1e6, 1)} milj. €). Järjestäjän hallinto-osuutta "
+        f"{fi_number(own.organiser_share / 1e6, 2)} milj. € ei ole lisätty kummankaan tuotantotavan kustannukseen."
+    )
+
+
+def effect_sentence(matrix: ComparisonMatrix) -> str:
+    """The recommendations' yearly € effect summed, and the services it was estimated for."""
+    total = matrix.effect_total or 0.0
+    missing = [i.name for i in matrix.services if i.recommended_effect is None]
+    text = (
+        f"Suositusten yhteenlaskettu vuosivaikutus nykyiseen tuotantotapojen yhdistelmään verrattuna on "
+        f"{euros_text(total)}" + (" (säästö)" if total < 0 else " (lisäkustannus)" if total > 0 else "")
+    )
+    if missing:
+        text += f"; vaikutusta ei ole arvioitu palveluissa {', '.join(missing)}, koska osuudet päätetään myöhemmin"
+    return text + "."
 
 
 def catalogue_service_ids(payload: object) -> set[str]:

@@ -1,30 +1,95 @@
-"""Stage 4's documents: *Tuotantotapojen vertailu ja valinta* and *Palvelujen järjestämissuunnitelma*."""
+"""Stage 4's documents: *Tuotantotapojen vertailu ja valinta* with its attachments (liitteet), and
+*Palvelujen järjestämissuunnitelma*.
+
+The item a board reads keeps the summary table, the ranges figure, its grounds and the proposal;
+the method, the per-service calculations, own production's full-cost calculation, the purchases
+and the personnel impact are attachments, each its own PDF/A-3a document with its data embedded
+and that data's hash printed (:func:`tasks.agenda.attachment_documents`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from schemas.comparison import (
+    CRITERIA,
     CRITERION_LABELS,
     ComparisonAnalysis,
     ComparisonFigures,
     ComparisonProposal,
 )
-from schemas.documents import (
-    PdfAttachment,
-)
+from schemas.documents import PdfAttachment, TextSection
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
+from soteflow.numbers import fi_number, round_half_up
 from soteflow.store.canonical import canonical_json
-from tasks.agenda import agenda_document
-from tasks.comparison.analysis import compact_sources
+from tasks.agenda import AttachmentPart, agenda_document, attachment_documents
+from tasks.comparison.analysis import compact_sources, fee_basis_text
 from tasks.comparison.exports import MODE_WORD, export_csv
 
 TEMPLATE = "s4_comparison.html"
+ATTACHMENT_TEMPLATE = "s4_comparison_attachment.html"
 PLAN_TEMPLATE = "s4_organising_plan.html"
 DECISION_DOCUMENT = "comparison-decision"
 PLAN_DOCUMENT = "comparison-plan"
+
+
+def summary_rows(analysis: ComparisonAnalysis) -> list[list[Any]]:
+    """The item's summary table: per service the unit cost of each mode (None where the mode is not
+    used), the current mode, the recommendation and its yearly effect in millions of euros."""
+    rows: list[list[Any]] = []
+    for item in analysis.matrix.services:
+        by_mode = {o.mode: o.unit_cost for o in item.options}
+        effect = item.recommended_effect
+        rows.append(
+            [
+                f"{item.name} ({item.unit})",
+                *[by_mode.get(mode) for mode in MODE_WORD],
+                item.current_mode.label_fi,
+                item.recommendation.label_fi,
+                round_half_up(effect / 1e6, 2) if effect is not None else None,
+            ]
+        )
+    return rows
+
+
+def method_sections(analysis: ComparisonAnalysis) -> list[TextSection]:
+    """Attachment 1: the material, the costing of both modes, the comparison basis, the yearly effect,
+    the sensitivity analysis and the decision matrix with its rules (the sources and the
+    reconciliation with the earlier stages follow as tables)."""
+    params, matrix = analysis.params, analysis.matrix
+    weights = ", ".join(f"{CRITERION_LABELS[c].lower()} {fi_number(100 * matrix.weights[c], 0)} %" for c in CRITERIA)
+    files = "; ".join(f"{f.file} ({f.role.lower()})" for f in analysis.files)
+    return [
+        TextSection(
+            heading="Aineisto",
+            paragraphs=[
+                "Vertailu perustuu esimerkkiaineistoon (luvut eivät ole hyvinvointialueen virallisia lukuja): "
+                f"{files}. Oman tuotannon kustannukset ovat tilivuodelta {analysis.own.year}. Jokainen luku on "
+                "jäljitettävissä lähdetiedoston riviin: liitteiden taulukot nimeävät rivit, ja liitteen 2 "
+                "vertailutaulukossa (CSV) jokaisella luvulla on lähdesarake.",
+            ],
+        ),
+        TextSection(heading="Oman tuotannon täyskustannus", paragraphs=list(analysis.own.method)),
+        TextSection(
+            heading="Ostopalvelun ja palvelusetelin vertailukelpoinen kustannus",
+            paragraphs=[*analysis.purchased.method, *analysis.purchased.vat_basis],
+        ),
+        TextSection(heading="Vertailuperuste ja asiakkaiden maksut", paragraphs=[fee_basis_text(params)]),
+        TextSection(heading="Vuosivaikutus", paragraphs=list(matrix.effect_method)),
+        TextSection(heading="Herkkyystarkastelu", paragraphs=list(matrix.sensitivity_method)),
+        TextSection(
+            heading="Päätösmatriisi ja suositussäännöt",
+            paragraphs=[
+                f"Kriteerien painot: {weights}. {matrix.cost_score_method}",
+                *matrix.rules,
+                "Kun sääntö 2 ohittaa päätösmatriisin parhaan vaihtoehdon, palvelun perusteluissa (liite 2) "
+                "kerrotaan, mikä vaihtoehto sai parhaat pisteet ja miksi sääntö ohittaa sen.",
+            ],
+        ),
+    ]
 
 
 def comparison_documents(
@@ -34,7 +99,17 @@ def comparison_documents(
     created: dt.datetime,
     proposal_ref: VersionRef,
 ) -> list[DocumentSpec]:
-    """The decision and the organising-plan documents, both from the stored proposal version."""
+    """The decision item and its five attachments, and the organising-plan document, all from the
+    stored proposal version."""
+    context = {
+        "analysis": analysis,
+        "figures": figures,
+        "payload": payload,
+        "sources": compact_sources,
+        "criterion_labels": CRITERION_LABELS,
+        "mode_word": MODE_WORD,
+        "summary_rows": summary_rows(analysis),
+    }
     documents = []
     for key, agenda, template, attachments, keywords in (
         (
@@ -46,27 +121,6 @@ def comparison_documents(
                     filename="comparison-proposal.json",
                     content=canonical_json(payload),
                     description="Päätösehdotus (JSON)",
-                ),
-                PdfAttachment(
-                    filename="comparison-export.csv",
-                    content=export_csv(analysis),
-                    description="Vertailutaulukko lähdeviittauksin (CSV)",
-                    media_type="text/csv",
-                ),
-                PdfAttachment(
-                    filename="comparison-own-costs.json",
-                    content=canonical_json(analysis.own),
-                    description="Oman tuotannon täyskustannuslaskelma (JSON)",
-                ),
-                PdfAttachment(
-                    filename="comparison-purchased-costs.json",
-                    content=canonical_json(analysis.purchased),
-                    description="Ostopalvelujen vertailukelpoiset kustannukset (JSON)",
-                ),
-                PdfAttachment(
-                    filename="comparison-matrix.json",
-                    content=canonical_json(analysis.matrix),
-                    description="Päätösmatriisit ja suositukset (JSON)",
                 ),
             ],
             ["tuotantotapojen vertailu", "täyskustannus", "ostopalvelu", "palveluseteli"],
@@ -100,14 +154,88 @@ def comparison_documents(
                 keywords=keywords,
                 created=created,
                 attachments=attachments,
-                context={
-                    "analysis": analysis,
-                    "figures": figures,
-                    "payload": payload,
-                    "sources": compact_sources,
-                    "criterion_labels": CRITERION_LABELS,
-                    "mode_word": MODE_WORD,
-                },
+                context=context,
             )
         )
-    return documents
+    item, plan = documents
+    return [item, *attachment_documents(item, ATTACHMENT_TEMPLATE, attachment_parts(analysis)), plan]
+
+
+def attachment_parts(analysis: ComparisonAnalysis) -> list[AttachmentPart]:
+    """The item's attachments 1–5 (liite 6, the organising plan, is its own item's document), each
+    with the data its tables come from."""
+    return [
+        AttachmentPart(
+            number=1,
+            part="method",
+            context={"method_sections": method_sections(analysis)},
+            data=[
+                PdfAttachment(
+                    filename="comparison-method.json",
+                    content=canonical_json(
+                        {
+                            "params": analysis.params,
+                            "files": analysis.files,
+                            "cross_checks": analysis.cross_checks,
+                            "cross_check_rule": analysis.cross_check_rule,
+                        }
+                    ),
+                    description="Parametrit, lähdetiedostot ja täsmäytys aiempiin vaiheisiin (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=2,
+            part="services",
+            context={},
+            data=[
+                PdfAttachment(
+                    filename="comparison-matrix.json",
+                    content=canonical_json(analysis.matrix),
+                    description="Päätösmatriisit, vuosivaikutukset ja suositukset (JSON)",
+                ),
+                PdfAttachment(
+                    filename="comparison-export.csv",
+                    content=export_csv(analysis),
+                    description="Vertailutaulukko lähdeviittauksin (CSV)",
+                    media_type="text/csv",
+                ),
+            ],
+        ),
+        AttachmentPart(
+            number=3,
+            part="own",
+            context={},
+            data=[
+                PdfAttachment(
+                    filename="comparison-own-costs.json",
+                    content=canonical_json(analysis.own),
+                    description="Oman tuotannon täyskustannuslaskelma (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=4,
+            part="purchased",
+            context={},
+            data=[
+                PdfAttachment(
+                    filename="comparison-purchased-costs.json",
+                    content=canonical_json(analysis.purchased),
+                    description="Ostopalvelujen vertailukelpoiset kustannukset (JSON)",
+                )
+            ],
+        ),
+        AttachmentPart(
+            number=5,
+            part="personnel",
+            context={},
+            data=[
+                PdfAttachment(
+                    filename="comparison-personnel.json",
+                    content=canonical_json(analysis.personnel),
+                    description="Henkilöstövaikutukset (JSON)",
+                )
+            ],
+        ),
+    ]

@@ -53,6 +53,16 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
         add(own.service_id, own.name, mode, "asiakasmaksut", own.fees, "€/v", row_sources)
         add(own.service_id, own.name, mode, "yksikkökustannus (brutto)", own.unit_cost, f"€/{own.unit}", own.sources)
         add(own.service_id, own.name, mode, "yksikkökustannus (netto)", own.unit_cost_net, f"€/{own.unit}", own.sources)
+        if own.unit_cost_avoidable is not None:
+            add(
+                own.service_id,
+                own.name,
+                mode,
+                "vältettävissä oleva kustannus (brutto), jos palvelu ulkoistetaan",
+                own.unit_cost_avoidable,
+                f"€/{own.unit}",
+                own.sources,
+            )
         add(
             own.service_id, own.name, mode, "yksikkökustannus, alaraja", own.unit_cost_low, f"€/{own.unit}", own.sources
         )
@@ -71,8 +81,13 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
         for component in ext.components:
             add(ext.service_id, ext.name, mode, component.label, component.amount, "€/v", component.sources)
             add(ext.service_id, ext.name, mode, component.label, component.per_unit, f"€/{ext.unit}", component.sources)
+        if ext.monitoring is not None:
+            m = ext.monitoring
+            add(ext.service_id, ext.name, mode, m.label, m.amount, "€/v", m.sources)
+            add(ext.service_id, ext.name, mode, m.label, m.per_unit, f"€/{ext.unit}", m.sources)
         add(ext.service_id, ext.name, mode, "vertailukelpoinen kustannus (brutto)", ext.total_cost, "€/v", ext.sources)
-        add(ext.service_id, ext.name, mode, "asiakasmaksut", ext.fees, "€/v", ext.sources)
+        fees = "asiakkaan omavastuuosuudet" if ext.mode is ProductionMode.VOUCHER else "asiakasmaksut"
+        add(ext.service_id, ext.name, mode, fees, ext.fees, "€/v", ext.sources)
         for what, value in (
             ("yksikkökustannus (brutto)", ext.unit_cost),
             ("yksikkökustannus (netto)", ext.unit_cost_net),
@@ -94,6 +109,16 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
                 "1–5",
                 [s for sc in option.scores for s in sc.sources],
             )
+            if option.annual_effect is not None:
+                add(
+                    item.service_id,
+                    item.name,
+                    mode,
+                    "vuosivaikutus, jos koko määrä tuotettaisiin näin",
+                    option.annual_effect,
+                    "€/v",
+                    option.scores[0].sources,
+                )
         for diff in item.differences:
             add(
                 item.service_id,
@@ -113,6 +138,16 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
             "",
             [s for o in item.options for sc in o.scores for s in sc.sources],
         )
+        if item.recommended_effect is not None:
+            add(
+                item.service_id,
+                item.name,
+                "suositus",
+                "suosituksen vuosivaikutus",
+                item.recommended_effect,
+                "€/v",
+                [s for o in item.options for s in o.scores[0].sources],
+            )
     for impact in analysis.personnel.services:
         for occupation in impact.occupations:
             add(
@@ -133,6 +168,16 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
             "htv",
             [o.source for o in impact.occupations],
         )
+        if impact.additional_fte_estimate is not None:
+            add(
+                impact.service_id,
+                impact.name,
+                "suositus",
+                "arvioitu lisähenkilöstötarve",
+                impact.additional_fte_estimate,
+                "htv",
+                [o.source for o in impact.occupations],
+            )
     for line in analysis.own.reconciliation:
         add("", "", "täsmäytys", f"{line.label}: tuloslaskelma", line.income_statement, "€", line.sources[:1])
         add("", "", "täsmäytys", f"{line.label}: kustannusrivit", line.cost_rows, "€", line.sources[1:])

@@ -26,7 +26,7 @@ def build_comparison_figures(analysis: ComparisonAnalysis) -> ComparisonFigures:
     own_by = {s.service_id: s for s in analysis.own.services}
     bought = analysis.purchased.services
     figures = []
-    organiser_label = "Järjestäjän hankinta-, sopimus- ja valvontakulut"
+    organiser_label = "Järjestäjän hankinta- ja sopimushallintakulut"
     price_label = "Sopimushinta tai setelin arvo"
     client_label = "Asiakkaan omavastuuosuus (palveluseteli)"
     for item in analysis.matrix.services:
@@ -44,9 +44,7 @@ def build_comparison_figures(analysis: ComparisonAnalysis) -> ComparisonFigures:
             per_unit = {c.code: c.per_unit for c in ext.components} if ext else {}
             series[price_label].append(per_unit.get("price"))
             series[organiser_label].append(
-                round_half_up(sum(per_unit[k] for k in ("procurement", "contract_management", "monitoring")), 2)
-                if ext
-                else None
+                round_half_up(sum(per_unit[k] for k in ("procurement", "contract_management")), 2) if ext else None
             )
             series[client_label].append(per_unit.get("client_share"))
             totals.append(own.unit_cost if own else ext.unit_cost if ext else 0.0)

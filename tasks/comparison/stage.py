@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from schemas.chains import ServiceCatalogue
+from schemas.chains import CatalogueService, ServiceCatalogue
 from schemas.comparison import (
     ComparisonAnalysis,
     ComparisonBasis,
     ComparisonFigures,
     ComparisonInputs,
+    ComparisonParams,
     ComparisonRunParams,
+    CooperationStep,
+    ServiceComparison,
 )
+from schemas.documents import AppealKind
+from schemas.reconciliation import Tolerance
 from schemas.results import VersionRef
 from schemas.stages import Stage
+from schemas.targets import TargetsInputs
 from soteflow.documents import DocumentSpec
+from soteflow.documents.formatting import fi_date
+from soteflow.reconcile import RULES_FILE, enforce, read_tolerance
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from tasks.chains.basis import load_chains_basis
 from tasks.comparison.analysis import analyse_comparison
 from tasks.comparison.basis import PLAN_KEY, load_previous_plan
+from tasks.comparison.crosscheck import StatementTotals, catalogue_checks, statement_checks, totals_from_inputs
 from tasks.comparison.documents import comparison_documents
 from tasks.comparison.exports import MODE_WORD, export_csv, export_xlsx
 from tasks.comparison.figures import build_comparison_figures
@@ -38,9 +49,10 @@ from tasks.comparison.inputs import (
     comparison_params,
     read_comparison_inputs,
 )
-from tasks.comparison.proposal import build_comparison_proposal, document_created
+from tasks.comparison.proposal import build_comparison_proposal, cooperation_step, document_created
 from tasks.context import RoundContext
 from tasks.definition import (
+    RECONCILIATION_RULES,
     XLSX_MEDIA_TYPE,
     CaseDraft,
     CaseHandling,
@@ -50,6 +62,7 @@ from tasks.definition import (
     RoundState,
     StageDefinition,
 )
+from tasks.targets.basis import load_targets_basis
 
 
 def _csv(role: str, name: str, title: str, **extra: Any) -> InputFile:
@@ -93,6 +106,7 @@ FILES: tuple[InputFile, ...] = (
     _csv("purchases", PURCHASES_CSV, "Ostopalvelut ja palvelusetelit (CSV)"),
     _csv("quality", QUALITY_CSV, "Laatu- ja saatavuustiedot (CSV)"),
     _csv("personnel", PERSONNEL_CSV, "Henkilöstö (CSV)"),
+    RECONCILIATION_RULES,
 )
 _OWN_ROLES = ("own-production", "own-costs", "allocation-keys", "income-statement")
 
@@ -119,6 +133,7 @@ State = RoundState[ComparisonBasis, ComparisonInputs, ComparisonAnalysis, Compar
 def _basis(store: Store, ctx: RoundContext) -> ComparisonBasis:
     return ComparisonBasis(
         chains=load_chains_basis(store, region=ctx.region, cycle=ctx.cycle),
+        targets=load_targets_basis(store, region=ctx.region, cycle=ctx.cycle),
         previous=load_previous_plan(store, region=ctx.region, cycle=ctx.cycle),
     )
 
@@ -138,7 +153,7 @@ def _analyse(
 ) -> ComparisonAnalysis:
     """Check the services against the stage-3 catalogue; compute costs, matrices, personnel and plan."""
     check_catalogue(inputs, basis.chains.service_ids(), inputs_dir=ctx.inputs_dir)
-    return analyse_comparison(
+    analysis = analyse_comparison(
         inputs,
         _params(params),
         region_code=ctx.region,
@@ -148,6 +163,52 @@ def _analyse(
         previous=basis.previous,
         inputs_dir=str(ctx.inputs_dir),
     )
+    tolerance = _tolerance(ctx)
+    ref = basis.chains.catalogue_ref
+    checks = catalogue_checks(
+        basis.chains.services,
+        _on_default_basis(inputs, analysis, str(ctx.inputs_dir)),
+        inputs,
+        tolerance,
+        f"vaihe 3: palvelukatalogi ({ref.key} v{ref.version}, hyväksytty {fi_date(basis.chains.approved_on)})",
+    )
+    targets = basis.targets
+    if targets is not None and targets.forecast is not None and targets.forecast_ref is not None:
+        forecast, fref = targets.forecast, targets.forecast_ref
+        actual = next(a for a in forecast.actual if a.year == forecast.base_year)
+        source = (
+            f"vaihe 2: tilinpäätöksen toteuma ({fref.key} v{fref.version}, hyväksytty {fi_date(targets.approved_on)})"
+        )
+        totals = StatementTotals(
+            forecast.base_year, actual.operating_costs_eur, actual.operating_income_eur, actual.other_items_eur, source
+        )
+        checks += statement_checks(totals, inputs, tolerance)
+    enforce(checks)
+    return analysis.model_copy(update={"cross_checks": checks, "cross_check_rule": tolerance.source})
+
+
+#: The parameters that change a unit cost (the criteria's weights change only the scores).
+_COST_PARAMS = ("interest_rate", "vat_treatment", "computed_refund_rate", "fee_basis")
+
+
+def _on_default_basis(
+    inputs: ComparisonInputs, analysis: ComparisonAnalysis, inputs_dir: str
+) -> list[ServiceComparison]:
+    """The services on the default comparison basis (full cost, the computed VAT refund), which the
+    catalogue's unit costs are on: a run's own VAT treatment or fee basis changes the comparison,
+    not what the services cost."""
+    default_params = ComparisonParams()
+    if all(getattr(analysis.params, name) == getattr(default_params, name) for name in _COST_PARAMS):
+        return analysis.matrix.services
+    default = analyse_comparison(
+        inputs, ComparisonParams(), region_code="", region_name="", cycle=0, inputs_dir=inputs_dir
+    )
+    return default.matrix.services
+
+
+def _tolerance(ctx: RoundContext) -> Tolerance:
+    """The reconciliation tolerances valid on 1 January of the cycle's year (dated rule)."""
+    return read_tolerance(ctx.data_file(RULES_FILE), dt.date(ctx.cycle, 1, 1))
 
 
 def _figures(ctx: RoundContext, inputs: ComparisonInputs, analysis: ComparisonAnalysis) -> ComparisonFigures:
@@ -243,7 +304,8 @@ def comparison_outputs(
 
 def _propose(state: State, handling: CaseHandling) -> CaseDraft:
     analysis, basis = state.analysis, state.basis
-    payload = build_comparison_proposal(analysis, basis.chains, handling, basis.previous)
+    params: ComparisonRunParams = state.params  # type: ignore[assignment]
+    payload = build_comparison_proposal(analysis, basis.chains, handling, basis.previous, params.cooperation_held)
     created = document_created(basis.chains, state.ctx.cycle)
 
     def documents(proposal: VersionRef) -> list[DocumentSpec]:
@@ -262,7 +324,10 @@ def _propose(state: State, handling: CaseHandling) -> CaseDraft:
 def _cases(
     state: State,
 ) -> list[CaseSpec[ComparisonBasis, ComparisonInputs, ComparisonAnalysis, ComparisonFigures, ComparisonOutputs]]:
-    return [CaseSpec(key=Stage.COMPARISON.value, propose=_propose)]
+    params: ComparisonRunParams = state.params  # type: ignore[assignment]
+    # A decision that only opens the co-operation procedure prepares the modes: no appeal (611/2021 141 §).
+    opens = cooperation_step(state.analysis, params.cooperation_held) is CooperationStep.OPENS
+    return [CaseSpec(key=Stage.COMPARISON.value, propose=_propose, appeal=AppealKind.VALMISTELU if opens else None)]
 
 
 def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[Stage, Any]) -> ComparisonInputs:
@@ -271,10 +336,38 @@ def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[S
     checked = _params(params)
     inputs = read_comparison_inputs(ctx.inputs_dir)
     planned = earlier.get(Stage.CHAINS)
-    if planned is not None:
-        catalogue: ServiceCatalogue = planned.catalogue
+    catalogue: ServiceCatalogue | None = planned.catalogue if planned is not None else None
+    if catalogue is not None:
         check_catalogue(inputs, catalogue.service_ids(), inputs_dir=ctx.inputs_dir)
-    analyse_comparison(inputs, checked, region_code="", region_name="", cycle=0, inputs_dir=str(ctx.inputs_dir))
+    trial = analyse_comparison(inputs, checked, region_code="", region_name="", cycle=0, inputs_dir=str(ctx.inputs_dir))
+    # The figures the approved rounds will give, from the files stages 2 and 3 will read.
+    tolerance = _tolerance(ctx)
+    checks = []
+    reference = _on_default_basis(inputs, trial, str(ctx.inputs_dir))
+    if catalogue is not None:
+        services = [
+            CatalogueService(
+                service_id=step.service_id,
+                name=step.name,
+                package_id=package.package_id,
+                mode=step.mode,
+                unit=step.unit,
+                annual_volume=step.annual_volume,
+                unit_cost=step.unit_cost,
+            )
+            for package in catalogue.packages
+            for step in package.steps
+        ]
+        checks += catalogue_checks(
+            services, reference, inputs, tolerance, f"vaihe 3: palvelukatalogi ({catalogue.source_file})"
+        )
+    targets: TargetsInputs | None = earlier.get(Stage.TARGETS)
+    if targets is not None:
+        toteuma = Path(targets.files.get("toteuma", "talous_toteuma.csv")).name
+        checks += statement_checks(
+            totals_from_inputs(targets, f"vaihe 2: tilinpäätöksen toteuma ({toteuma})"), inputs, tolerance
+        )
+    enforce(checks)
     return inputs
 
 
@@ -296,5 +389,5 @@ DEFINITION: StageDefinition[
     outputs=comparison_outputs,
     cases=_cases,
     precheck=_precheck,
-    reads=(Stage.CHAINS,),
+    reads=(Stage.TARGETS, Stage.CHAINS),
 )

@@ -1,4 +1,4 @@
-"""Every sentence of the demo's stage 1–3 item texts (asia, perustelut, päätösehdotus) through
+"""Every sentence of the demo's stage 1–4 item texts (asia, perustelut, päätösehdotus) through
 Voikko's spelling and grammar checker: a board reads them, and an editor would pass them.
 
 The allow-list is short and each entry says why Voikko does not know the word.
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from schemas.chains import ChainsProposal
+from schemas.comparison import ComparisonProposal
 from schemas.documents import AgendaContent
 from schemas.needs import NeedsProposal
 from schemas.stages import Stage
@@ -31,6 +32,7 @@ ALLOWED = {
     "Esimerkki",  # the example persons' first name in the demo configuration
     "per",  # the unit "per 1000" as the region's target file writes it (data, not generated text)
     "mom",  # "mom." (momentti), the standard abbreviation in a legal citation ("115 § 2 mom.")
+    "JHS",  # JHS 203/204, the public administration's recommendations (julkisen hallinnon suositukset)
 }
 #: Grammar findings that are not errors in these texts: a verbless list line ("Painotetut pisteet ja
 #: järjestys: 1. …", "Vammaispalvelut: 3 vaihetta (…)"), which agenda texts use on purpose, and
@@ -50,14 +52,15 @@ TARGET_ID = re.compile(r"^T-[A-Z]{3}$")
 
 def _texts(agenda: AgendaContent) -> list[str]:
     texts = [p for section in agenda.grounds for p in section.paragraphs]
-    texts.append(agenda.proposal)
+    # A proposal in numbered points ("… päättää\n\n1) …,\n\n2) … ja\n\n3) …") is one sentence.
+    texts.append(agenda.proposal.replace("\n\n", " "))
     if agenda.prepared_by is not None:
         texts.append(agenda.prepared_by.proposal)
     return texts
 
 
 def _item_texts(seed: Seed) -> dict[str, list[str]]:
-    seed(Stage.CHAINS)
+    seed(Stage.COMPARISON)
     store = open_store()
 
     def payload(key: str) -> Any:
@@ -71,6 +74,7 @@ def _item_texts(seed: Seed) -> dict[str, list[str]]:
         "targets": _texts(TargetsProposal.model_validate(payload("targets-proposal")).agenda),
         "chains": _texts(chains.agenda),
         "feedback": [t for t in _texts(chains.feedback_agenda) if "”" not in t],  # quotes are the commenters'
+        "comparison": _texts(ComparisonProposal.model_validate(payload("comparison-proposal")).agenda),
     }
 
 

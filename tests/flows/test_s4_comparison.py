@@ -218,8 +218,8 @@ def test_stage_4_on_approved_stages_1_to_3(tmp_path: Path, seed: Seed) -> None:
     folder = out / "s4-comparison"
     sha = refs["comparison-proposal"].sha256
     for name, title in (
-        ("comparison-decision-pdf-v2.pdf", "Tuotantotapojen vertailu ja valinta 2026"),
-        ("comparison-plan-pdf-v2.pdf", "Palvelujen järjestämissuunnitelma 2026: tuotantotavat"),
+        ("comparison-decision-pdf-v2.pdf", "Tuotantotapojen vertailu ja valinta 2027"),
+        ("comparison-plan-pdf-v2.pdf", "Palvelujen järjestämissuunnitelma 2027: tuotantotavat"),
     ):
         reader = PdfReader(io.BytesIO((folder / name).read_bytes()))
         text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())

@@ -193,19 +193,28 @@ def test_purchased_unit_cost_adds_the_organisers_costs_and_treats_vat_as_the_par
 ) -> None:
     home = next(s for s in example.purchased.services if s.service_id == "IKA-KOTIHOITO")
     # 46,00 € exempt, less the computed refund 5 % = 43,70; × 2 000 = 87 400
-    # + procurement 2 000 + contract management 1 000 + monitoring 1 000 = 91 400 → 45,70 €/käynti
-    # low/high: organiser costs 4 000 ± 25 % → (87 400 + 3 000) / 2 000 = 45,20; (87 400 + 5 000) / 2 000 = 46,20
-    assert (home.total_cost, home.unit_cost, home.unit_cost_low, home.unit_cost_high) == (91_400.0, 45.70, 45.20, 46.20)
-    assert home.unit_cost_net == 41.70  # (91 400 − 8 000 fees) / 2 000
+    # + procurement 2 000 + contract management 1 000 = 90 400 → 45,20 €/käynti
+    # (monitoring 1 000 is in neither mode: the organiser supervises its own production too)
+    # low/high: organiser costs 3 000 ± 25 % → (87 400 + 2 250) / 2 000 = 44,825 → 44,83;
+    #           (87 400 + 3 750) / 2 000 = 45,575 → 45,58
+    assert (home.total_cost, home.unit_cost, home.unit_cost_low, home.unit_cost_high) == (90_400.0, 45.20, 44.83, 45.58)
+    assert home.unit_cost_net == 41.20  # (90 400 − 8 000 fees) / 2 000
     assert home.contracts[0].source == "ostopalvelut.csv / rivi 2"
-    # Voucher: 190 € × 0,95 = 180,50 × 1 000 = 180 500 + organiser 2 000 + the client's own share 20 000
-    #   = 202 500 → 202,50 €/hoitovuorokausi gross; net for the region (180 500 + 2 000) / 1 000 = 182,50
+    assert (home.contracts[0].organiser_costs, home.contracts[0].monitoring) == (3_000.0, 1_000.0)
+    # The monitoring shown apart: 1 000 € a year, 1 000 / 2 000 = 0,50 €/käynti.
+    assert home.monitoring is not None and (home.monitoring.amount, home.monitoring.per_unit) == (1_000.0, 0.50)
+    assert [c.code for c in home.components] == ["price", "procurement", "contract_management", "client_share"]
+    # Σ monitoring over the file: 1 000 + 3 000 + 500 = 4 500.
+    assert example.purchased.monitoring_total == 4_500.0
+    # Voucher: 190 € × 0,95 = 180,50 × 1 000 = 180 500 + procurement 1 000 + contract management 500 + the
+    #   client's own share 20 000 = 202 000 → 202,00 €/hoitovuorokausi gross; net for the region
+    #   (180 500 + 1 500) / 1 000 = 182,00
     voucher = next(s for s in example.purchased.services if s.mode is ProductionMode.VOUCHER)
-    assert (voucher.unit_cost, voucher.unit_cost_net) == (202.50, 182.50)
-    # Without the computed refund the price counts as paid: 46,00 × 2 000 + 4 000 = 96 000 → 48,00.
+    assert (voucher.unit_cost, voucher.unit_cost_net) == (202.00, 182.00)
+    # Without the computed refund the price counts as paid: 46,00 × 2 000 + 3 000 = 95 000 → 47,50.
     unrefunded = ComparisonParams(vat_treatment=VatTreatment.WITH_UNREFUNDED_VAT)
     inputs = read_comparison_inputs(write_worked_example(tmp_path / "again"))
-    assert compute_purchased_costs(inputs, unrefunded).services[0].unit_cost == 48.00
+    assert compute_purchased_costs(inputs, unrefunded).services[0].unit_cost == 47.50
 
 
 def test_taxable_purchase_vat() -> None:
@@ -222,29 +231,30 @@ def test_taxable_purchase_vat() -> None:
 def test_decision_matrix_and_recommendations(example: ComparisonAnalysis) -> None:
     home, housing = example.matrix.services
     own, bought = home.options
-    # Cost score = 5 × cheapest / own: 5 × 45,70 / 50,07 = 4,5636…; weights 0,35 / 0,20 / 0,15 / 0,10 / 0,15 / 0,05
-    # own   0,35 × 4,5636 + 0,20 × 4 + 0,15 × 4 + 0,10 × 1 + 0,15 × 5 + 0,05 × 3 = 1,5973 + 2,40 = 3,9973
+    # Cost score = 5 × cheapest / own: 5 × 45,20 / 50,07 = 4,51368…; weights 0,35 / 0,20 / 0,15 / 0,10 / 0,15 / 0,05
+    # own   0,35 × 4,51368 + 0,20 × 4 + 0,15 × 4 + 0,10 × 1 + 0,15 × 5 + 0,05 × 3 = 1,57979 + 2,40 = 3,97979 → 3,9798
     # bought 0,35 × 5 + 0,20 × 3 + 0,15 × 4 + 0,10 × 4 + 0,15 × 3 + 0,05 × 3 = 1,75 + 2,20 = 3,95
-    assert own.scores[0].score == pytest.approx(4.5636, abs=1e-4)
-    assert (own.total, bought.total) == (3.9973, 3.95)
-    # Own 48,54–51,61 and purchased 45,20–46,20 do not overlap: the difference is outside the uncertainty.
+    assert own.scores[0].score == pytest.approx(4.5137, abs=1e-4)
+    assert (own.total, bought.total) == (3.9798, 3.95)
+    # Own 48,54–51,61 and purchased 44,83–45,58 do not overlap: the difference is outside the uncertainty.
     [difference] = home.differences
-    assert (difference.difference, difference.within_uncertainty) == (-4.37, False)
+    assert (difference.difference, difference.within_uncertainty) == (-4.87, False)
     assert "epävarmuusvälin ulkopuolella" in difference.statement
     # Current mode: own 10 000 of 12 000 visits (83 %) → mixed; rule 4 (best total) → own.
     assert (home.current_mode, home.recommendation, home.rule) == (RecommendedMode.MIXED, RecommendedMode.OWN, "4")
-    # IKA-TEHPA: cheapest 194,00 (purchased). own 5 × 194 / 210,18 = 4,6151; voucher 5 × 194 / 202,50 = 4,7901
-    #   own     0,35 × 4,6151 + 0,80 + 0,45 + 0,10 + 0,75 + 0,15 = 3,8653
-    #   bought  0,35 × 5      + 0,60 + 0,60 + 0,20 + 0,45 + 0,15 = 3,75
-    #   voucher 0,35 × 4,7901 + 0,80 + 0,60 + 0,50 + 0,45 + 0,20 = 4,2265
-    assert [o.total for o in housing.options] == [3.8653, 3.75, 4.2265]
+    # IKA-TEHPA: purchased (570 000 + 6 000 + 3 000) / 3 000 = 193,00 is the cheapest.
+    #   own 5 × 193 / 210,18 = 4,59130; voucher 5 × 193 / 202,00 = 4,77723
+    #   own     0,35 × 4,59130 + 0,80 + 0,45 + 0,10 + 0,75 + 0,15 = 1,60696 + 2,25 = 3,85696 → 3,8570
+    #   bought  0,35 × 5       + 0,60 + 0,60 + 0,20 + 0,45 + 0,15 = 1,75 + 2,00 = 3,75
+    #   voucher 0,35 × 4,77723 + 0,80 + 0,60 + 0,50 + 0,45 + 0,20 = 1,67203 + 2,55 = 4,22203 → 4,2220
+    assert [o.total for o in housing.options] == [3.8570, 3.75, 4.2220]
     # Rule 3: the voucher suits the service (in use now), small producers score 5 ≥ 4, best total.
     assert (housing.recommendation, housing.rule, housing.voucher_suitable) == (RecommendedMode.VOUCHER, "3", True)
     assert housing.rationale[-1].startswith("Suositus: palveluseteli")
 
 
 def test_mixed_when_the_difference_is_within_the_uncertainty_and_capacity_needs_both(tmp_path: Path) -> None:
-    # Purchased home care at 52,00 €: 52 × 0,95 = 49,40 + 2,00 organiser = 51,40 (range 50,90–51,90), which
+    # Purchased home care at 52,00 €: 52 × 0,95 = 49,40 + 1,50 organiser = 50,90 (range 50,53–51,28), which
     # overlaps own 48,54–51,61; both modes produce ≥ 15 % of the visits (83 % / 17 %) → rule 2, mixed.
     folder = write_worked_example(tmp_path, replace={"ostopalvelut": PURCHASES_CSV.replace(";46,00;", ";52,00;")})
     home = _analysis(folder).matrix.services[0]
@@ -256,15 +266,97 @@ def test_mixed_when_the_difference_is_within_the_uncertainty_and_capacity_needs_
 def test_net_basis_compares_after_client_fees(tmp_path: Path) -> None:
     analysis = _analysis(write_worked_example(tmp_path), ComparisonParams(fee_basis="net"))  # type: ignore[arg-type]
     own, bought = analysis.matrix.services[0].options
-    # Own 46,07 net (range 48,54 − 4,00 … 51,61 − 4,00); purchased 41,70 net (45,20 − 4,00 … 46,20 − 4,00).
+    # Own 46,07 net (range 48,54 − 4,00 … 51,61 − 4,00); purchased 41,20 net (44,83 − 4,00 … 45,58 − 4,00).
     assert (own.unit_cost, own.unit_cost_low, own.unit_cost_high) == (46.07, 44.54, 47.61)
-    assert (bought.unit_cost, bought.unit_cost_low, bought.unit_cost_high) == (41.70, 41.20, 42.20)
+    assert (bought.unit_cost, bought.unit_cost_low, bought.unit_cost_high) == (41.20, 40.83, 41.58)
+
+
+def test_yearly_effect_of_each_option_against_todays_mix(example: ComparisonAnalysis) -> None:
+    home, housing = example.matrix.services
+    # Home care, 12 000 visits: today 50,07 × 10 000 + 45,20 × 2 000 = 500 700 + 90 400 = 591 100 € (49,258 → 49,26)
+    #   own for all:       50,07 × 12 000 − 591 100 = 600 840 − 591 100 =  9 740 € a year more
+    #   purchased for all: 45,20 × 12 000 − 591 100 = 542 400 − 591 100 = −48 700 € (a saving)
+    assert (home.volume, home.current_unit_cost) == (12_000.0, 49.26)
+    assert [(o.mode, o.annual_effect) for o in home.options] == [
+        (ProductionMode.OWN, 9_740.0),
+        (ProductionMode.PURCHASED, -48_700.0),
+    ]
+    assert home.recommended_effect == 9_740.0  # the recommendation is own production
+    # Housing, 6 000 days: today 210,18 × 2 000 + 193,00 × 3 000 + 202,00 × 1 000
+    #   = 420 360 + 579 000 + 202 000 = 1 201 360 € (200,2267 → 200,23)
+    #   own 210,18 × 6 000 = 1 261 080 → +59 720; purchased 193 × 6 000 = 1 158 000 → −43 360;
+    #   voucher 202 × 6 000 = 1 212 000 → +10 640 (the recommendation)
+    assert housing.current_unit_cost == 200.23
+    assert [o.annual_effect for o in housing.options] == [59_720.0, -43_360.0, 10_640.0]
+    assert housing.recommended_effect == 10_640.0
+    # The recommendations together: 9 740 + 10 640 = 20 380 € a year.
+    assert example.matrix.effect_total == 20_380.0
+    assert (
+        "Suosituksen vuosivaikutus nykyiseen tuotantotapojen yhdistelmään verrattuna on 9\xa0740 € (lisäkustannus)."
+        in (home.rationale)
+    )
+    assert any(
+        f.startswith("Suositusten yhteenlaskettu vuosivaikutus") and "20\xa0380 €" in f for f in example.findings
+    )
+
+
+def test_avoidable_cost_beside_full_cost(example: ComparisonAnalysis, tmp_path: Path) -> None:
+    home, housing = example.own.services
+    # What stays when a unit is outsourced (default): premises, capital, support, administration.
+    #   home care 500 720 − (30 000 + 8 000 + 48 720 + 24 000) = 500 720 − 110 720 = 390 000 → 39,00 €/käynti
+    #   housing   420 360 − (60 000 + 24 000 + 24 360 + 12 000) = 420 360 − 120 360 = 300 000 → 150,00
+    assert (home.avoidable_cost, home.unit_cost_avoidable) == (390_000.0, 39.00)
+    assert (housing.avoidable_cost, housing.unit_cost_avoidable) == (300_000.0, 150.00)
+    matrix_home, matrix_housing = example.matrix.services
+    assert (matrix_home.own_avoidable_unit_cost, matrix_housing.own_avoidable_unit_cost) == (39.00, 150.00)
+    # The order changes: on full cost own 50,07 > purchased 45,20, on avoidable cost 39,00 < 45,20.
+    sentence = next(r for r in matrix_home.rationale if r.startswith("Vältettävissä olevin"))
+    assert "edullisempi kuin ostopalvelu: ulkoistaminen poistaisi vain 39,00 €/käynti" in sentence
+    # Housing: 150,00 is below both purchased 193,00 and the voucher 202,00 (both under own's 210,18).
+    assert any("edullisempi kuin ostopalvelu ja palveluseteli" in r for r in matrix_housing.rationale)
+    # With nothing staying, avoidable = full cost: no sentence.
+    plain = _analysis(
+        write_worked_example(tmp_path / "inputs"),
+        ComparisonParams(stays_when_outsourced=()),
+    )
+    assert plain.own.services[0].unit_cost_avoidable == 50.07
+    assert not any(r.startswith("Vältettävissä olevin") for r in plain.matrix.services[0].rationale)
+    with pytest.raises(ValueError, match="unknown own-cost component"):
+        ComparisonParams(stays_when_outsourced=("rents",))
+
+
+def test_a_rule_that_overrides_the_best_scoring_option_says_so(tmp_path: Path) -> None:
+    # Purchased home care at 52,00 €: 52 × 0,95 = 49,40 × 2 000 = 98 800 + 3 000 = 101 800 → 50,90 €/käynti.
+    # Own 50,07 is now the cheapest: own 0,35 × 5 + 2,40 = 4,15; purchased 0,35 × 5 × 50,07 / 50,90 + 2,20
+    # = 1,72146 + 2,20 = 3,9215. The matrix's best is own (4,15); rule 2 makes it mixed.
+    folder = write_worked_example(tmp_path, replace={"ostopalvelut": PURCHASES_CSV.replace(";46,00;", ";52,00;")})
+    home = _analysis(folder).matrix.services[0]
+    assert (home.best_mode, home.recommendation, home.rule) == (ProductionMode.OWN, RecommendedMode.MIXED, "2")
+    assert [o.total for o in home.options] == [4.15, 3.9215]
+    assert (
+        "Päätösmatriisin paras vaihtoehto on oma tuotanto (kokonaispistemäärä 4,15), mutta suositussääntö 2 "
+        "ohittaa sen, koska kustannusero on epävarmuusvälin sisällä ja nykyinen kapasiteetti edellyttää molempia "
+        "tuotantotapoja."
+    ) in home.rationale
+    # Mixed today and mixed recommended: the mix does not change, the effect is 0.
+    assert home.recommended_effect == 0.0
+    assert home.rationale[-1].startswith("Suositus: sekamalli")
+
+
+def test_no_override_sentence_when_the_best_option_is_recommended(example: ComparisonAnalysis) -> None:
+    assert all(not r.startswith("Päätösmatriisin paras") for s in example.matrix.services for r in s.rationale)
+    assert [s.best_mode for s in example.matrix.services] == [ProductionMode.OWN, ProductionMode.VOUCHER]
 
 
 def test_personnel_impact(example: ComparisonAnalysis) -> None:
     home, housing = example.personnel.services
-    # Home care: mixed → own: the purchased 2 000 visits need 8 htv / 10 000 visits × 2 000 = 1,6 htv more.
+    # Home care: mixed → own: the purchased 2 000 visits need 8 htv / 10 000 visits × 2 000 = 1,6 htv more,
+    # in today's proportions: lähihoitaja 6 / 8 × 1,6 = 1,2, sairaanhoitaja 2 / 8 × 1,6 = 0,4.
     assert (home.change, home.affected_fte, home.additional_fte_estimate) == ("external_to_own", 0.0, 1.6)
+    assert home.additional_by_occupation == {"lähihoitaja": 1.2, "sairaanhoitaja": 0.4}
+    assert "lähihoitaja 1,2 htv, sairaanhoitaja 0,4 htv" in home.implications[0]
+    assert example.personnel.total_additional_fte == 1.6
+    assert any("edellyttää arviolta 1,6 henkilötyövuotta lisää" in f for f in example.findings)
     # Housing: mixed → voucher: all 5 own htv are affected; a transfer of undertaking is to be assessed.
     assert (housing.change, housing.affected_fte, housing.transfer_of_undertaking) == ("own_to_external", 5.0, True)
     assert example.personnel.by_occupation == {"lähihoitaja": 4.0, "sairaanhoitaja": 1.0}

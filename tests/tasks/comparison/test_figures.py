@@ -23,13 +23,15 @@ def test_figures(analysis: ComparisonAnalysis) -> None:
     assert home.svg.startswith("<svg") and 'role="img"' in home.svg
     # The own bar's total is the unit cost 50,07 (its rounded parts would also give 50,07 here).
     assert "Oma tuotanto: " in home.svg and "yhteensä 50,07 €/käynti" in home.svg
-    # The purchased bar: the price 46,00 × 0,95 = 43,70 and the organiser's 4 000 € / 2 000 visits = 2,00.
+    # The purchased bar: the price 46,00 × 0,95 = 43,70 and the organiser's procurement and contract
+    # management 3 000 € / 2 000 visits = 1,50 (monitoring is in neither bar).
     assert (
-        "Ostopalvelu: Sopimushinta tai setelin arvo 43,70, Järjestäjän hankinta-, sopimus- ja valvontakulut 2,00; "
-        "yhteensä 45,70 €/käynti."
+        "Ostopalvelu: Sopimushinta tai setelin arvo 43,70, Järjestäjän hankinta- ja sopimushallintakulut 1,50; "
+        "yhteensä 45,20 €/käynti."
     ) in home.svg
-    # Ranges relative to own = 100: purchased 45,70 / 50,07 = 91,3 (45,20 → 90,3; 46,20 → 92,3).
-    assert "Ostopalvelu 91,3 (vaihteluväli 90,3–92,3)" in figures.ranges.svg
+    # Ranges relative to own = 100: purchased 45,20 / 50,07 = 90,27 → 90,3 (44,83 → 89,54 → 89,5;
+    # 45,58 → 91,03 → 91,0).
+    assert "Ostopalvelu 90,3 (vaihteluväli 89,5–91,0)" in figures.ranges.svg
 
 
 def test_one_component_chart_per_service_under_its_key(analysis: ComparisonAnalysis) -> None:
@@ -45,9 +47,9 @@ def test_one_component_chart_per_service_under_its_key(analysis: ComparisonAnaly
         housing.title
         == "Ympärivuorokautinen palveluasuminen: yksikkökustannuksen erät tuotantotavoittain, €/hoitovuorokausi"
     )
-    # The voucher's bar: 190 × 0,95 = 180,50 + organiser 2 000 / 1 000 = 2,00 + the client's share
-    # 20 000 / 1 000 = 20,00 = 202,50 €/hoitovuorokausi.
-    assert "Palveluseteli: " in housing.svg and "yhteensä 202,50 €/hoitovuorokausi" in housing.svg
+    # The voucher's bar: 190 × 0,95 = 180,50 + organiser 1 500 / 1 000 = 1,50 + the client's share
+    # 20 000 / 1 000 = 20,00 = 202,00 €/hoitovuorokausi.
+    assert "Palveluseteli: " in housing.svg and "yhteensä 202,00 €/hoitovuorokausi" in housing.svg
 
 
 def test_range_indices_are_rounded_half_up(analysis: ComparisonAnalysis) -> None:

@@ -24,6 +24,7 @@ from tasks.comparison.inputs import (
 from tasks.comparison.stage import DEFINITION
 from tasks.context import make_context
 from tests.fixtures.comparison.worked_example import (
+    CHAINS_BASIS,
     COSTS_CSV,
     INCOME_CSV,
     KEYS_CSV,
@@ -328,7 +329,45 @@ def test_catalogue_check_names_the_row_of_an_unknown_service(tmp_path: Path) -> 
     with pytest.raises(InputError, match="'IKA-TEHPA' is not in the approved stage-3") as caught:
         _precheck(folder, catalogue=_catalogue({"IKA-KOTIHOITO"}))
     assert (caught.value.row, caught.value.field) == (3, "palvelu_id")
-    _precheck(folder, catalogue=_catalogue({"IKA-KOTIHOITO", "IKA-TEHPA"}))
+    _precheck(folder, catalogue=_worked_catalogue())
+
+
+def _worked_catalogue() -> ServiceCatalogue:
+    """The shipped catalogue's two steps with the worked example's volumes, modes and unit costs
+    (as :data:`CHAINS_BASIS` has them, worked out by hand there)."""
+    figures = {s.service_id: s for s in CHAINS_BASIS.services}
+    catalogue = _catalogue(set(figures))
+    packages = [
+        package.model_copy(
+            update={
+                "steps": [
+                    step.model_copy(
+                        update={
+                            "mode": figures[step.service_id].mode,
+                            "annual_volume": figures[step.service_id].annual_volume,
+                            "unit_cost": figures[step.service_id].unit_cost,
+                        }
+                    )
+                    for step in package.steps
+                ]
+            }
+        )
+        for package in catalogue.packages
+    ]
+    return catalogue.model_copy(update={"packages": packages})
+
+
+def test_precheck_reconciles_with_the_catalogue_stage_3_will_propose(tmp_path: Path) -> None:
+    """The shipped catalogue describes Pirkanmaa's services, not the worked example's: a cycle stops
+    before it starts, at the first service whose volume disagrees, and names both sources."""
+    folder = write_worked_example(tmp_path)
+    with pytest.raises(InputError) as caught:
+        _precheck(folder, catalogue=_catalogue({"IKA-KOTIHOITO", "IKA-TEHPA"}))
+    error = caught.value
+    assert (error.file, error.row, error.field) == ("oma_tuotanto_kustannukset.csv", 2, "suoritteet")
+    assert "Säännöllinen kotihoito (IKA-KOTIHOITO): suoritteet vuodessa" in error.reason
+    assert "gives 12\xa0000 käyntiä" in error.reason
+    assert "palvelukatalogi (palvelukatalogi.csv) gives 2\xa0330\xa0000 käyntiä" in error.reason
 
 
 def test_parameters_from_the_flow_arguments() -> None:

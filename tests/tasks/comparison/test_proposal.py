@@ -3,13 +3,15 @@ date and the documents' creation time, all from the data (never the clock)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from schemas.comparison import ComparisonAnalysis, RecommendedMode
+from schemas.comparison import ComparisonAnalysis, CooperationStep, RecommendedMode
 from schemas.decisions import EarlierDecision, Outcome
+from soteflow.errors import InputError
 from tasks.comparison.proposal import build_comparison_proposal, default_meeting_date, document_created
 from tests.fixtures.comparison.worked_example import (
     CHAINS_BASIS,
@@ -29,17 +31,45 @@ def analysis(tmp_path: Path) -> ComparisonAnalysis:
 def test_first_proposal(analysis: ComparisonAnalysis) -> None:
     payload = build_comparison_proposal(analysis, BASIS, case_handling())
     agenda = payload.agenda
-    assert agenda.title == "Tuotantotapojen vertailu ja valinta 2026"
+    # Cycle 2026 prepares the budget 2027 and the financial plan 2027–2029: the items name 2027.
+    assert agenda.title == "Tuotantotapojen vertailu ja valinta 2027"
     assert agenda.body == "Aluehallitus" and agenda.dnro == "PIRHA/2026/00.01.00/4"
     # Stage 3 approved on Monday 5.10.2026; + 28 days = Monday 2.11.2026.
     assert agenda.meeting_date == dt.date(2026, 11, 2) == default_meeting_date(BASIS, 2026)
-    assert agenda.proposal.startswith("Aluehallitus päättää\n\n1) hyväksyä oman tuotannon ja ostopalvelujen vertailun")
+    # Home care to own production takes 2 000 bought visits in-house (personnel: external_to_own), so
+    # the decision only prepares: it opens the co-operation procedure (laki 449/2007, 4 § 1 mom.
+    # 2 kohta, 5 § 1 mom.) and the modes are decided after it.
+    assert payload.cooperation is CooperationStep.OPENS
+    assert agenda.proposal.startswith(
+        "Aluehallitus päättää\n\n1) merkitä tiedoksi oman tuotannon ja ostopalvelujen vertailun"
+    )
+    assert "tuotantotavat ja niiden henkilöstövaikutukset vuoden 2027 talousarvion ja taloussuunnitelman " in (
+        agenda.proposal
+    )
+    assert (
+        "2) käynnistää yhteistoimintamenettelyn" in agenda.proposal
+        and "449/2007, 4 § 1 mom. 2 kohta ja 5 § 1 mom." in agenda.proposal
+    )
+    assert agenda.proposal.endswith(
+        "3) todeta, että Pirkanmaan hyvinvointialueen palvelujen järjestämissuunnitelman 2027 tuotantotapoja "
+        "koskevasta osasta (liite 6, luonnos) päätetään yhteistoimintamenettelyn jälkeen."
+    )
+    assert payload.cycle == 2026 and payload.plan_year == 2027
     text = " ".join(p for section in agenda.grounds for p in section.paragraphs)
     assert "esimerkkiaineisto" in text
-    assert "JHS 203 (Kuntien ja kuntayhtymien kustannuslaskenta)" in text
-    assert "arvonlisäverolaki 1501/1993, 130 §" in text
-    assert "ei lisätä kumpaankaan vertailtavaan kustannukseen" in text
-    assert "Ympärivuorokautinen palveluasuminen: palveluseteli (nykyisin sekamalli)." in text
+    # The method in short; in full (JHS 203/204, VAT, the rules) in attachment 1.
+    assert "JHS 203- ja JHS 204 -suositusten periaatteilla" in text and "liitteessä 1" in text
+    assert "Palvelusetelin omavastuuosuus ei ole asiakasmaksu" in text
+    assert "arvonlisäverolaki 1501/1993" not in text and "oma_tuotanto" not in text  # no file names
+    # The voucher's effect: 202,00 × 6 000 − 1 201 360 = 10 640 € a year (tests/tasks/comparison/test_analysis.py).
+    assert "Ympärivuorokautinen palveluasuminen: palveluseteli (nykyisin sekamalli), vuosivaikutus 10\xa0640 €." in text
+    assert [a.title for a in agenda.attachments][:5] == [
+        "Menetelmä, lähteet ja täsmäytys aiempiin vaiheisiin",
+        "Palvelukohtaiset vertailut, päätösmatriisit ja perustelut",
+        "Oman tuotannon täyskustannuslaskelma",
+        "Ostopalvelut ja palvelusetelit tuottajittain",
+        "Henkilöstövaikutukset palveluittain",
+    ]
     assert not any(s.heading == "Palautuksen johdosta tehty valmistelu" for s in agenda.grounds)
     assert agenda.earlier_handling == []
     assert agenda.appeal_instructions[0].heading == "Oikaisuvaatimusohje"
@@ -48,10 +78,45 @@ def test_first_proposal(analysis: ComparisonAnalysis) -> None:
     assert payload.previous_plan is None
     assert "| Säännöllinen kotihoito | sekamalli | oma tuotanto |" in payload.summary_markdown
     plan = payload.plan_agenda
-    assert plan.title == "Palvelujen järjestämissuunnitelma 2026: tuotantotavat"
+    assert plan.title == "Palvelujen järjestämissuunnitelma 2027: tuotantotavat"
+    assert plan.grounds[0].paragraphs[1] == (
+        "Suunnitelma koskee vuotta 2027: se on vuoden 2027 talousarvion ja taloussuunnitelman 2027–2029 pohja."
+    )
+    assert plan.proposal == (
+        "Aluehallitus päättää merkitä tiedoksi Pirkanmaan hyvinvointialueen palvelujen järjestämissuunnitelman "
+        "2027 tuotantotapoja koskevan osan luonnoksen; osasta päätetään yhteistoimintamenettelyn jälkeen "
+        "(käsitellään asian ”Tuotantotapojen vertailu ja valinta 2027” yhteydessä)."
+    )
     assert "ensimmäinen versio" in plan.grounds[1].paragraphs[0]
-    assert plan.proposal.startswith("Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen palvelujen")
     assert plan.meeting_date == agenda.meeting_date
+
+
+def test_once_the_cooperation_procedure_is_held_the_modes_are_decided(analysis: ComparisonAnalysis) -> None:
+    payload = build_comparison_proposal(analysis, BASIS, case_handling(), cooperation_held=dt.date(2026, 10, 20))
+    assert payload.cooperation is CooperationStep.HELD
+    proposal = payload.agenda.proposal
+    assert proposal.startswith("Aluehallitus päättää\n\n1) hyväksyä oman tuotannon ja ostopalvelujen vertailun")
+    assert "suositellut tuotantotavat vuoden 2027 talousarvion ja taloussuunnitelman 2027–2029 pohjaksi" in proposal
+    assert "palvelujen järjestämissuunnitelman 2027 tuotantotapoja koskevan osan liitteen 6 mukaisesti" in proposal
+    assert proposal.endswith(
+        "3) merkitä tiedoksi henkilöstövaikutukset ja todeta, että tuotantotavan muutoksista on käyty "
+        "yhteistoimintamenettely 20.10.2026 (laki 449/2007, 5 §)."
+    )
+    assert payload.plan_agenda.proposal.startswith(
+        "Aluehallitus päättää hyväksyä Pirkanmaan hyvinvointialueen palvelujen järjestämissuunnitelman 2027"
+    )
+
+
+def test_modes_without_staff_effects_need_no_cooperation_procedure(analysis: ComparisonAnalysis) -> None:
+    unchanged = analysis.personnel.model_copy(
+        update={"services": [s.model_copy(update={"change": "none"}) for s in analysis.personnel.services]}
+    )
+    payload = build_comparison_proposal(analysis.model_copy(update={"personnel": unchanged}), BASIS, case_handling())
+    assert payload.cooperation is CooperationStep.NOT_NEEDED
+    assert payload.agenda.proposal.endswith(
+        "todeta, ettei suositelluilla tuotantotavoilla ole olennaisia henkilöstövaikutuksia, joista olisi käytävä "
+        "yhteistoimintamenettely (laki 449/2007, 4 § 1 mom. 2 kohta)."
+    )
 
 
 def test_returned_proposal_answers_the_comments(analysis: ComparisonAnalysis) -> None:
@@ -105,3 +170,15 @@ def test_meeting_date_and_creation_time_follow_the_stage_3_approval() -> None:
     later = BASIS.model_copy(update={"approved_on": dt.date(2026, 10, 6)})
     assert default_meeting_date(later, 2026) == dt.date(2026, 11, 9)
     assert document_created(BASIS, 2026) == dt.datetime(2026, 10, 5, 12, 0, tzinfo=dt.UTC)
+
+
+def test_the_plan_year_is_decided_before_it_begins(analysis: ComparisonAnalysis) -> None:
+    """The organising plan's modes for 2027 prepare the budget 2027, which the council adopts by the
+    end of 2026 (hyvinvointialuelaki 611/2021 115 § 1 mom.): a meeting in 2027 is refused."""
+    on_time = dataclasses.replace(case_handling(), meeting_date=dt.date(2026, 12, 28))
+    assert build_comparison_proposal(analysis, BASIS, on_time).agenda.meeting_date == dt.date(2026, 12, 28)
+    late = dataclasses.replace(case_handling(), meeting_date=dt.date(2027, 1, 4))
+    with pytest.raises(InputError) as caught:
+        build_comparison_proposal(analysis, BASIS, late)
+    assert caught.value.field == "meeting_date"
+    assert caught.value.reason.startswith("the meeting date 2027-01-04 is not before the budget year 2027")

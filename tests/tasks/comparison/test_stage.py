@@ -5,6 +5,8 @@ outputs and their lineage, the case's proposal, and a whole round on an approved
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ from schemas.comparison import (
     RecommendedMode,
     VatTreatment,
 )
+from schemas.documents import AppealKind
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.errors import InputError
@@ -41,8 +44,11 @@ from tests.fixtures.comparison.worked_example import (
     version_ref,
     write_worked_example,
 )
+from tests.support import DATA_DIR
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+EXAMPLES = DATA_DIR / "examples" / "HVA08"
 
 
 def _prepare(
@@ -71,7 +77,7 @@ def test_the_definition() -> None:
     assert (DEFINITION.stage, DEFINITION.package_name, DEFINITION.reads) == (
         Stage.COMPARISON,
         "comparison",
-        (Stage.CHAINS,),
+        (Stage.TARGETS, Stage.CHAINS),
     )
     assert DEFINITION.flow == "flows/s4_comparison.py:comparison_flow"
     assert DEFINITION.files is FILES
@@ -84,8 +90,10 @@ def test_the_definition() -> None:
         ("purchases", "ostopalvelut.csv", False, None),
         ("quality", "laatu_saatavuus.csv", False, None),
         ("personnel", "henkilosto.csv", False, None),
+        # The dated tolerances of the reconciliation with stages 2 and 3 (shipped configuration).
+        ("reconciliation", "config/rules/reconciliation.toml", False, None),
     ]
-    assert all(f.folder == "inputs" for f in FILES)
+    assert all(f.folder == "inputs" for f in FILES[:-1]) and FILES[-1].folder == "data"
 
 
 def test_round_outputs_and_lineage(tmp_path: Path) -> None:
@@ -99,9 +107,10 @@ def test_round_outputs_and_lineage(tmp_path: Path) -> None:
         "comparison-source-purchases",
         "comparison-source-quality",
         "comparison-source-personnel",
+        "comparison-source-reconciliation",
     ]
     assert sources["own-costs"].content == (folder / "oma_tuotanto_kustannukset.csv").read_bytes()
-    assert {s.media_type for s in sources.values()} == {"text/csv"}
+    assert {s.media_type for s in list(sources.values())[:-1]} == {"text/csv"}
 
     outputs = comparison_outputs(computed)
     assert _keys([outputs.own, outputs.purchased, outputs.matrix, outputs.personnel, outputs.plan]) == [
@@ -149,11 +158,11 @@ def test_round_outputs_and_lineage(tmp_path: Path) -> None:
     )
     assert _keys(outputs.all()) == [*exported, "comparison-organising-plan", *files]
 
-    # The UI tables: the matrix's unit costs (own 50,07 and purchased 45,70 €/käynti) and the plan's choices.
+    # The UI tables: the matrix's unit costs (own 50,07 and purchased 45,20 €/käynti) and the plan's choices.
     assert outputs.matrix.table is not None and outputs.matrix.table[0] == {
         "palvelu": "Säännöllinen kotihoito",
         "oma tuotanto €/käynti": 50.07,
-        "ostopalvelu €/käynti": 45.70,
+        "ostopalvelu €/käynti": 45.20,
         "nykyinen": "sekamalli",
         "suositus": "oma tuotanto",
     }
@@ -167,23 +176,32 @@ def test_the_case_proposal_rests_on_every_output_and_the_stage_3_decision(tmp_pa
     declared = comparison_outputs(computed)
     state = RoundState(**{f.name: getattr(computed, f.name) for f in dataclasses.fields(computed)}, outputs=declared)
     [spec] = DEFINITION.cases(state)
-    assert spec.key == "comparison" and spec.appeal is None
+    # Home care to own production takes the bought 2 000 visits in-house (staff effects): the case
+    # only opens the co-operation procedure (laki 449/2007), a preparatory decision without appeal.
+    assert spec.key == "comparison" and spec.appeal is AppealKind.VALMISTELU
+    held = dataclasses.replace(state, params=ComparisonRunParams(cooperation_held=dt.date(2026, 10, 20)))
+    [decided] = DEFINITION.cases(held)
+    assert decided.appeal is None  # the negotiation held: the modes are decided, the body's route applies
     draft = spec.propose(state, case_handling())
     assert draft.title == "Päätösehdotus: tuotantotapojen vertailu ja valinta"
-    assert draft.agenda.title == "Tuotantotapojen vertailu ja valinta 2026"
+    assert draft.agenda.title == "Tuotantotapojen vertailu ja valinta 2027"
     assert isinstance(draft.payload, ComparisonProposal) and draft.agenda == draft.payload.agenda
-    assert draft.summary_markdown.startswith("**Tuotantotapojen vertailu ja valinta 2026**")
+    assert draft.summary_markdown.startswith("**Tuotantotapojen vertailu ja valinta 2027**")
     keys, refs = _parents(draft)
     assert keys == _keys(declared.all()) and refs == [CHAINS_BASIS.proposal_ref]
     documents = draft.documents(version_ref("comparison-proposal", 1, "f"))
-    assert [d.key for d in documents] == ["comparison-decision", "comparison-plan"]
+    assert [d.key for d in documents] == [
+        "comparison-decision",
+        *[f"comparison-attachment-{n}" for n in range(1, 6)],
+        "comparison-plan",
+    ]
 
 
 def test_the_workbook_is_one_source_and_the_csv_files_beside_it_are_not_read(tmp_path: Path) -> None:
     folder = write_worked_example(tmp_path / "inputs", xlsx=True)
     write_worked_example(folder)  # the CSV files beside the workbook
     computed = _prepare(folder)
-    assert list(computed.sources) == ["own-production", "purchases", "quality", "personnel"]
+    assert list(computed.sources) == ["own-production", "purchases", "quality", "personnel", "reconciliation"]
     source = computed.sources["own-production"]
     assert (source.key, source.media_type) == ("comparison-source-own-production", XLSX)
     assert computed.inputs.own_costs_form == "xlsx"
@@ -240,9 +258,10 @@ def test_run_parameters_reach_the_analysis(tmp_path: Path) -> None:
     )
     assert computed.analysis.params.vat_treatment is VatTreatment.WITH_UNREFUNDED_VAT
     assert computed.analysis.params.weight_cost == 0.5
-    # Without the computed refund the purchased home care counts as paid: 46,00 × 2 000 + 4 000 = 96 000 → 48,00.
+    # Without the computed refund the purchased home care counts as paid: 46,00 × 2 000 + 3 000 = 95 000 → 47,50
+    # (the monitoring 1 000 € is in neither mode).
     home = next(s for s in computed.analysis.purchased.services if s.service_id == "IKA-KOTIHOITO")
-    assert home.unit_cost == 48.00
+    assert home.unit_cost == 47.50
 
 
 @pytest.mark.parametrize(
@@ -285,22 +304,23 @@ def test_a_service_outside_the_approved_catalogue_stops_the_round(tmp_path: Path
 
 
 def test_a_round_on_an_approved_stage_3(seed: Callable[[Stage], Path], tmp_path: Path) -> None:
+    """The shipped Pirkanmaa files on the approved stages 2 and 3: every figure stage 4 takes from
+    them agrees with its own inputs, and the reconciliation is in the analysis the document prints."""
     seed(Stage.CHAINS)
     basis = load_chains_basis(open_store(), region="HVA08", cycle=2026)
     assert {"IKA-KOTIHOITO", "IKA-TEHPA"} <= basis.service_ids()
-    folder = write_worked_example(tmp_path / "inputs")
     result = run_stage(
         DEFINITION,
         region="HVA08",
         cycle=2026,
-        inputs_dir=str(folder),
+        inputs_dir=str(EXAMPLES),
         gate="scripted",
         out_dir=str(tmp_path / "out"),
         steps=DirectSteps(),
     )
     assert result.accepted and result.stage is Stage.COMPARISON
     [case] = result.cases
-    assert (case.case, case.rounds, case.title) == ("comparison", 1, "Tuotantotapojen vertailu ja valinta 2026")
+    assert (case.case, case.rounds, case.title) == ("comparison", 1, "Tuotantotapojen vertailu ja valinta 2027")
     assert case.decision is not None and case.decision.meeting_date == default_meeting_date(basis, 2026)
     keys = {a.key for a in result.artefacts}
     assert {
@@ -309,13 +329,19 @@ def test_a_round_on_an_approved_stage_3(seed: Callable[[Stage], Path], tmp_path:
         "comparison-organising-plan",
         "comparison-export-xlsx",
         "comparison-proposal",
-        "comparison-source-own-costs",
+        "comparison-source-own-production",
     } <= keys
     assert {a.status for a in result.artefacts} == {"approved"}
     # The approved plan is what the next cycle compares with.
     previous = load_previous_plan(open_store(), region="HVA08", cycle=2027)
     assert previous is not None and previous.cycle == 2026
-    assert [e.service_id for e in previous.plan.entries] == ["IKA-KOTIHOITO", "IKA-TEHPA"]
+    assert [e.service_id for e in previous.plan.entries] == [
+        "IKA-KOTIHOITO",
+        "IKA-TEHPA",
+        "LAP-SIJAISHUOLTO",
+        "TYO-SUUNHOITO",
+        "VAM-ASUMINEN",
+    ]
     # Exported: the round's own outputs, its proposal and both documents (not the source snapshots).
     names = {Path(p).name for p in result.documents}
     assert {
@@ -328,3 +354,50 @@ def test_a_round_on_an_approved_stage_3(seed: Callable[[Stage], Path], tmp_path:
     } <= names
     assert all(name.startswith("comparison-") and "-source-" not in name for name in names)
     assert all(Path(p).parent == tmp_path / "out" / "s4-comparison" for p in result.documents)
+    # The reconciliation with the earlier stages is in the item's attachment 1 (method and sources).
+    assert "comparison-attachment-1-pdf-v1.pdf" in names
+    html = (tmp_path / "out" / "s4-comparison" / "comparison-attachment-1-html-v1.html").read_text(encoding="utf-8")
+    assert "Täsmäytys aiempien vaiheiden hyväksyttyihin lukuihin" in html
+    # Home care: 1 050 000 + 470 000 + 390 000 own visits and 260 000 + 160 000 bought = 2 330 000,
+    # as the catalogue has it; the 2025 operating costs are stage 2's 3 437 000 000 € in both.
+    assert "Säännöllinen kotihoito (IKA-KOTIHOITO): suoritteet vuodessa" in html
+    assert "<td>2\xa0330\xa0000 käyntiä</td>" in html and "vaihe 3: palvelukatalogi (chains-catalogue v1" in html
+    assert html.count("<td>3\xa0437\xa0000\xa0000 €</td>") == 2
+
+
+def test_a_hand_made_mismatch_with_stage_3_stops_the_round_and_stores_nothing(
+    seed: Callable[[Stage], Path], tmp_path: Path
+) -> None:
+    """Ten per cent more home-care visits bought than the approved catalogue counts: the round stops
+    at the purchase file's first home-care row, names both sources, and writes nothing."""
+    seed(Stage.CHAINS)
+    folder = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, folder)
+    purchases = folder / "ostopalvelut.csv"
+    text = purchases.read_text(encoding="utf-8")
+    assert text.count(";43,20;260000;") == 1
+    purchases.write_text(text.replace(";43,20;260000;", ";43,20;493000;"), encoding="utf-8")
+    store = open_store()
+    before = len(store.audit_events())
+    with pytest.raises(InputError) as caught:
+        run_stage(
+            DEFINITION,
+            region="HVA08",
+            cycle=2026,
+            inputs_dir=str(folder),
+            gate="scripted",
+            out_dir=str(tmp_path / "out"),
+            steps=DirectSteps(),
+        )
+    error = caught.value
+    # 1 910 000 own + 493 000 + 160 000 bought = 2 563 000 against 2 330 000: +10,0 % > 2 %.
+    assert (error.file, error.row, error.field) == ("oma_tuotanto.xlsx", 2, "suoritteet")
+    assert "Säännöllinen kotihoito (IKA-KOTIHOITO): suoritteet vuodessa" in error.reason
+    assert "gives 2\xa0563\xa0000 käyntiä" in error.reason
+    assert (
+        "vaihe 3: palvelukatalogi (chains-catalogue v1" in error.reason
+        and "gives 2\xa0330\xa0000 käyntiä" in error.reason
+    )
+    after = len(store.audit_events())
+    assert after == before
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.pdf"))
