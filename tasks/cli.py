@@ -131,6 +131,8 @@ def _param_options(model: type[BaseModel]) -> list[tuple[str, str, Any, Callable
             out.append((name, option, pairs, _pairs_of(option)))
         elif base is float:
             out.append((name, option, Annotated[float | None, typer.Option(option, help=help_text)], keep))
+        elif base is int:
+            out.append((name, option, Annotated[int | None, typer.Option(option, help=help_text)], keep))
         else:  # enums and text: passed as text, validated by the model
             out.append((name, option, Annotated[str | None, typer.Option(option, help=help_text)], keep))
     return out
@@ -236,7 +238,8 @@ def _checked_run(definition: Definition, options: Mapping[str, Any]) -> None:
         "meeting_date": options["meeting_date"],
         "period": ctx.period,
         "task_runner": task_runner,
-        **params,
+        # An option not given keeps the flow's own default (e.g. the steering flow's visits = 3).
+        **{name: value for name, value in params.items() if value is not None},
     }
     # The run ends with this command: no heartbeats; its temporary server dies with it, and a run
     # an earlier, killed command left RUNNING is marked crashed first.
@@ -528,24 +531,38 @@ def generate_monitoring(
             help="Inputs folder to write under (default: DATA/examples/REGION); files go to OUT/seuranta/PERIOD.",
         ),
     ] = None,
+    events_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="The events' form: parquet (tapahtumat.parquet) or csv (tapahtumat.csv, Finnish CSV)."
+        ),
+    ] = "parquet",
 ) -> None:
-    """Write a period's SYNTHETIC monitoring data (events as Parquet, streaming; staffing, complaints,
-    feedback and invoices as CSV) for the contracts of the approved stage-5 round, with deviations
-    planted on purpose (listed in LUEMINUT.txt)."""
+    """Write a period's SYNTHETIC monitoring data (events as Parquet or, with --format csv, as CSV,
+    streaming; staffing, complaints, feedback and invoices as CSV) for the contracts of the approved
+    stage-5 round, with deviations planted on purpose (listed in LUEMINUT.txt)."""
     from soteflow.stagekit import open_store
     from tasks.context import make_context
-    from tasks.monitoring.generator import generate
+    from tasks.monitoring.generator import EVENTS_FORMATS, generate
     from tasks.procurement.basis import load_procurement_basis
 
     if events < 1:
         fail("--events must be at least 1")
+    if events_format not in EVENTS_FORMATS:
+        fail(f"--format must be one of {', '.join(EVENTS_FORMATS)}")
     year = cycle if cycle is not None else int(period[:4]) if period[:4].isdigit() else 0
     ctx = make_context(Stage.STEERING, region=region, cycle=year, inputs_dir=out, period=period)
     assert ctx.period is not None
     basis = load_procurement_basis(open_store(), region=ctx.region, cycle=ctx.cycle)
     folder = ctx.inputs_dir / "seuranta" / ctx.period
     files = generate(
-        basis.contracts.contracts, region=ctx.region, period=ctx.period, events=events, seed=seed, out=folder
+        basis.contracts.contracts,
+        region=ctx.region,
+        period=ctx.period,
+        events=events,
+        seed=seed,
+        out=folder,
+        events_format="csv" if events_format == "csv" else "parquet",
     )
     typer.echo(f"SYNTEETTINEN AINEISTO {ctx.region} {ctx.period}: {events} tapahtumaa")
     for role, path in files.items():

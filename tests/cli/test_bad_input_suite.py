@@ -54,6 +54,9 @@ CSV_FILES = (
     CsvFile("tavoitteet.csv", Stage.TARGETS, "tavoitearvo", "mittari"),
     CsvFile("palvelukatalogi.csv", Stage.CHAINS, "vuosivolyymi", "palvelu_id"),
     CsvFile("lausunnot.csv", Stage.CHAINS, "päivämäärä", "kommentti"),
+    CsvFile("vertailukustannukset.csv", Stage.CHAINS, "asiakkaat", "vertailun_lähde"),
+    CsvFile("lausunnot_teemat.csv", Stage.CHAINS, None, "päättäjä"),
+    CsvFile("lausunnot_vastineet.csv", Stage.CHAINS, None, "vastine"),
     CsvFile("oma_tuotanto_kustannukset.csv", Stage.COMPARISON, "suoritteet", "palvelu_id", without_xlsx=True),
     CsvFile("oma_tuotanto_tukipalvelut.csv", Stage.COMPARISON, "osuus %", "kohde", without_xlsx=True),
     CsvFile("oma_tuotanto_tuloslaskelma.csv", Stage.COMPARISON, "euroa", "tiliryhmä", without_xlsx=True),
@@ -187,7 +190,28 @@ def _csv_cases() -> list[object]:
             ("oversized", _oversized, ("MiB",)),
         ]:
             cases.append(pytest.param(stage, name, False, breaker, expected, id=f"{name}-{label}"))
+    # Not a broken file but the wrong year: cycle 2026 prepares the budget 2027 and the financial plan
+    # 2027–2029 (611/2021 115 § 1 mom.; [planning] in default.toml), and the 2026 budget already stands.
+    cases.append(
+        pytest.param(
+            Stage.TARGETS,
+            "talous_oletukset.toml",
+            False,
+            _replace_text("kehysvuosi = 2027", "kehysvuosi = 2026"),
+            ("field kehys.kehysvuosi", "the frame year 2026 is not the budget year 2027"),
+            id="talous_oletukset.toml-frame-year-not-the-planning-year",
+        )
+    )
     return cases
+
+
+def _replace_text(old: str, new: str) -> Callable[[Path], None]:
+    def apply(path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {path.name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return apply
 
 
 def _snapshot() -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -330,6 +354,19 @@ def test_a_broken_workbook_is_refused_naming_it(
 
 
 @pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize("meeting", ["2027-01-01", "2027-01-04"])
+def test_a_frame_meeting_in_the_frame_year_is_refused(
+    capsys: pytest.CaptureFixture[str], seed: Seed, meeting: str
+) -> None:
+    # The frame 2027 prepares the budget 2027, which the council adopts by the end of 2026
+    # (611/2021 115 § 1 mom.): a meeting on or after 1.1.2027 is refused before anything runs.
+    seed(Stage.NEEDS)
+    err = _refused(["stage", "targets", "--region", "HVA08", "--meeting-date", meeting], capsys, "--meeting-date")
+    assert f"the meeting date {meeting} is not before the budget year 2027" in err
+    assert "115 § 1 mom." in err
+
+
+@pytest.mark.usefixtures("no_flow_runs")
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
@@ -349,3 +386,130 @@ def test_a_bad_argument_is_refused_naming_it(
 ) -> None:
     open_store().list_artefacts(region="HVA08", cycle=2026)  # an empty store, created: it must stay as it is
     _refused(argv, capsys, *expected)
+
+
+# -- stage 6: the period's events as CSV (tapahtumat.csv, converted streaming to Parquet) -------------
+
+EVENTS_CSV = Path("seuranta") / "2026-03" / "tapahtumat.csv"
+
+
+def _events_lines(path: Path) -> list[str]:
+    return path.read_bytes().decode("utf-8").split("\n")
+
+
+def _events_cell(column: str, value: str) -> Callable[[Path], None]:
+    """The first event's (line 3: a title, then the header) ``column`` set to ``value``."""
+
+    def apply(path: Path) -> None:
+        lines = _events_lines(path)
+        cells = lines[2].split(";")
+        cells[lines[1].split(";").index(column)] = value
+        lines[2] = ";".join(cells)
+        path.write_bytes("\n".join(lines).encode("utf-8"))
+
+    return apply
+
+
+def _events_drop_column(column: str) -> Callable[[Path], None]:
+    def apply(path: Path) -> None:
+        lines = _events_lines(path)
+        index = lines[1].split(";").index(column)
+        kept = [lines[0]] + [";".join(c for i, c in enumerate(line.split(";")) if i != index) for line in lines[1:]]
+        path.write_bytes("\n".join(kept).encode("utf-8"))
+
+    return apply
+
+
+def _events_ragged(path: Path) -> None:
+    lines = _events_lines(path)
+    lines[4] = lines[4].rsplit(";", 1)[0]  # the third event (line 5) lost its last field
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+
+
+def _events_truncated(path: Path) -> None:
+    content = path.read_bytes()
+    path.write_bytes(content[: content.rstrip(b"\n").rfind(b";", 0, len(content) - 20)])  # cut inside the last row
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(
+    ("breaker", "expected"),
+    [
+        pytest.param(
+            _events_cell("maara", "abc"), ("row 3", "field maara", "'abc' is not a number"), id="text-in-number"
+        ),
+        pytest.param(_events_cell("maara", "-1,5"), ("row 3", "field maara", "negative"), id="negative-volume"),
+        pytest.param(_events_cell("pvm", "1.4.2026"), ("row 3", "field pvm", "outside the period"), id="date-outside"),
+        pytest.param(_events_cell("pvm", "31.3.20x6"), ("row 3", "field pvm", "is not a date"), id="not-a-date"),
+        pytest.param(
+            _events_cell("tuottaja", "Tuntematon Oy"),
+            ("row 3", "field tuottaja", "'Tuntematon Oy'"),
+            id="unknown-producer",
+        ),
+        pytest.param(_events_cell("asiakas", "as-\x00"), ("row 3", "field asiakas", "control character"), id="nul"),
+        pytest.param(
+            _events_drop_column("ika"), ("row 2", "field ika", "required column 'ika' is missing"), id="missing-column"
+        ),
+        pytest.param(_events_ragged, ("row 5", "has 8 fields but the header has 9"), id="ragged-row"),
+        pytest.param(_events_truncated, ("fields but the header has 9",), id="truncated"),
+        pytest.param(lambda p: p.write_bytes(b""), ("empty",), id="empty"),
+    ],
+)
+def test_a_broken_events_csv_is_refused_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: Seed,
+    breaker: Callable[[Path], None],
+    expected: tuple[str, ...],
+) -> None:
+    import pyarrow.parquet as pq
+
+    from tasks.monitoring.generator import EventsCsvWriter
+
+    seed(Stage.PROCUREMENT)
+    inputs = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, inputs, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    parquet = inputs / EVENTS_CSV.with_suffix(".parquet")
+    with EventsCsvWriter(inputs / EVENTS_CSV, "Palvelutapahtumat maaliskuu 2026") as writer:
+        writer.write_table(pq.read_table(parquet))
+    parquet.unlink()
+    breaker(inputs / EVENTS_CSV)
+    argv = ["stage", "steering", "--region", "HVA08", "--period", "2026-03", "--inputs", str(inputs)]
+    _refused(argv, capsys, "tapahtumat.csv", *expected)
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+@pytest.mark.parametrize(
+    ("name", "column", "value", "expected"),
+    [
+        pytest.param("lausunnot_teemat.csv", "kommentti_id", "L999", ("row 2", "field kommentti_id"), id="review-id"),
+        pytest.param("lausunnot_teemat.csv", "teema", "hinnat", ("row 2", "field teema"), id="review-theme"),
+        pytest.param("lausunnot_vastineet.csv", "teema", "hinnat", ("row 2", "field teema"), id="response-theme"),
+        pytest.param("vertailukustannukset.csv", "palvelukokonaisuus_id", "PK-X", ("row 2",), id="benchmark-package"),
+    ],
+)
+def test_a_wrong_stage_3_review_or_benchmark_is_refused_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    seed: Seed,
+    name: str,
+    column: str,
+    value: str,
+    expected: tuple[str, ...],
+) -> None:
+    seed(Stage.TARGETS)
+    inputs = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, inputs, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    _set_cell(column, value)(inputs / name)
+    _refused(["stage", "chains", "--region", "HVA08", "--inputs", str(inputs)], capsys, name, *expected)
+
+
+@pytest.mark.usefixtures("no_flow_runs")
+def test_a_comment_dated_after_the_meeting_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seed: Seed
+) -> None:
+    seed(Stage.TARGETS)
+    inputs = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, inputs, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    argv = ["stage", "chains", "--region", "HVA08", "--inputs", str(inputs), "--meeting-date", "2025-01-15"]
+    _refused(argv, capsys, "lausunnot.csv", "field päivämäärä", "after the meeting")

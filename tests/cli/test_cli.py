@@ -100,7 +100,7 @@ def test_demo_runs_the_cycle_and_writes_documents_artefacts_and_summary(
         assert stored is not None and (stored.version, stored.sha256) == (entry["version"], entry["sha256"])
     documents = [Path(p) for p in stage["documents"]]
     assert all(p.is_file() for p in documents)
-    assert {p.suffix for p in documents} == {".pdf", ".html", ".json", ".svg"}
+    assert {p.suffix for p in documents} == {".pdf", ".html", ".json", ".svg", ".docx"}
     printed = capsys.readouterr().out
     assert "Strateginen palvelutarpeiden arviointi: approved" in printed
     # Each stage's time, in summary.json and in the table the demo ends with.
@@ -457,3 +457,29 @@ def test_bad_parameters_exit_2_with_one_line(
 def test_deployments_prints_what_the_committed_prefect_yaml_holds(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["deployments"]) == 0
     assert capsys.readouterr().out == (REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8")
+
+
+def test_a_stage_option_not_given_keeps_the_flows_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``soteflow stage steering`` without ``--visits`` runs the flow with its default capacity (3),
+    not with an empty value the flow's parameter types refuse; a given one reaches the flow."""
+    import tasks.cli as cli
+    import tasks.round as round_module
+
+    received: list[dict[str, object]] = []
+
+    def flow(region: str, cycle: int, period: str | None = None, visits: int = 3) -> None:
+        received.append({"period": period, "visits": visits})
+
+    class Flow:
+        fn = staticmethod(flow)
+
+        def __call__(self, **kwargs: object) -> None:
+            flow(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(round_module, "prepare", lambda *a, **k: None)
+    monkeypatch.setattr(cli, "_flow", lambda entrypoint: Flow())
+    monkeypatch.setattr(cli, "_print_result", lambda result: None)
+    base = ["stage", "steering", "--region", "HVA08", "--period", "2026-03"]
+    assert run(base) == 0
+    assert run([*base, "--visits", "5"]) == 0
+    assert received == [{"period": "2026-03", "visits": 3}, {"period": "2026-03", "visits": 5}]
