@@ -69,7 +69,9 @@ def test_approved_stage2_rests_on_the_approved_stage1_versions(tmp_path: Path, s
     # (tests/tasks/targets/test_analysis.py works it out from the inputs).
     assert frame["frame_year"] == 2027
     assert frame["frame_eur"] == 3_589_520_000
-    assert sum(g["allocated_eur"] for g in frame["groups"]) == 3_589_520_000
+    # The client groups and the own rows (rescue services, common costs) sum to the frame.
+    own = sum(r["allocated_eur"] for r in frame["own_rows"])
+    assert sum(g["allocated_eur"] for g in frame["groups"]) + own == 3_589_520_000
     proposal = store.get_version(refs["targets-proposal"].version_id)
     assert proposal.status.value == "approved"
     assert [d.sha256 for d in store.decisions_for(proposal.id)] == [proposal.sha256]
