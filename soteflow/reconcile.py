@@ -16,7 +16,6 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from schemas.reconciliation import CheckKind, CrossCheck, Tolerance
-from soteflow.data.tomlfile import model_error, read_toml
 from soteflow.errors import InputError
 from soteflow.language import fi_quantity
 from soteflow.numbers import fi_number
@@ -29,6 +28,10 @@ RULES_FILE = Path("config") / "rules" / "reconciliation.toml"
 
 def read_tolerance(path: Path, day: dt.date) -> Tolerance:
     """The tolerances valid on ``day``: the entry with the latest ``valid_from`` not after it."""
+    # Imported here: soteflow.data brings pandas, which the rendering processes (this module's
+    # table rows are a template filter) should not import.
+    from soteflow.data.tomlfile import model_error, read_toml
+
     raw = read_toml(path)
     entries = raw.get("tolerances", [])
     parsed = []

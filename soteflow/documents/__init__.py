@@ -13,11 +13,13 @@ Public surface::
     fi_number, fi_percent, fi_date, fi_datetime
 """
 
+from typing import TYPE_CHECKING, Any
+
 from soteflow.documents.appeal import appeal_instructions
-from soteflow.documents.docx import DOCX_MEDIA_TYPE, agenda_docx, document_docx
 from soteflow.documents.formatting import fi_date, fi_datetime, fi_number, fi_percent
 from soteflow.documents.governance import load_governance
 from soteflow.documents.render import (
+    DOCX_MEDIA_TYPE,
     DocumentRenderError,
     DocumentSpec,
     ForbiddenResourceError,
@@ -29,6 +31,21 @@ from soteflow.documents.render import (
     render_document,
     render_html,
 )
+
+if TYPE_CHECKING:
+    from soteflow.documents.docx import agenda_docx, document_docx
+
+
+def __getattr__(name: str) -> Any:
+    """``agenda_docx`` and ``document_docx`` on first use: python-docx (and lxml's tree builder) take
+    about a second to import, which the rendering processes and the commands that build no .docx
+    should not pay."""
+    if name in {"agenda_docx", "document_docx"}:
+        from soteflow.documents import docx
+
+        return getattr(docx, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DOCX_MEDIA_TYPE",

@@ -39,7 +39,7 @@ from docx.text.paragraph import Paragraph
 from schemas.documents import AgendaItem, DocumentMetadata
 from soteflow.data.exports import fix_zip_times
 from soteflow.documents.formatting import fi_date
-from soteflow.documents.render import DocumentSpec, get_environment
+from soteflow.documents.render import DOCX_MEDIA_TYPE, DocumentSpec, get_environment
 from soteflow.store.integrity import StorePoint
 
 __all__ = [
@@ -53,7 +53,6 @@ __all__ = [
     "word_language",
 ]
 
-DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 #: Said where the PDF has the stage's tables and figures, which are not part of the item's model.
 STAGE_CONTENT_NOTE = "Taulukot ja kuviot ovat asian PDF-asiakirjassa."

@@ -32,7 +32,7 @@ from importlib import metadata as package_metadata
 from importlib.resources import files
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, Request, url2pathname
 
@@ -54,9 +54,13 @@ from soteflow.errors import SoteflowError
 from soteflow.language import fi_quantity
 from soteflow.numbers import fi_meur
 from soteflow.reconcile import sources_note, table_rows
-from soteflow.settings import get_settings
-from soteflow.store.integrity import POINT_FILENAME, StorePoint
 
+if TYPE_CHECKING:  # soteflow.store brings SQLModel and Alembic, which the rendering processes need not import
+    from soteflow.store.integrity import StorePoint
+from soteflow.settings import get_settings
+
+#: The .docx of an agenda item (soteflow.documents.docx builds it; python-docx is imported only there).
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: PDF/A-3 level A: archival (ISO 19005-3) *and* tagged for accessibility; level 3 allows the
 #: artefact's JSON to travel inside the PDF as an associated file.
 PDF_VARIANT = "pdf/a-3a"
@@ -126,6 +130,8 @@ class DocumentSpec:
 
     def with_store_point(self, point: StorePoint) -> DocumentSpec:
         """This document printing ``point`` in its footer and embedding it (``tallenteen-tila.json``)."""
+        from soteflow.store.integrity import POINT_FILENAME
+
         embedded = PdfAttachment(
             filename=POINT_FILENAME,
             content=point.to_bytes(),

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from soteflow.documents.docx import document_docx
 from soteflow.documents.parallel import PdfJob, render_pdfs
 from soteflow.documents.render import DocumentSpec, has_identifier, render_key, renderer_identity
 from soteflow.errors import SoteflowError
@@ -92,6 +91,8 @@ def render_documents(
     ``render_workers`` setting). Runs inside the transaction that stores them, so a failure
     leaves nothing behind.
     """
+    from soteflow.documents.docx import document_docx  # python-docx only where a .docx is built
+
     root = (templates_dir or get_settings().templates_dir).resolve()
     identity = renderer_identity(root)
     prepared: list[tuple[DocumentSpec, str, str, bytes | None]] = []
