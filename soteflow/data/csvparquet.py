@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from soteflow.data.tabular import normalise
 from soteflow.errors import InputError
 
 __all__ = ["Converted", "CsvColumn", "CsvHead", "convert_csv", "csv_line", "read_head"]
@@ -115,10 +116,6 @@ class Converted:
     rows: int
     head: CsvHead
     metadata: Mapping[str, str] = field(default_factory=dict)
-
-
-def _normalise(name: str) -> str:
-    return " ".join(str(name).split()).lower()
 
 
 def _scan(path: Path) -> tuple[str, str, int]:
@@ -209,7 +206,7 @@ def read_head(path: Path, columns: Sequence[CsvColumn], *, whole: bool = True) -
         break
     seen: dict[str, int] = {}
     for position, name in enumerate(header):
-        key = _normalise(name)
+        key = normalise(name)
         if not key:
             raise InputError(f"column {position + 1} has no name", file=path, row=line_number)
         if key in seen:
@@ -218,7 +215,7 @@ def read_head(path: Path, columns: Sequence[CsvColumn], *, whole: bool = True) -
     positions: dict[str, int] = {}
     for column in columns:
         names = [column.name, *column.aliases]
-        found = [seen[_normalise(n)] for n in names if _normalise(n) in seen]
+        found = [seen[normalise(n)] for n in names if normalise(n) in seen]
         if not found:
             raise InputError(
                 f"required column {column.name!r} is missing (columns: {', '.join(header)})",

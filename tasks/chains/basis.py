@@ -11,14 +11,10 @@ from soteflow.store import Store
 from soteflow.upstream import approved_case, input_ref, load_payload
 
 
-def load_chains_basis(store: Store, *, region: str, cycle: int) -> ChainsBasis:
-    """The approved stage-3 round: the catalogue's services, its version, the region's name and the
-    approval date. Raises :class:`~soteflow.upstream.StageNotApprovedError` if there is none."""
-    approved = approved_case(store, region=region, cycle=cycle, stage=Stage.CHAINS)
-    assert approved is not None  # required
-    catalogue = load_payload(store, approved, "chains-catalogue", ServiceCatalogue)
-    proposal = store.read_json(store.get_version(approved.proposal.version_id))
-    services = [
+def catalogue_services(catalogue: ServiceCatalogue) -> list[CatalogueService]:
+    """The catalogue's steps as later stages read them (mode, unit, volume, unit cost), in order:
+    from the approved round, or from the catalogue stage 3 will propose (a cycle's precheck)."""
+    return [
         CatalogueService(
             service_id=step.service_id,
             name=step.name,
@@ -31,9 +27,18 @@ def load_chains_basis(store: Store, *, region: str, cycle: int) -> ChainsBasis:
         for package in catalogue.packages
         for step in package.steps
     ]
+
+
+def load_chains_basis(store: Store, *, region: str, cycle: int) -> ChainsBasis:
+    """The approved stage-3 round: the catalogue's services, its version, the region's name and the
+    approval date. Raises :class:`~soteflow.upstream.StageNotApprovedError` if there is none."""
+    approved = approved_case(store, region=region, cycle=cycle, stage=Stage.CHAINS)
+    assert approved is not None  # required
+    catalogue = load_payload(store, approved, "chains-catalogue", ServiceCatalogue)
+    proposal = store.read_json(store.get_version(approved.proposal.version_id))
     return ChainsBasis(
         region_name=str(proposal.get("region_name") or region),
-        services=services,
+        services=catalogue_services(catalogue),
         catalogue_ref=input_ref(approved, "chains-catalogue"),
         proposal_ref=approved.proposal,
         approved_on=approved.decision.meeting_date,

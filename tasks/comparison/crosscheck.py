@@ -17,7 +17,7 @@ Pure functions: they build :class:`~schemas.reconciliation.CrossCheck` lines;
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from schemas.chains import CatalogueService, ProductionMode
@@ -148,52 +148,44 @@ def statement_checks(totals: StatementTotals, inputs: ComparisonInputs, toleranc
             **where,
         )
 
-    def amount(match: object) -> tuple[float, int]:
-        rows = [line for line in lines if match(line.data.group)]  # type: ignore[operator]
-        return sum(line.data.amount for line in rows), (rows[0].row if rows else first.row)
-
-    costs, costs_row = amount(lambda g: not g.is_income and g is not CostGroup.DEPRECIATION)
-    fees, fees_row = amount(lambda g: g.is_income)
-    depreciation, depreciation_row = amount(lambda g: g is CostGroup.DEPRECIATION)
     year = totals.year
-    return [
-        CrossCheck(
-            subject=f"Toimintakulut {year} (tuloslaskelman kulutiliryhmät ilman poistoja)",
-            kind=CheckKind.EQUAL,
-            basis_source=totals.source,
-            input_source=input_source,
-            unit="€",
-            basis_value=totals.operating_costs,
-            input_value=costs,
-            tolerance_pct=tolerance.total_pct,
-            row=costs_row,
-            field="euroa",
-            **where,
+    # (subject, how the figures relate, stage 2's figure, which account groups make stage 4's)
+    pairs: list[tuple[str, CheckKind, float, Callable[[CostGroup], bool]]] = [
+        (
+            f"Toimintakulut {year} (tuloslaskelman kulutiliryhmät ilman poistoja)",
+            CheckKind.EQUAL,
+            totals.operating_costs,
+            lambda g: not g.is_income and g is not CostGroup.DEPRECIATION,
         ),
-        CrossCheck(
-            subject=f"Maksutuotot {year}: osa toimintatuotoista",
-            kind=CheckKind.AT_MOST,
-            basis_source=totals.source,
-            input_source=input_source,
-            unit="€",
-            basis_value=totals.operating_income,
-            input_value=fees,
-            tolerance_pct=tolerance.total_pct,
-            row=fees_row,
-            field="euroa",
-            **where,
+        (
+            f"Maksutuotot {year}: osa toimintatuotoista",
+            CheckKind.AT_MOST,
+            totals.operating_income,
+            lambda g: g.is_income,
         ),
-        CrossCheck(
-            subject=f"Poistot ja arvonalentumiset {year}: osa poistoista ja rahoituseristä",
-            kind=CheckKind.AT_MOST,
-            basis_source=totals.source,
-            input_source=input_source,
-            unit="€",
-            basis_value=totals.other_items,
-            input_value=depreciation,
-            tolerance_pct=tolerance.total_pct,
-            row=depreciation_row,
-            field="euroa",
-            **where,
+        (
+            f"Poistot ja arvonalentumiset {year}: osa poistoista ja rahoituseristä",
+            CheckKind.AT_MOST,
+            totals.other_items,
+            lambda g: g is CostGroup.DEPRECIATION,
         ),
     ]
+    checks = []
+    for subject, kind, basis_value, in_group in pairs:
+        rows = [line for line in lines if in_group(line.data.group)]
+        checks.append(
+            CrossCheck(
+                subject=subject,
+                kind=kind,
+                basis_source=totals.source,
+                input_source=input_source,
+                unit="€",
+                basis_value=basis_value,
+                input_value=sum(line.data.amount for line in rows),
+                tolerance_pct=tolerance.total_pct,
+                row=rows[0].row if rows else first.row,
+                field="euroa",
+                **where,
+            )
+        )
+    return checks

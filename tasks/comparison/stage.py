@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas.chains import CatalogueService, ServiceCatalogue
+from schemas.chains import ServiceCatalogue
 from schemas.comparison import (
     ComparisonAnalysis,
     ComparisonBasis,
@@ -29,7 +29,7 @@ from soteflow.documents.formatting import fi_date
 from soteflow.reconcile import RULES_FILE, enforce, read_tolerance
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
-from tasks.chains.basis import load_chains_basis
+from tasks.chains.basis import catalogue_services, load_chains_basis
 from tasks.comparison.analysis import analyse_comparison
 from tasks.comparison.basis import PLAN_KEY, load_previous_plan
 from tasks.comparison.crosscheck import StatementTotals, catalogue_checks, statement_checks, totals_from_inputs
@@ -345,21 +345,12 @@ def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[S
     checks = []
     reference = _on_default_basis(inputs, trial, str(ctx.inputs_dir))
     if catalogue is not None:
-        services = [
-            CatalogueService(
-                service_id=step.service_id,
-                name=step.name,
-                package_id=package.package_id,
-                mode=step.mode,
-                unit=step.unit,
-                annual_volume=step.annual_volume,
-                unit_cost=step.unit_cost,
-            )
-            for package in catalogue.packages
-            for step in package.steps
-        ]
         checks += catalogue_checks(
-            services, reference, inputs, tolerance, f"vaihe 3: palvelukatalogi ({catalogue.source_file})"
+            catalogue_services(catalogue),
+            reference,
+            inputs,
+            tolerance,
+            f"vaihe 3: palvelukatalogi ({catalogue.source_file})",
         )
     targets: TargetsInputs | None = earlier.get(Stage.TARGETS)
     if targets is not None:
