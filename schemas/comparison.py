@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from schemas.accounts import AccountGroup
 from schemas.chains import ChainsBasis, ProductionMode
 from schemas.documents import AgendaContent
 from schemas.reconciliation import CrossCheck
@@ -93,17 +94,8 @@ class CostGroup(StrEnum):
         raise ValueError(f"unknown account group {text!r}; the groups are: {known}")
 
 
-COST_GROUP_LABELS: dict[CostGroup, str] = {
-    CostGroup.WAGES: "Palkat ja palkkiot",
-    CostGroup.PENSIONS: "Eläkekulut",
-    CostGroup.OTHER_SOCIAL: "Muut henkilösivukulut",
-    CostGroup.PURCHASED_SERVICES: "Palvelujen ostot",
-    CostGroup.MATERIALS: "Aineet, tarvikkeet ja tavarat",
-    CostGroup.RENTS: "Vuokrat",
-    CostGroup.OTHER_COSTS: "Muut toimintakulut",
-    CostGroup.DEPRECIATION: "Poistot ja arvonalentumiset",
-    CostGroup.FEES: "Maksutuotot",
-}
+#: Each group's name in the income statement (the shared account-group scheme).
+COST_GROUP_LABELS: dict[CostGroup, str] = {group: AccountGroup(group.value).label_fi for group in CostGroup}
 
 #: The cost groups (every group but the fees), in income-statement order.
 COST_GROUPS: tuple[CostGroup, ...] = tuple(g for g in CostGroup if not g.is_income)
@@ -510,6 +502,9 @@ class ComparisonInputs(_Model):
     own_costs: list[OwnCostLine] = Field(description="Oman tuotannon kustannusrivit")
     allocation_keys: list[AllocationKeyLine] = Field(description="Tukipalvelujen ja hallinnon jakoperusteet")
     income_statement: list[IncomeStatementLine] = Field(description="Tuloslaskelman tiliryhmät")
+    income_statement_from: str | None = Field(
+        default=None, description="Vaiheen 2 hyväksytty tilinpäätös, kun tuloslaskelma on siitä (muuten oma taulukko)"
+    )
     purchases: list[PurchaseLine] = Field(description="Ostopalvelut ja palvelusetelit")
     quality: list[QualityLine] = Field(description="Laatu- ja saatavuustiedot")
     personnel: list[PersonnelLine] = Field(description="Henkilöstö")
@@ -830,6 +825,119 @@ class CriterionScore(_Model):
     sources: list[str] = Field(description="Lähderivit")
 
 
+class SensitivityRule(_Model):
+    """The scenario factors of the sensitivity analysis valid from a date (one ``[[rule]]`` entry of
+    ``data/config/rules/comparison_sensitivity.toml``).
+
+    They are sensitivities, not part of the measured uncertainty: the recommendation rules read the
+    measured ranges (allocation keys, imputed interest, the organiser's buying costs) only.
+    """
+
+    valid_from: dt.date = Field(description="Voimassa alkaen")
+    price_change_low_pct: float = Field(
+        gt=-100,
+        le=0,
+        description="Ostopalvelun hinnan tai setelin arvon muutos seuraavassa kilpailutuksessa: alaraja, %",
+    )
+    price_change_high_pct: float = Field(
+        ge=0,
+        le=1000,
+        description="Ostopalvelun hinnan tai setelin arvon muutos seuraavassa kilpailutuksessa: yläraja, %",
+    )
+    volume_change_pct: float = Field(ge=0, lt=100, description="Suoritemäärän muutos, ± %")
+    quality_change_points: float = Field(
+        ge=0, le=4, description="Kunkin vaihtoehdon laatupisteiden muutos, ± pistettä asteikolla 1–5"
+    )
+    source: str = Field(min_length=1, description="Peruste, sellaisena kuin se tulostetaan")
+
+
+class SensitivityFactor(StrEnum):
+    """A scenario factor of the sensitivity analysis."""
+
+    PRICE = "price"  # the price of a purchased service or a voucher at the next tender or revision
+    VOLUME = "volume"  # the service's yearly volume
+    QUALITY = "quality"  # an option's quality score
+
+
+class CostInterval(_Model):
+    """A low–high range of a unit cost on the comparison basis."""
+
+    low: float = Field(description="Alaraja, €/suorite")
+    high: float = Field(description="Yläraja, €/suorite")
+
+
+class ModeCostRange(_Model):
+    """A low–high range of one option's unit cost under one scenario factor."""
+
+    mode: ProductionMode = Field(description="Tuotantotapa")
+    low: float = Field(description="Alaraja, €/suorite")
+    high: float = Field(description="Yläraja, €/suorite")
+
+
+class FactorSensitivity(_Model):
+    """One scenario factor of one service: its effect on the unit costs, whether the recommendation
+    holds across the considered range, where it would change, and the break-even point."""
+
+    factor: SensitivityFactor = Field(description="Tekijä")
+    mode: ProductionMode | None = Field(
+        default=None, description="Tuotantotapa, jonka hinta muuttuu (hinta); muilla tekijöillä tyhjä"
+    )
+    label: str = Field(description="Tekijä suomeksi")
+    change_low: float = Field(description="Tarkastellun vaihteluvälin alaraja (% tai laatupisteitä)")
+    change_high: float = Field(description="Tarkastellun vaihteluvälin yläraja (% tai laatupisteitä)")
+    considered: str = Field(description="Tarkasteltu vaihteluväli suomeksi")
+    effects: list[ModeCostRange] = Field(
+        default_factory=list, description="Vaikutus yksikkökustannuksiin tuotantotavoittain (laatu: ei vaikutusta)"
+    )
+    holds: bool = Field(description="Suositus pysyy samana koko tarkastellulla vaihteluvälillä")
+    switch: float | None = Field(
+        default=None,
+        description="Pienin muutos (% tai laatupisteitä, etumerkillinen), jolla suositus muuttuisi; tyhjä, jos "
+        "suositus ei muutu hakualueella",
+    )
+    switch_mode: ProductionMode | None = Field(
+        default=None, description="Laatu: tuotantotapa, jonka pisteiden muutos muuttaisi suosituksen"
+    )
+    switch_recommendation: RecommendedMode | None = Field(default=None, description="Suositus muutoksen jälkeen")
+    search_low: float = Field(description="Hakualueen alaraja, jolta muutoskohtaa etsittiin")
+    search_high: float = Field(description="Hakualueen yläraja, jolta muutoskohtaa etsittiin")
+    break_even: float | None = Field(
+        default=None,
+        description="Tasapiste: hinnan tai suoritemäärän muutos (%), jolla ulkoisen ja oman tuotannon "
+        "yksikkökustannukset ovat yhtä suuret; laadussa laatupisteiden muutos, jolla paras "
+        "kokonaispistemäärä vaihtuu; tyhjä, jos tasapistettä ei ole",
+    )
+    break_even_mode: ProductionMode | None = Field(
+        default=None,
+        description="Tuotantotapa, johon tasapiste lasketaan (hinta ja suoritemäärä: ulkoinen; laatu: toiseksi paras)",
+    )
+    best_flips: bool | None = Field(
+        default=None, description="Laatu: vaihtuuko paras kokonaispistemäärä tarkastellulla vaihteluvälillä"
+    )
+
+
+class ServiceSensitivity(_Model):
+    """The sensitivity of one service's recommendation to the scenario factors (re-tendering price,
+    volume, quality), each considered one at a time."""
+
+    holds: bool = Field(description="Suositus pysyy samana kaikkien tekijöiden tarkastelluilla vaihteluväleillä")
+    factors: list[FactorSensitivity] = Field(description="Tekijät")
+    price_break_even_pct: float | None = Field(
+        default=None,
+        description="Halvimman ulkoisen vaihtoehdon hinnanmuutos (%), jolla sen yksikkökustannus on sama kuin "
+        "oman tuotannon",
+    )
+    volume_break_even_pct: float | None = Field(
+        default=None,
+        description="Suoritemäärän muutos (%), jolla oman tuotannon yksikkökustannus on sama kuin halvimman "
+        "ulkoisen vaihtoehdon",
+    )
+    quality_flips_best: bool | None = Field(
+        default=None, description="Vaihtaisiko laatupisteiden muutos parhaan kokonaispistemäärän"
+    )
+    statement: str = Field(description="Suosituksen herkkyys yhdellä virkkeellä suomeksi")
+
+
 class ModeOption(_Model):
     """A production mode of one service in its decision matrix."""
 
@@ -845,6 +953,20 @@ class ModeOption(_Model):
         default=None,
         description="Vuosivaikutus, €/v: jos palvelun koko nykyinen määrä tuotettaisiin tällä tavalla, "
         "(yksikkökustannus − nykyisen tuotantotapojen yhdistelmän painotettu yksikkökustannus) × suoritteet",
+    )
+    price_range: CostInterval | None = Field(
+        default=None,
+        description="Yksikkökustannus, kun hinta muuttuu seuraavassa kilpailutuksessa tarkastellun vaihteluvälin "
+        "mukaan (ostopalvelu ja palveluseteli), €",
+    )
+    volume_range: CostInterval | None = Field(
+        default=None,
+        description="Yksikkökustannus, kun suoritemäärä muuttuu tarkastellun vaihteluvälin mukaan (kiinteät kulut "
+        "pysyvät), €",
+    )
+    scenario_range: CostInterval | None = Field(
+        default=None,
+        description="Skenaarioiden yhdistetty vaihteluväli: mitattu vaihteluväli, hinta ja suoritemäärä, €",
     )
 
 
@@ -889,6 +1011,11 @@ class ServiceComparison(_Model):
     own_avoidable_unit_cost: float | None = Field(
         default=None, description="Oman tuotannon vältettävissä oleva yksikkökustannus vertailuperusteella, €"
     )
+    sensitivity: ServiceSensitivity | None = Field(
+        default=None,
+        description="Suosituksen herkkyys hinnalle seuraavassa kilpailutuksessa, suoritemäärälle ja laadulle "
+        "(None: vanha versio)",
+    )
 
 
 class ComparisonMatrix(_Model):
@@ -904,6 +1031,9 @@ class ComparisonMatrix(_Model):
     effect_method: list[str] = Field(default_factory=list, description="Vuosivaikutusten laskentatapa")
     effect_total: float | None = Field(
         default=None, description="Suositusten vuosivaikutus yhteensä (arvioidut palvelut), €/v"
+    )
+    sensitivity_rule: SensitivityRule | None = Field(
+        default=None, description="Herkkyystarkastelun skenaariotekijät ja niiden peruste (None: vanha versio)"
     )
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from schemas.accounts import AccountGroup, AccountTotal
 from schemas.documents import AgendaContent
 from schemas.needs import AreaProfile
 from schemas.results import SourceRef, VersionRef
@@ -373,8 +374,12 @@ def _stage1_field(value: object) -> object:
 Stage1Field = Annotated[str, BeforeValidator(_stage1_field)]
 
 
-class ActualCostRow(_Model):
-    """One row of ``talous_toteuma.csv``: a service area's actual costs and income in a year."""
+class StatementRow(_Model):
+    """One row of ``tilinpaatos.csv``: a service area's income statement in a year, by account group.
+
+    The operating costs (toimintakulut) are the seven cost groups; depreciation is below the
+    operating margin; the operating income (toimintatuotot) is the client fees and the other income.
+    """
 
     year: FiInt = Field(alias="vuosi", ge=2000, le=2100, description="Vuosi")
     service_area: Text = Field(alias="palvelualue", description="Palvelualue")
@@ -382,8 +387,26 @@ class ActualCostRow(_Model):
         alias="asiakasryhmä",
         description="Asiakasryhmä, jota palvelualue palvelee, tai Pelastustoimi tai Yhteiset kustannukset",
     )
-    operating_costs: FiFloat = Field(alias="toimintakulut", ge=0, description="Toimintakulut, €")
-    operating_income: FiFloat = Field(alias="toimintatuotot", ge=0, description="Toimintatuotot, €")
+    wages: FiFloat = Field(alias="palkat ja palkkiot", ge=0, description="Palkat ja palkkiot, €")
+    pensions: FiFloat = Field(alias="eläkekulut", ge=0, description="Eläkekulut, €")
+    other_social: FiFloat = Field(alias="muut henkilösivukulut", ge=0, description="Muut henkilösivukulut, €")
+    purchased_services: FiFloat = Field(alias="palvelujen ostot", ge=0, description="Palvelujen ostot, €")
+    materials: FiFloat = Field(
+        alias="aineet, tarvikkeet ja tavarat", ge=0, description="Aineet, tarvikkeet ja tavarat, €"
+    )
+    rents: FiFloat = Field(alias="vuokrat", ge=0, description="Vuokrat, €")
+    other_costs: FiFloat = Field(alias="muut toimintakulut", ge=0, description="Muut toimintakulut, €")
+    depreciation: FiFloat = Field(
+        alias="poistot ja arvonalentumiset", ge=0, description="Poistot ja arvonalentumiset, €"
+    )
+    fees: FiFloat = Field(alias="maksutuotot", ge=0, description="Maksutuotot (asiakasmaksut), €")
+    other_income: FiFloat = Field(
+        alias="muut toimintatuotot", ge=0, description="Muut toimintatuotot (myynti, tuet ja avustukset, muut), €"
+    )
+
+    def amount(self, group: AccountGroup) -> float:
+        """The row's amount in an account group."""
+        return float(getattr(self, group.value))
 
 
 FundingKind = Literal["toteuma", "ennuste"]
@@ -399,7 +422,7 @@ class FundingRow(_Model):
         default=None,
         alias="muut_tuotot",
         ge=0,
-        description="Muut tuotot (toimintatuotot), €; toteumavuosina tyhjä = talous_toteuma.csv:n summa",
+        description="Muut tuotot (toimintatuotot), €; toteumavuosina tyhjä = tilinpäätöksen toimintatuotot",
     )
     other_items: FiFloat = Field(
         default=0.0,
@@ -532,7 +555,7 @@ class TargetsAssumptions(_Model):
 
 
 class ServiceAreaCost(_Model):
-    """A validated row of ``talous_toteuma.csv`` with its row number."""
+    """A service area's operating costs and income in a year, from a row of ``tilinpaatos.csv``."""
 
     row: int = Field(description="Rivinumero tiedostossa")
     year: int = Field(description="Vuosi")
@@ -574,8 +597,11 @@ class TargetSpec(_Model):
 class TargetsInputs(_Model):
     """The stage-2 input files, read and checked (each file on its own and against the others)."""
 
-    files: dict[str, str] = Field(description="Tiedostot rooleittain: toteuma, rahoitus, oletukset, tavoitteet")
+    files: dict[str, str] = Field(description="Tiedostot rooleittain: tilinpaatos, rahoitus, oletukset, tavoitteet")
     costs: list[ServiceAreaCost] = Field(description="Toteutuneet kulut ja tuotot palvelualueittain")
+    statement: list[AccountTotal] = Field(
+        default_factory=list, description="Tilinpäätöksen tiliryhmien summat vuosittain (koko alue)"
+    )
     funding: list[FundingYear] = Field(description="Rahoitus vuosittain")
     assumptions: TargetsAssumptions = Field(description="Oletukset")
     targets: list[TargetSpec] = Field(description="Tavoitteet tiedoston järjestyksessä")
@@ -664,6 +690,10 @@ class FinancialForecast(_Model):
     data_label: str = Field(description="Aineiston kuvaus (esimerkkiaineisto)")
     base_year: int = Field(description="Viimeinen toteumavuosi")
     actual: list[ActualYear] = Field(description="Toteumavuodet")
+    statement: list[AccountTotal] = Field(
+        default_factory=list,
+        description="Tilinpäätöksen tiliryhmien summat toteumavuosittain (koko alue); vaihe 4 täsmäyttää näihin",
+    )
     opening_accumulated_eur: float = Field(description="Kertynyt yli-/alijäämä perusvuoden lopussa, €")
     coverage_rule: CoverageRule = Field(description="Alijäämän kattamisvelvollisuus")
     method_text: str = Field(description="Ennustemenetelmä suomeksi")

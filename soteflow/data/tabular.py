@@ -284,3 +284,21 @@ def unique(
                 field=column,
             )
         seen[key] = row.number
+
+
+def row_ranges(numbers: Iterable[int]) -> str:
+    """Row numbers as compact ranges: ``2–5, 7, 9–10``."""
+    values = sorted(set(numbers))
+    parts: list[str] = []
+    start = prev = None
+    for value in values:
+        if start is None:
+            start = prev = value
+        elif prev is not None and value == prev + 1:
+            prev = value
+        else:
+            parts.append(f"{start}–{prev}" if start != prev else f"{start}")
+            start = prev = value
+    if start is not None:
+        parts.append(f"{start}–{prev}" if start != prev else f"{start}")
+    return ", ".join(parts)

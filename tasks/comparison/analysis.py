@@ -40,7 +40,7 @@ range overlap, the difference is within the uncertainty ("ero on epävarmuusväl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from schemas.chains import ChainsBasis, ProductionMode
 from schemas.comparison import COST_GROUPS as _COST_GROUPS
@@ -83,14 +83,24 @@ from schemas.comparison import (
     QualityLine,
     RecommendedMode,
     ReconciliationLine,
+    SensitivityRule,
     ServiceComparison,
     ServicePersonnelImpact,
     VatHandling,
     VatTreatment,
 )
+from soteflow.data.tabular import row_ranges
 from soteflow.errors import InputError
 from soteflow.numbers import fi_number, round_half_up
-from tasks.comparison.inputs import GROUP_COLUMNS, row_ranges
+from tasks.comparison.inputs import GROUP_COLUMNS
+from tasks.comparison.sensitivity import (
+    OptionBasis,
+    Sensitivities,
+    analyse_service,
+    method_paragraphs,
+    robustness_sentence,
+    shipped_rule,
+)
 
 #: Which account groups make up each own-cost component (the rest come from allocations).
 COMPONENT_GROUPS: dict[str, tuple[CostGroup, ...]] = {
@@ -767,12 +777,16 @@ def build_matrix(
     quality: Sequence[QualityLine],
     params: ComparisonParams,
     basis: ChainsBasis | None = None,
+    sensitivity_rule: SensitivityRule | None = None,
 ) -> ComparisonMatrix:
     """The decision matrix, cost differences and recommendation of each service.
 
     Cost score = 5 × cheapest unit cost / the option's unit cost; the qualitative criteria are the
     1–5 scores of ``laatu_saatavuus.csv``; total = Σ normalised weight × score. The rules in
     :data:`RULES` give the recommendation; every rationale sentence is generated from the numbers.
+    With ``sensitivity_rule`` each service also gets its sensitivity to the price at the next
+    tender, the volume and the quality (:mod:`tasks.comparison.sensitivity`); the recommendation
+    itself reads only the measured ranges.
     """
     weights = params.normalised_weights()
     raw = params.weights()
@@ -793,6 +807,7 @@ def build_matrix(
         # Today's mix: Σ unit cost × volume over the modes in use (the options' rounded unit costs).
         current_cost = sum(_r2(c[0]) * c[3] for c in costs.values())
         options = []
+        values_by: dict[ProductionMode, dict[str, float]] = {}
         for mode in modes:
             unit_cost, low, high, volume = costs[mode]
             q = scores_by[(service_id, mode)]
@@ -808,6 +823,7 @@ def build_matrix(
                 "continuity": q.data.continuity,
                 "innovation": q.data.innovation,
             }
+            values_by[mode] = values
             bases = {
                 "cost": f"{_unit_text(unit_cost, unit)}; halvin {_unit_text(cheapest, unit)}",
                 "quality": _indicator(q.data.quality_indicator, q.data.quality_value, q.data.note),
@@ -847,25 +863,120 @@ def build_matrix(
             fees_per_unit = own_cost.fees / own_cost.volume if params.fee_basis is FeeBasis.NET else 0.0
             avoidable = _r2(own_cost.unit_cost_avoidable - fees_per_unit)
         item = _recommend(service_id, name, unit, options, params, basis, own_avoidable=avoidable)
-        out.append(
-            item.model_copy(
-                update={
-                    "volume": _r2(total_volume),
-                    "current_unit_cost": _r2(current_cost / total_volume) if total_volume else None,
-                }
+        update: dict[str, object] = {
+            "volume": _r2(total_volume),
+            "current_unit_cost": _r2(current_cost / total_volume) if total_volume else None,
+        }
+        if sensitivity_rule is not None:
+            scenarios = _sensitivities(
+                service_id,
+                options,
+                {m: c[0] for m, c in costs.items()},
+                values_by,
+                own_cost,
+                {m: bought_by[(service_id, m)] for m in modes if m is not ProductionMode.OWN},
+                params,
+                basis,
+                sensitivity_rule,
+                (item.recommendation, item.best_mode),
             )
-        )
+            update["sensitivity"] = scenarios.service
+            update["options"] = [
+                o.model_copy(
+                    update={
+                        "price_range": scenarios.price.get(o.mode),
+                        "volume_range": scenarios.volume[o.mode],
+                        "scenario_range": scenarios.scenario[o.mode],
+                    }
+                )
+                for o in options
+            ]
+        out.append(item.model_copy(update=update))
     effects = [i.recommended_effect for i in out if i.recommended_effect is not None]
     return ComparisonMatrix(
         weights=weights,
         fee_basis=params.fee_basis,
         rules=RULES,
         cost_score_method=COST_SCORE_METHOD,
-        sensitivity_method=sensitivity_method(params),
+        sensitivity_method=sensitivity_method(params, sensitivity_rule),
         services=out,
         effect_method=EFFECT_METHOD,
         effect_total=_r2(sum(effects)),
+        sensitivity_rule=sensitivity_rule,
     )
+
+
+def _sensitivities(
+    service_id: str,
+    options: Sequence[ModeOption],
+    exact_costs: dict[ProductionMode, float],
+    values_by: dict[ProductionMode, dict[str, float]],
+    own_cost: OwnServiceCost | None,
+    bought: dict[ProductionMode, PurchasedServiceCost],
+    params: ComparisonParams,
+    basis: ChainsBasis | None,
+    rule: SensitivityRule,
+    decided: tuple[RecommendedMode, ProductionMode | None],
+) -> Sensitivities:
+    """One service's scenarios: each option's price per unit and fixed part, and the recommendation
+    rules re-run on a scenario's unit costs (the measured range moving with them) and quality scores."""
+    raw = params.weights()
+    exact = {k: v / sum(raw.values()) for k, v in raw.items()}
+    current, own_share = current_mode(options, params)  # the volumes' shares do not change
+    voucher_suitable = _voucher_suitability(service_id, options, basis)[0]
+
+    def evaluate(
+        delta: Mapping[ProductionMode, float], quality: Mapping[ProductionMode, float]
+    ) -> tuple[RecommendedMode, ProductionMode]:
+        units = {m: exact_costs[m] + delta.get(m, 0.0) for m in exact_costs}
+        cheapest = min(units.values())
+        scenario = []
+        for option in options:
+            unit_cost, shift = units[option.mode], delta.get(option.mode, 0.0)
+            values = dict(values_by[option.mode])
+            values["cost"] = 5.0 * cheapest / unit_cost if cheapest > 0 and unit_cost > 0 else 5.0
+            values["quality"] += quality.get(option.mode, 0.0)
+            scenario.append(
+                option.model_copy(
+                    update={
+                        "unit_cost": _r2(unit_cost),
+                        "unit_cost_low": _r2(option.unit_cost_low + shift),
+                        "unit_cost_high": _r2(option.unit_cost_high + shift),
+                        "total": _r4(sum(exact[c] * values[c] for c in CRITERIA)),
+                    }
+                )
+            )
+        recommendation, _rule = _decide(scenario, params, current, own_share, voucher_suitable)
+        return recommendation, _best(scenario, current).mode
+
+    if evaluate({}, {}) != decided:  # cannot happen: the scenarios start from the matrix's own figures
+        raise RuntimeError(f"the sensitivity analysis of {service_id} does not reproduce its recommendation")
+    bases = []
+    for option in options:
+        if option.mode is ProductionMode.OWN:
+            assert own_cost is not None
+            # What stays when the volume changes: the components that stay when the unit is outsourced.
+            avoidable = own_cost.avoidable_cost if own_cost.avoidable_cost is not None else own_cost.full_cost
+            fixed = (own_cost.full_cost - avoidable) / own_cost.volume
+            price = 0.0
+        else:
+            item = bought[option.mode]
+            per_unit = {c.code: c.amount / item.volume for c in item.components}
+            fixed = per_unit["procurement"] + per_unit["contract_management"]
+            price = per_unit["price"]
+        bases.append(
+            OptionBasis(
+                mode=option.mode,
+                unit_cost=exact_costs[option.mode],
+                low=option.unit_cost_low,
+                high=option.unit_cost_high,
+                price_per_unit=price,
+                fixed_per_unit=fixed,
+                quality=values_by[option.mode]["quality"],
+                total=option.total,
+            )
+        )
+    return analyse_service(bases, rule, evaluate, quality_weight=exact["quality"])
 
 
 EFFECT_METHOD: list[str] = [
@@ -889,9 +1000,10 @@ def _indicator(name: str | None, value: float | None, note: str | None) -> str:
     return text
 
 
-def sensitivity_method(params: ComparisonParams) -> list[str]:
-    """The sensitivity analysis as printed."""
-    return [
+def sensitivity_method(params: ComparisonParams, rule: SensitivityRule | None = None) -> list[str]:
+    """The sensitivity analysis as printed: the measured ranges the recommendation rules read, and the
+    scenario factors of ``rule`` reported as sensitivities."""
+    measured = [
         "Oman tuotannon yksikkökustannuksen vaihteluväli saadaan, kun jokaisen tukipalvelun ja hallinnon "
         "jakoperusteen osuus vaihtelee tiedostossa annettujen ala- ja ylärajojen välillä ja laskennallinen korko "
         f"välillä {fi_number(params.interest_rate_low, 1)}–{fi_number(params.interest_rate_high, 1)} %.",
@@ -900,12 +1012,13 @@ def sensitivity_method(params: ComparisonParams) -> list[str]:
         "Kun oman ja ulkoisen tuotannon vaihteluvälit ovat päällekkäiset, ero on epävarmuusvälin sisällä: "
         "kustannusten perusteella tuotantotavat ovat yhtä edullisia.",
     ]
+    return measured + (method_paragraphs(rule, stays_words(params)) if rule is not None else [])
 
 
 def _difference(own: ModeOption, other: ModeOption, unit: str) -> CostDifference:
     diff = other.unit_cost - own.unit_cost
     pct = 100 * diff / own.unit_cost if own.unit_cost else 0.0
-    within = other.unit_cost_low <= own.unit_cost_high and own.unit_cost_low <= other.unit_cost_high
+    within = _within(own, other)
     label = "Ostopalvelun" if other.mode is ProductionMode.PURCHASED else "Palvelusetelin"
     direction = "suurempi" if diff > 0 else "pienempi"
     statement = (
@@ -936,6 +1049,64 @@ def current_mode(options: Sequence[ModeOption], params: ComparisonParams) -> tup
     return RecommendedMode.MIXED, own_share
 
 
+def _within(own: ModeOption, other: ModeOption) -> bool:
+    """The two options' measured low–high ranges overlap: the difference is within the uncertainty."""
+    return other.unit_cost_low <= own.unit_cost_high and own.unit_cost_low <= other.unit_cost_high
+
+
+def _best(options: Sequence[ModeOption], current: RecommendedMode) -> ModeOption:
+    """The option with the largest weighted total (on a tie the current mode, then own production)."""
+
+    def rank_key(option: ModeOption) -> tuple[float, int, int]:
+        is_current = RecommendedMode.of(option.mode) is current
+        return (option.total, 1 if is_current else 0, -_MODE_ORDER.index(option.mode))
+
+    return max(options, key=rank_key)
+
+
+def _voucher_suitability(
+    service_id: str, options: Sequence[ModeOption], basis: ChainsBasis | None
+) -> tuple[bool, str, ProductionMode | None]:
+    """Whether the voucher suits the service, why (Finnish), and the stage-3 catalogue's mode."""
+    catalogue = basis.service(service_id) if basis else None
+    catalogue_mode = catalogue.mode if catalogue else None
+    reasons = []
+    if catalogue_mode is ProductionMode.VOUCHER:
+        reasons.append("vaiheen 3 palvelukatalogissa tuotantotapa on palveluseteli")
+    if any(o.mode is ProductionMode.VOUCHER for o in options):
+        reasons.append("palveluseteliä käytetään nykyisin")
+    basis_text = "; ".join(reasons) if reasons else "palveluseteli ei ole käytössä eikä katalogissa"
+    return bool(reasons), basis_text, catalogue_mode
+
+
+def _decide(
+    options: Sequence[ModeOption],
+    params: ComparisonParams,
+    current: RecommendedMode,
+    own_share: float,
+    voucher_suitable: bool,
+) -> tuple[RecommendedMode, str]:
+    """The recommendation and the rule of :data:`RULES` that gives it (the sensitivity analysis re-runs
+    this on its scenarios)."""
+    by_mode = {o.mode: o for o in options}
+    own = by_mode.get(ProductionMode.OWN)
+    voucher = by_mode.get(ProductionMode.VOUCHER)
+    best = _best(options, current)
+    small_ok = (
+        voucher is not None
+        and voucher.scores[CRITERIA.index("small_producers")].score >= params.voucher_min_small_producers
+    )
+    capacity = min(own_share, 1 - own_share) >= params.mixed_min_share
+    within = own is not None and any(_within(own, o) for o in options if o is not own)
+    if len(options) == 1:
+        return RecommendedMode.of(options[0].mode), "1"
+    if within and capacity:
+        return RecommendedMode.MIXED, "2"
+    if voucher_suitable and voucher is not None and small_ok and best is voucher:
+        return RecommendedMode.VOUCHER, "3"
+    return RecommendedMode.of(best.mode), "4"
+
+
 def _recommend(
     service_id: str,
     name: str,
@@ -950,22 +1121,10 @@ def _recommend(
     own = by_mode.get(ProductionMode.OWN)
     differences = [_difference(own, o, unit) for o in options if own is not None and o is not own]
     current, own_share = current_mode(options, params)
-    catalogue = basis.service(service_id) if basis else None
-    catalogue_mode = catalogue.mode if catalogue else None
     voucher = by_mode.get(ProductionMode.VOUCHER)
-    reasons = []
-    if catalogue_mode is ProductionMode.VOUCHER:
-        reasons.append("vaiheen 3 palvelukatalogissa tuotantotapa on palveluseteli")
-    if voucher is not None:
-        reasons.append("palveluseteliä käytetään nykyisin")
-    voucher_suitable = bool(reasons)
-    voucher_basis = "; ".join(reasons) if reasons else "palveluseteli ei ole käytössä eikä katalogissa"
+    voucher_suitable, voucher_basis, catalogue_mode = _voucher_suitability(service_id, options, basis)
 
-    def rank_key(option: ModeOption) -> tuple[float, int, int]:
-        is_current = RecommendedMode.of(option.mode) is current
-        return (option.total, 1 if is_current else 0, -_MODE_ORDER.index(option.mode))
-
-    best = max(options, key=rank_key)
+    best = _best(options, current)
     rationale = []
     basis_word = "nettokustannus" if params.fee_basis is FeeBasis.NET else "täyskustannus"
     cost_parts = []
@@ -990,27 +1149,20 @@ def _recommend(
         + ", ".join(f"{RecommendedMode.of(o.mode).label_fi} {fi_number(o.total, 2)}" for o in options)
         + "."
     )
-    small_ok = (
-        voucher is not None
-        and voucher.scores[CRITERIA.index("small_producers")].score >= params.voucher_min_small_producers
-    )
-    capacity = min(own_share, 1 - own_share) >= params.mixed_min_share
-    within = [d for d in differences if d.within_uncertainty]
-    if len(options) == 1:
-        recommendation, rule = RecommendedMode.of(options[0].mode), "1"
+    recommendation, rule = _decide(options, params, current, own_share, voucher_suitable)
+    if rule == "1":
         final = (
             f"Suositus: {recommendation.label_fi}, koska muulle tuotantotavalle ei ole kustannustietoja eikä "
             "vertailua voi tehdä."
         )
-    elif own is not None and within and capacity:
-        recommendation, rule = RecommendedMode.MIXED, "2"
+    elif rule == "2":
         final = (
             "Suositus: sekamalli, koska kustannusero on epävarmuusvälin sisällä ja nykyinen kapasiteetti "
             f"edellyttää molempia tuotantotapoja (kummankin osuus suoritteista vähintään "
             f"{fi_number(100 * params.mixed_min_share, 0)} %)."
         )
-    elif voucher_suitable and voucher is not None and small_ok and best is voucher:
-        recommendation, rule = RecommendedMode.VOUCHER, "3"
+    elif rule == "3":
+        assert voucher is not None
         final = (
             f"Suositus: palveluseteli, koska palveluseteli soveltuu palveluun ({voucher_basis}), pienten "
             f"tuottajien ja järjestöjen mahdollisuudet ovat hyvät (pisteet "
@@ -1018,7 +1170,6 @@ def _recommend(
             "kokonaispistemäärä on suurin."
         )
     else:
-        recommendation, rule = RecommendedMode.of(best.mode), "4"
         final = (
             f"Suositus: {recommendation.label_fi}, koska sen painotettu kokonaispistemäärä "
             f"({fi_number(best.total, 2)}) on vaihtoehdoista suurin."
@@ -1279,13 +1430,20 @@ def analyse_comparison(
     basis: ChainsBasis | None = None,
     previous: PreviousPlan | None = None,
     inputs_dir: str | None = None,
+    sensitivity_rule: SensitivityRule | None = None,
 ) -> ComparisonAnalysis:
-    """Own and purchased costs, decision matrices, personnel impact, organising plan and findings."""
+    """Own and purchased costs, decision matrices, personnel impact, organising plan and findings.
+
+    ``sensitivity_rule`` gives the scenario factors of the sensitivity analysis (the stage reads the
+    dated rule for 1 January of the cycle's year from its data folder); without it the shipped rule
+    file's entry for that day is used (:func:`tasks.comparison.sensitivity.shipped_rule`).
+    """
     names = {s.service_id: s.name for s in basis.services} if basis else None
     own = compute_own_costs(inputs, params, names, inputs_dir=inputs_dir)
     own_names = {s.service_id: s.name for s in own.services}
     purchased = compute_purchased_costs(inputs, params, names or own_names)
-    matrix = build_matrix(own, purchased, inputs.quality, params, basis)
+    rule = sensitivity_rule if sensitivity_rule is not None else shipped_rule(cycle)
+    matrix = build_matrix(own, purchased, inputs.quality, params, basis, rule)
     personnel = personnel_impact(matrix, inputs, own)
     plan = organising_plan(matrix, region_code, cycle, previous)
     return ComparisonAnalysis(
@@ -1333,6 +1491,9 @@ def findings(
         )
     if matrix.effect_total is not None:
         out.append(effect_sentence(matrix))
+    robustness = robustness_sentence(matrix.services)
+    if robustness is not None:
+        out.append(robustness)
     if personnel.total_affected_fte:
         out.append(
             f"Suositukset koskevat {fi_number(personnel.total_affected_fte, 1)} oman tuotannon henkilötyövuotta; "

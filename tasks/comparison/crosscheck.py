@@ -5,11 +5,13 @@ its own inputs.
   unit cost. Stage 4's own-production and purchase rows give the same service's volume (own +
   purchased + voucher), its main mode (the mode with the most volume, or one within the volume
   tolerance of it) and its volume-weighted unit cost on the default comparison basis.
-* **Stage 2's financial statement** (tilinpäätös, the base year's actual) gives the operating
-  costs, the operating income and the depreciation with financial items. Stage 4's income
-  statement gives the same year's operating costs (every cost group but depreciation), its client
-  fees (a part of the operating income) and its depreciation (a part of depreciation and financial
-  items).
+* **Stage 2's financial statement** (tilinpäätös, the base year's actual) is stage 4's income
+  statement when stage 4 has none of its own. When it has (the ``Tuloslaskelma`` sheet), every
+  account group must equal stage 2's; an approved stage 2 without account groups (a round stored
+  before the statement had them) gives the operating costs, the operating income and the
+  depreciation with financial items, and stage 4's operating costs (every cost group but
+  depreciation), client fees (a part of the operating income) and depreciation (a part of
+  depreciation and financial items) are checked against those.
 
 Pure functions: they build :class:`~schemas.reconciliation.CrossCheck` lines;
 :func:`soteflow.reconcile.enforce` stops the stage at one outside its tolerance.
@@ -20,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from schemas.accounts import AccountGroup, AccountTotal
 from schemas.chains import CatalogueService, ProductionMode
 from schemas.comparison import ComparisonInputs, CostGroup, ServiceComparison
 from schemas.reconciliation import CheckKind, CrossCheck, Tolerance
@@ -36,6 +39,7 @@ class StatementTotals:
     operating_income: float
     other_items: float  # depreciation and net financial items
     source: str
+    groups: Sequence[AccountTotal] = ()  # the account groups' totals of the year, when stage 2 has them
 
 
 def totals_from_inputs(inputs: TargetsInputs, source: str) -> StatementTotals:
@@ -48,6 +52,7 @@ def totals_from_inputs(inputs: TargetsInputs, source: str) -> StatementTotals:
         operating_income=sum(c.operating_income for c in inputs.costs if c.year == year),
         other_items=funding.other_items if funding else 0.0,
         source=source,
+        groups=[t for t in inputs.statement if t.year == year],
     )
 
 
@@ -131,10 +136,27 @@ def catalogue_checks(
 
 
 def statement_checks(totals: StatementTotals, inputs: ComparisonInputs, tolerance: Tolerance) -> list[CrossCheck]:
-    """Stage 4's income statement against stage 2's actual of the same year."""
+    """Stage 4's income statement against stage 2's actual of the same year; when stage 4's income
+    statement is stage 2's, its year against the cost rows'."""
     lines = inputs.income_statement
     if not lines:
         return []
+    if inputs.income_statement_from is not None:
+        costs = inputs.own_costs[0]
+        return [
+            CrossCheck(
+                subject="Tilivuosi: oman tuotannon kustannukset ja tuloslaskelman tiliryhmät vaiheen 2 tilinpäätöksestä",
+                kind=CheckKind.SAME,
+                basis_source=totals.source,
+                input_source="vaihe 4: " + costs.file + (f" / {costs.sheet}" if costs.sheet else ""),
+                basis_text=str(totals.year),
+                input_text=str(costs.data.year),
+                file=costs.file,
+                sheet=costs.sheet,
+                row=costs.row,
+                field="vuosi",
+            )
+        ]
     first = lines[0]
     where = {"file": first.file, "sheet": first.sheet}
     years = sorted({line.data.year for line in lines})
@@ -149,6 +171,27 @@ def statement_checks(totals: StatementTotals, inputs: ComparisonInputs, toleranc
         )
 
     year = totals.year
+    if totals.groups:
+        by_group = {t.group: t for t in totals.groups}
+        checks = []
+        for line in lines:
+            basis = by_group[AccountGroup(line.data.group.value)]
+            checks.append(
+                CrossCheck(
+                    subject=f"{line.data.group.label_fi} {year}",
+                    kind=CheckKind.EQUAL,
+                    basis_source=f"{totals.source}, {basis.file} rivit {basis.rows}",
+                    input_source=input_source,
+                    unit="€",
+                    basis_value=basis.amount_eur,
+                    input_value=line.data.amount,
+                    tolerance_pct=tolerance.total_pct,
+                    row=line.row,
+                    field="euroa",
+                    **where,
+                )
+            )
+        return checks
     # (subject, how the figures relate, stage 2's figure, which account groups make stage 4's)
     pairs: list[tuple[str, CheckKind, float, Callable[[CostGroup], bool]]] = [
         (

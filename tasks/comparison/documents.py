@@ -18,16 +18,21 @@ from schemas.comparison import (
     ComparisonAnalysis,
     ComparisonFigures,
     ComparisonProposal,
+    FactorSensitivity,
+    SensitivityFactor,
+    ServiceComparison,
 )
 from schemas.documents import PdfAttachment, TextSection
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
-from soteflow.numbers import fi_number, round_half_up
+from soteflow.language import fi_quantity
+from soteflow.numbers import NBSP, fi_number, round_half_up
 from soteflow.store.canonical import canonical_json
 from tasks.agenda import AttachmentPart, agenda_document, attachment_documents
 from tasks.comparison.analysis import compact_sources, fee_basis_text
 from tasks.comparison.exports import MODE_WORD, export_csv
+from tasks.comparison.grounds import robustness_summary
 
 TEMPLATE = "s4_comparison.html"
 ATTACHMENT_TEMPLATE = "s4_comparison_attachment.html"
@@ -53,6 +58,71 @@ def summary_rows(analysis: ComparisonAnalysis) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+#: The columns of a service's sensitivity table (attachment 2); every cell is text, as the factors'
+#: units differ (%, quality points, €).
+SENSITIVITY_COLUMNS = [
+    "Tekijä",
+    "Tarkasteltu vaihteluväli",
+    "Yksikkökustannus skenaariossa",
+    "Suositus tarkastellulla välillä",
+    "Tasapiste",
+    "Suositus muuttuisi",
+]
+
+
+def _signed(value: float, decimals: int) -> str:
+    """A signed change cut (not rounded) towards zero: a stated threshold never lies past the true one."""
+    scale = 10.0**decimals
+    cut = int(abs(value) * scale + 1e-9) / scale
+    return fi_number(cut if value >= 0 else -cut, decimals, sign=True)
+
+
+def _points(value: float) -> str:
+    return fi_quantity(value, "piste", 2)
+
+
+def sensitivity_row(factor: FactorSensitivity, unit: str) -> list[str]:
+    """One factor of a service's sensitivity table as text cells."""
+    if factor.effects:
+        effect = "; ".join(
+            f"{MODE_WORD[e.mode]} {fi_number(e.low, 2)}–{fi_number(e.high, 2)} €/{unit}" for e in factor.effects
+        )
+    else:
+        effect = "ei vaikuta kustannuksiin"
+    holds = "pysyy" if factor.holds else "muuttuu"
+    if factor.break_even is None:
+        break_even = "ei tasapistettä"
+    elif factor.factor is SensitivityFactor.QUALITY:
+        runner_up = MODE_WORD[factor.break_even_mode] if factor.break_even_mode else ""
+        break_even = f"{_points(factor.break_even)} (toiseksi paras: {runner_up})"
+        if factor.best_flips:
+            break_even += "; paras vaihtoehto vaihtuu tarkastellulla välillä"
+    else:
+        other = MODE_WORD[factor.break_even_mode] if factor.break_even_mode else ""
+        break_even = f"{fi_number(factor.break_even, 1, sign=True)}{NBSP}% (oma tuotanto = {other})"
+    if factor.switch is None:
+        if factor.factor is SensitivityFactor.QUALITY:
+            switch = "ei muutu laatupisteiden mukaan"
+        else:
+            span = f"{fi_number(factor.search_low, 0, sign=True)} … {fi_number(factor.search_high, 0, sign=True)}"
+            switch = f"ei muutu välillä {span}{NBSP}%"
+    else:
+        after = factor.switch_recommendation.label_fi if factor.switch_recommendation else ""
+        if factor.factor is SensitivityFactor.QUALITY:
+            whose = MODE_WORD[factor.switch_mode] if factor.switch_mode else ""
+            switch = f"{whose} {_signed(factor.switch, 2)} pistettä → {after}"
+        else:
+            switch = f"{_signed(factor.switch, 1)}{NBSP}% → {after}"
+    return [factor.label, factor.considered, effect, holds, break_even, switch]
+
+
+def sensitivity_rows(item: ServiceComparison) -> list[list[str]]:
+    """A service's sensitivity table (empty for a version stored before the sensitivity analysis)."""
+    if item.sensitivity is None:
+        return []
+    return [sensitivity_row(f, item.unit) for f in item.sensitivity.factors]
 
 
 def method_sections(analysis: ComparisonAnalysis) -> list[TextSection]:
@@ -109,6 +179,7 @@ def comparison_documents(
         "criterion_labels": CRITERION_LABELS,
         "mode_word": MODE_WORD,
         "summary_rows": summary_rows(analysis),
+        "robustness": " ".join(robustness_summary(analysis)),
     }
     documents = []
     for key, agenda, template, attachments, keywords in (
@@ -187,7 +258,10 @@ def attachment_parts(analysis: ComparisonAnalysis) -> list[AttachmentPart]:
         AttachmentPart(
             number=2,
             part="services",
-            context={},
+            context={
+                "sensitivity_columns": SENSITIVITY_COLUMNS,
+                "sensitivity_rows": {s.service_id: sensitivity_rows(s) for s in analysis.matrix.services},
+            },
             data=[
                 PdfAttachment(
                     filename="comparison-matrix.json",

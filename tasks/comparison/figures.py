@@ -13,6 +13,9 @@ from soteflow.charts.stacked import range_chart_svg, stacked_bar_chart_svg
 from soteflow.numbers import round_half_up
 from tasks.comparison.exports import MODE_WORD
 
+#: The label of a mode's combined scenario range in the ranges chart.
+SCENARIO_WORD = "skenaariot"
+
 # -- figures ----------------------------------------------------------------------------------------
 
 
@@ -64,21 +67,38 @@ def build_comparison_figures(analysis: ComparisonAnalysis) -> ComparisonFigures:
             )
         )
     names = [i.name for i in analysis.matrix.services]
-    ranges: dict[str, list[tuple[float, float, float] | None]] = {w.capitalize(): [] for w in MODE_WORD.values()}
+    # Each mode's measured range (what recommendation rule 2 reads) and, on its own labelled row below
+    # it, the combined scenario range (price at the next tender, volume): the rows' names tell them
+    # apart in greyscale. Stored versions from before the scenarios have no second row.
+    scenarios = any(o.scenario_range is not None for i in analysis.matrix.services for o in i.options)
+    ranges: dict[str, list[tuple[float, float, float] | None]] = {}
+    for word in MODE_WORD.values():
+        ranges[word.capitalize()] = []
+        if scenarios:
+            ranges[f"{word.capitalize()}: {SCENARIO_WORD}"] = []
     for item in analysis.matrix.services:
         own_option = next((o for o in item.options if o.mode is ProductionMode.OWN), None)
         base = own_option.unit_cost if own_option else item.options[0].unit_cost
+
+        def index(value: float, base: float = base) -> float:
+            return round_half_up(100 * value / base, 1)
+
         for mode, word in MODE_WORD.items():
             option = next((o for o in item.options if o.mode is mode), None)
             ranges[word.capitalize()].append(
-                (
-                    round_half_up(100 * option.unit_cost_low / base, 1),
-                    round_half_up(100 * option.unit_cost / base, 1),
-                    round_half_up(100 * option.unit_cost_high / base, 1),
-                )
-                if option
-                else None
+                (index(option.unit_cost_low), index(option.unit_cost), index(option.unit_cost_high)) if option else None
             )
+            if scenarios:
+                wide = option.scenario_range if option else None
+                ranges[f"{word.capitalize()}: {SCENARIO_WORD}"].append(
+                    (
+                        index(min(wide.low, option.unit_cost_low, option.unit_cost)),
+                        index(option.unit_cost),
+                        index(max(wide.high, option.unit_cost_high, option.unit_cost)),
+                    )
+                    if option and wide
+                    else None
+                )
     title = "Yksikkökustannusten vaihteluvälit suhteessa oman tuotannon yksikkökustannukseen (oma = 100)"
     return ComparisonFigures(
         components=figures,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from schemas.comparison import CRITERIA, CRITERION_LABELS, ComparisonAnalysis, ServiceComparison
 from soteflow.numbers import fi_number
 from tasks.comparison.analysis import effect_sentence, euros_text, reconciliation_sentence, stays_words
+from tasks.comparison.sensitivity import robustness_sentence
 
 #: The item's attachments, numbered as the text refers to them; liite 6 is the organising plan's own
 #: document (tasks.comparison.proposal).
@@ -55,6 +56,14 @@ def recommendation_line(item: ServiceComparison) -> str:
     text += "."
     override = next((r for r in item.rationale if r.startswith("Päätösmatriisin paras vaihtoehto")), None)
     return f"{text} {override}" if override else text
+
+
+def robustness_summary(analysis: ComparisonAnalysis) -> list[str]:
+    """At most one sentence on how robust the recommendations are to the price at the next tender,
+    the volume and the quality (the table per service is in attachment 2); none for an analysis
+    stored before the sensitivity analysis."""
+    sentence = robustness_sentence(analysis.matrix.services)
+    return [sentence] if sentence else []
 
 
 def personnel_summary(analysis: ComparisonAnalysis) -> list[str]:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from schemas.accounts import AccountGroup, AccountTotal
 from schemas.chains import ProductionMode
 from schemas.comparison import (
     CRITERIA,
@@ -49,7 +50,7 @@ from schemas.comparison import (
     SourceFile,
     VatTreatment,
 )
-from soteflow.data.tabular import RawTable, Row, read_table, validate_rows
+from soteflow.data.tabular import RawTable, Row, read_table, row_ranges, sheet_names, validate_rows
 from soteflow.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,29 +82,37 @@ _ROLES = {
 }
 
 
+#: The own-production tables every folder must have; the income statement is optional (stage 4
+#: takes it from the approved stage 2's financial statement when it is not given).
+_REQUIRED_SHEETS = (COST_SHEET, KEY_SHEET)
+
+
 def own_costs_form(inputs_dir: Path) -> str:
-    """``"xlsx"`` when ``oma_tuotanto.xlsx`` exists, else ``"csv"`` when all three CSV files do.
+    """``"xlsx"`` when ``oma_tuotanto.xlsx`` exists, else ``"csv"`` when the cost and key CSV files do.
 
     Raises :class:`InputError` naming what is missing when neither form is complete.
     """
     if (inputs_dir / OWN_XLSX).is_file():
         return "xlsx"
-    present = [name for name in OWN_CSV.values() if (inputs_dir / name).is_file()]
-    if len(present) == len(OWN_CSV):
+    required = [OWN_CSV[sheet] for sheet in _REQUIRED_SHEETS]
+    missing = [name for name in required if not (inputs_dir / name).is_file()]
+    if not missing:
         return "csv"
-    missing = [name for name in OWN_CSV.values() if name not in present]
     raise InputError(
-        f"own-production costs not found: give {OWN_XLSX} (sheets {COST_SHEET}, {KEY_SHEET}, {INCOME_SHEET}) "
-        f"or the CSV files {', '.join(OWN_CSV.values())} (missing: {', '.join(missing)})",
+        f"own-production costs not found: give {OWN_XLSX} (sheets {COST_SHEET}, {KEY_SHEET}) "
+        f"or the CSV files {', '.join(required)} (missing: {', '.join(missing)})",
         file=inputs_dir / OWN_XLSX,
     )
 
 
 def own_cost_paths(inputs_dir: Path) -> dict[str, Path]:
-    """The file of each own-production table (by sheet name) in the form the folder holds."""
+    """The file of each own-production table (by sheet name) in the form the folder holds; the
+    income statement only when the folder gives it (its sheet in the workbook, or its CSV file)."""
     if own_costs_form(inputs_dir) == "xlsx":
-        return {sheet: inputs_dir / OWN_XLSX for sheet in OWN_CSV}
-    return {sheet: inputs_dir / name for sheet, name in OWN_CSV.items()}
+        workbook = inputs_dir / OWN_XLSX
+        sheets = [*_REQUIRED_SHEETS, *([INCOME_SHEET] if INCOME_SHEET in sheet_names(workbook) else [])]
+        return {sheet: workbook for sheet in sheets}
+    return {sheet: inputs_dir / name for sheet, name in OWN_CSV.items() if (inputs_dir / name).is_file()}
 
 
 def input_files(inputs_dir: Path) -> list[Path]:
@@ -122,24 +131,6 @@ def _read(path: Path, model: type[M], sheet: str | None) -> tuple[RawTable, list
 
 def _error(table: RawTable, reason: str, *, row: int | None = None, field: str | None = None) -> InputError:
     return InputError(reason, file=table.file, sheet=table.sheet, row=row, field=field)
-
-
-def row_ranges(numbers: Iterable[int]) -> str:
-    """Row numbers as compact ranges: ``2–5, 7, 9–10``."""
-    values = sorted(set(numbers))
-    parts: list[str] = []
-    start = prev = None
-    for value in values:
-        if start is None:
-            start = prev = value
-        elif prev is not None and value == prev + 1:
-            prev = value
-        else:
-            parts.append(f"{start}–{prev}" if start != prev else f"{start}")
-            start = prev = value
-    if start is not None:
-        parts.append(f"{start}–{prev}" if start != prev else f"{start}")
-    return ", ".join(parts)
 
 
 def _unique(table: RawTable, rows: Sequence[Row[M]], key: Callable[[M], Any], what: str, field: str) -> None:
@@ -165,7 +156,9 @@ def _source_file(path: Path, role: str, table: RawTable | None, sheets: list[str
     )
 
 
-def read_comparison_inputs(inputs_dir: str | Path) -> ComparisonInputs:
+def read_comparison_inputs(
+    inputs_dir: str | Path, statement: Sequence[AccountTotal] = (), statement_source: str | None = None
+) -> ComparisonInputs:
     """Read and validate every stage-4 input file of ``inputs_dir`` (no catalogue check).
 
     Checks each row (types, ranges, required cells), duplicates, and how the tables fit together:
@@ -176,43 +169,52 @@ def read_comparison_inputs(inputs_dir: str | Path) -> ComparisonInputs:
     own-production services have personnel rows. The numeric checks (keys summing to 100 %,
     reconciliation to the income statement) are in :mod:`tasks.comparison.analysis`, which has the
     tolerances.
+
+    The income statement by account group is the folder's own (the ``Tuloslaskelma`` sheet or its
+    CSV file) when given, else ``statement``: the approved stage 2's financial statement
+    (``statement_source`` names it), the year of the cost rows.
     """
     root = Path(inputs_dir)
     form = own_costs_form(root)
     paths = own_cost_paths(root)
     cost_table, cost_rows = _read(paths[COST_SHEET], OwnCostRow, COST_SHEET)
     key_table, key_rows = _read(paths[KEY_SHEET], AllocationKeyRow, KEY_SHEET)
-    income_table, income_rows = _read(paths[INCOME_SHEET], IncomeStatementRow, INCOME_SHEET)
     purchase_table, purchase_rows = _read(root / PURCHASES_CSV, PurchaseRow, None)
     quality_table, quality_rows = _read(root / QUALITY_CSV, QualityRow, None)
     personnel_table, personnel_rows = _read(root / PERSONNEL_CSV, PersonnelRow, None)
 
+    def lines(table: RawTable, rows: Sequence[Row[Any]], cls: Any) -> list[Any]:
+        return [cls(file=table.file.name, sheet=table.sheet, row=r.number, data=r.value) for r in rows]
+
+    year = cost_rows[0].value.year
+    own_tables = [(COST_SHEET, cost_table), (KEY_SHEET, key_table)]
+    if INCOME_SHEET in paths:
+        income_table, income_rows = _read(paths[INCOME_SHEET], IncomeStatementRow, INCOME_SHEET)
+        _check_income_statement(income_table, income_rows, year)
+        income = lines(income_table, income_rows, IncomeStatementLine)
+        own_tables.append((INCOME_SHEET, income_table))
+        from_stage2 = None
+    else:
+        income = _stage2_statement(cost_table, cost_rows, statement, statement_source)
+        from_stage2 = statement_source
     pools = _check_keys(key_table, key_rows)
     services = _check_costs(cost_table, cost_rows, pools, key_table, key_rows)
-    _check_income_statement(income_table, income_rows, cost_rows[0].value.year)
     _check_recipients(key_table, key_rows, services, pools)
     purchased = _check_purchases(purchase_table, purchase_rows, services, cost_rows)
     _check_quality(quality_table, quality_rows, services, purchased)
     _check_personnel(personnel_table, personnel_rows, services)
 
-    def lines(table: RawTable, rows: Sequence[Row[Any]], cls: Any) -> list[Any]:
-        return [cls(file=table.file.name, sheet=table.sheet, row=r.number, data=r.value) for r in rows]
-
     if form == "xlsx":
-        own_files = [
-            _source_file(
-                paths[COST_SHEET], "Oman tuotannon kustannukset, jakoperusteet ja tuloslaskelma", None, list(OWN_CSV)
-            )
-        ]
+        sheets = [sheet for sheet, _table in own_tables]
+        role = "Oman tuotannon kustannukset, jakoperusteet" + (" ja tuloslaskelma" if len(sheets) == 3 else "")
+        own_files = [_source_file(paths[COST_SHEET], role, None, sheets)]
     else:
-        own_files = [
-            _source_file(paths[sheet], _ROLES[sheet], table)
-            for sheet, table in ((COST_SHEET, cost_table), (KEY_SHEET, key_table), (INCOME_SHEET, income_table))
-        ]
+        own_files = [_source_file(paths[sheet], _ROLES[sheet], table) for sheet, table in own_tables]
     return ComparisonInputs(
         own_costs=lines(cost_table, cost_rows, OwnCostLine),
         allocation_keys=lines(key_table, key_rows, AllocationKeyLine),
-        income_statement=lines(income_table, income_rows, IncomeStatementLine),
+        income_statement=income,
+        income_statement_from=from_stage2,
         purchases=lines(purchase_table, purchase_rows, PurchaseLine),
         quality=lines(quality_table, quality_rows, QualityLine),
         personnel=lines(personnel_table, personnel_rows, PersonnelLine),
@@ -224,6 +226,44 @@ def read_comparison_inputs(inputs_dir: str | Path) -> ComparisonInputs:
             _source_file(root / PERSONNEL_CSV, _ROLES[PERSONNEL_CSV], personnel_table),
         ],
     )
+
+
+def _stage2_statement(
+    cost_table: RawTable,
+    cost_rows: Sequence[Row[OwnCostRow]],
+    statement: Sequence[AccountTotal],
+    source: str | None,
+) -> list[IncomeStatementLine]:
+    """The account groups of the cost rows' year from stage 2's financial statement."""
+    year = cost_rows[0].value.year
+    if not statement:
+        raise _error(
+            cost_table,
+            f"no income statement by account group for {year}: stage 4 takes it from the approved stage 2's "
+            f"financial statement (tilinpaatos.csv), and there is none to take; run stage 2 first, or give "
+            f"the sheet {INCOME_SHEET} (or {OWN_CSV[INCOME_SHEET]})",
+            row=cost_rows[0].number,
+            field="vuosi",
+        )
+    last = max(t.year for t in statement)
+    if year != last:
+        raise _error(
+            cost_table,
+            f"the cost rows are for {year}, but the last year of stage 2's financial statement "
+            f"({source or 'tilinpaatos.csv'}) is {last}: both stages must describe the same year",
+            row=cost_rows[0].number,
+            field="vuosi",
+        )
+    of_year = {t.group: t for t in statement if t.year == year}
+    return [
+        IncomeStatementLine(
+            file=total.file,
+            row=total.first_row,
+            data=IncomeStatementRow(year=year, group=group, accounts=total.group.accounts, amount=total.amount_eur),
+        )
+        for group in CostGroup
+        for total in [of_year[AccountGroup(group.value)]]
+    ]
 
 
 def _check_keys(table: RawTable, rows: Sequence[Row[AllocationKeyRow]]) -> dict[str, list[Row[AllocationKeyRow]]]:

@@ -17,13 +17,14 @@ from schemas.comparison import (
     ComparisonParams,
     ComparisonRunParams,
     CooperationStep,
+    SensitivityRule,
     ServiceComparison,
 )
 from schemas.documents import AppealKind
 from schemas.reconciliation import Tolerance
 from schemas.results import VersionRef
 from schemas.stages import Stage
-from schemas.targets import TargetsInputs
+from schemas.targets import TargetsBasis, TargetsInputs
 from soteflow.documents import DocumentSpec
 from soteflow.documents.formatting import fi_date
 from soteflow.reconcile import RULES_FILE, enforce, read_tolerance
@@ -50,6 +51,8 @@ from tasks.comparison.inputs import (
     read_comparison_inputs,
 )
 from tasks.comparison.proposal import build_comparison_proposal, cooperation_step, document_created
+from tasks.comparison.sensitivity import RULES_FILE as SENSITIVITY_RULES_FILE
+from tasks.comparison.sensitivity import read_sensitivity_rule
 from tasks.context import RoundContext
 from tasks.definition import (
     RECONCILIATION_RULES,
@@ -107,6 +110,15 @@ FILES: tuple[InputFile, ...] = (
     _csv("quality", QUALITY_CSV, "Laatu- ja saatavuustiedot (CSV)"),
     _csv("personnel", PERSONNEL_CSV, "Henkilöstö (CSV)"),
     RECONCILIATION_RULES,
+    InputFile(
+        role="sensitivity",
+        name=str(SENSITIVITY_RULES_FILE),
+        folder="data",
+        fallback=True,
+        title="Päivätty sääntö: herkkyystarkastelun hinnan, suoritemäärän ja laadun vaihteluvälit (TOML)",
+        media_type="application/toml",
+        schema_name="toml",
+    ),
 )
 _OWN_ROLES = ("own-production", "own-costs", "allocation-keys", "income-statement")
 
@@ -140,7 +152,17 @@ def _basis(store: Store, ctx: RoundContext) -> ComparisonBasis:
 
 def _read(ctx: RoundContext, params: ComparisonRunParams, basis: ComparisonBasis | None) -> ComparisonInputs:
     _params(params)  # a bad weight or treatment stops the run before anything is read
-    return read_comparison_inputs(ctx.inputs_dir)
+    targets = basis.targets if basis is not None else None
+    if targets is None or targets.forecast is None or targets.forecast_ref is None:
+        return read_comparison_inputs(ctx.inputs_dir)
+    return read_comparison_inputs(ctx.inputs_dir, targets.forecast.statement, _stage2_source(targets))
+
+
+def _stage2_source(targets: TargetsBasis) -> str:
+    """Stage 2's approved financial statement as a source is named."""
+    ref = targets.forecast_ref
+    assert ref is not None
+    return f"vaihe 2: tilinpäätöksen toteuma ({ref.key} v{ref.version}, hyväksytty {fi_date(targets.approved_on)})"
 
 
 def _params(params: ComparisonRunParams) -> Any:
@@ -162,6 +184,7 @@ def _analyse(
         basis=basis.chains,
         previous=basis.previous,
         inputs_dir=str(ctx.inputs_dir),
+        sensitivity_rule=_sensitivity(ctx),
     )
     tolerance = _tolerance(ctx)
     ref = basis.chains.catalogue_ref
@@ -174,13 +197,15 @@ def _analyse(
     )
     targets = basis.targets
     if targets is not None and targets.forecast is not None and targets.forecast_ref is not None:
-        forecast, fref = targets.forecast, targets.forecast_ref
+        forecast = targets.forecast
         actual = next(a for a in forecast.actual if a.year == forecast.base_year)
-        source = (
-            f"vaihe 2: tilinpäätöksen toteuma ({fref.key} v{fref.version}, hyväksytty {fi_date(targets.approved_on)})"
-        )
         totals = StatementTotals(
-            forecast.base_year, actual.operating_costs_eur, actual.operating_income_eur, actual.other_items_eur, source
+            forecast.base_year,
+            actual.operating_costs_eur,
+            actual.operating_income_eur,
+            actual.other_items_eur,
+            _stage2_source(targets),
+            groups=[t for t in forecast.statement if t.year == forecast.base_year],
         )
         checks += statement_checks(totals, inputs, tolerance)
     enforce(checks)
@@ -201,9 +226,20 @@ def _on_default_basis(
     if all(getattr(analysis.params, name) == getattr(default_params, name) for name in _COST_PARAMS):
         return analysis.matrix.services
     default = analyse_comparison(
-        inputs, ComparisonParams(), region_code="", region_name="", cycle=0, inputs_dir=inputs_dir
+        inputs,
+        ComparisonParams(),
+        region_code="",
+        region_name="",
+        cycle=0,
+        inputs_dir=inputs_dir,
+        sensitivity_rule=analysis.matrix.sensitivity_rule,
     )
     return default.matrix.services
+
+
+def _sensitivity(ctx: RoundContext) -> SensitivityRule:
+    """The sensitivity analysis's scenario factors valid on 1 January of the cycle's year (dated rule)."""
+    return read_sensitivity_rule(ctx.data_file(SENSITIVITY_RULES_FILE), dt.date(ctx.cycle, 1, 1))
 
 
 def _tolerance(ctx: RoundContext) -> Tolerance:
@@ -334,12 +370,25 @@ def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[S
     """The files on their own (rows, keys, reconciliation, a trial computation), and every service
     against the catalogue stage 3 will propose."""
     checked = _params(params)
-    inputs = read_comparison_inputs(ctx.inputs_dir)
+    targets: TargetsInputs | None = earlier.get(Stage.TARGETS)
+    statement_name = Path(targets.files.get("tilinpaatos", "tilinpaatos.csv")).name if targets else ""
+    statement_source = f"vaihe 2: tilinpäätöksen toteuma ({statement_name})"
+    inputs = read_comparison_inputs(
+        ctx.inputs_dir, targets.statement if targets else (), statement_source if targets else None
+    )
     planned = earlier.get(Stage.CHAINS)
     catalogue: ServiceCatalogue | None = planned.catalogue if planned is not None else None
     if catalogue is not None:
         check_catalogue(inputs, catalogue.service_ids(), inputs_dir=ctx.inputs_dir)
-    trial = analyse_comparison(inputs, checked, region_code="", region_name="", cycle=0, inputs_dir=str(ctx.inputs_dir))
+    trial = analyse_comparison(
+        inputs,
+        checked,
+        region_code="",
+        region_name="",
+        cycle=0,
+        inputs_dir=str(ctx.inputs_dir),
+        sensitivity_rule=_sensitivity(ctx),
+    )
     # The figures the approved rounds will give, from the files stages 2 and 3 will read.
     tolerance = _tolerance(ctx)
     checks = []
@@ -352,12 +401,8 @@ def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[S
             tolerance,
             f"vaihe 3: palvelukatalogi ({catalogue.source_file})",
         )
-    targets: TargetsInputs | None = earlier.get(Stage.TARGETS)
     if targets is not None:
-        toteuma = Path(targets.files.get("toteuma", "talous_toteuma.csv")).name
-        checks += statement_checks(
-            totals_from_inputs(targets, f"vaihe 2: tilinpäätöksen toteuma ({toteuma})"), inputs, tolerance
-        )
+        checks += statement_checks(totals_from_inputs(targets, statement_source), inputs, tolerance)
     enforce(checks)
     return inputs
 

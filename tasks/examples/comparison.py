@@ -5,11 +5,11 @@ centre's volume, FTEs and costs × the service's factor (euros also × the cost 
 service's unit cost is the reference's × the cost level and the comparison with the purchases
 (:mod:`tasks.examples.plan`) comes out as in the reference. The support pools scale with the whole
 region (``f_all``); each service's share of a pool is the reference's × its factor / ``f_all``, so
-the cost allocated per unit stays the same. The income statement is the financial statement stage 2
-reads: its cost groups total the base-year operating costs of ``talous_toteuma.csv``, split as the
-reference's are, and its depreciation is the reference's × the region's cost ratio (within
-``talous_rahoitus.csv``'s depreciation and financial items). The ``MUU`` row (the region's other
-activities) is what the statement leaves after the other rows, so the workbook reconciles.
+the cost allocated per unit stays the same. The workbook has no income statement of its own: stage 4
+takes the account groups from the financial statement stage 2 reads (``tilinpaatos.csv``, whose
+base-year totals are :func:`tasks.examples.targets.statement_totals`). The ``MUU`` row (the
+region's other activities) is what the statement leaves after the other rows, so the workbook
+reconciles.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.accounts import AccountGroup
 from soteflow.data.exports import fix_zip_times
 from tasks.examples.common import csv_text, largest_remainder, write_csv
 from tasks.examples.plan import ExamplePlan
 from tasks.examples.region import RegionFigures
-from tasks.examples.targets import base_year_costs, cost_ratio
+from tasks.examples.targets import statement_totals
 
 PENSION = 0.172  # employer's pension contributions (Keva) as a share of wages
 OTHER_SOCIAL = 0.031  # other social-security contributions as a share of wages
@@ -161,31 +162,15 @@ _PERSONNEL = (
     ("VAM-ASUMINEN", "sairaanhoitaja", "työsuhde", 5), ("VAM-ASUMINEN", "esihenkilö", "virkasuhde", 2),
 )  # fmt: skip
 
-# The income statement's account groups (accounts) and the reference region's statement per group, €
-# (data/examples/HVA08/make_examples.py): the cost groups but depreciation total the reference's
-# base-year operating costs (3 437 000 000 €); a region's statement is split in the same proportions.
-# Client fees are the reference's other activities' fees × the region's scale.
-_INCOME_STATEMENT = {
-    "Palkat ja palkkiot": ("4000–4199", 1_180_000_000),
-    "Eläkekulut": ("4200–4299", 203_000_000),
-    "Muut henkilösivukulut": ("4300–4399", 36_600_000),
-    "Palvelujen ostot": ("4400–4599", 1_480_000_000),
-    "Aineet, tarvikkeet ja tavarat": ("4600–4799", 290_000_000),
-    "Vuokrat": ("4800–4899", 112_000_000),
-    "Muut toimintakulut": ("4900–4999", 135_400_000),
-    "Poistot ja arvonalentumiset": ("6800–6899", 45_000_000),
-    "Maksutuotot": ("3200–3299", 23_230_000),
-}
-_OPERATING = tuple(_INCOME_STATEMENT)[:7]
 COST_HEADER = [
     "vuosi", "kustannuspaikka", "kustannuspaikan nimi", "palvelu_id", "palvelutuote", "suoritteet",
     "suoriteyksikkö", "palkat ja palkkiot", "eläkekulut", "muut henkilösivukulut", "palvelujen ostot",
     "aineet, tarvikkeet ja tavarat", "vuokrat", "muut toimintakulut", "poistot", "asiakasmaksut",
     "sitoutunut pääoma",
 ]  # fmt: skip
-_GROUP_COLUMNS = {group: 7 + i for i, group in enumerate(_INCOME_STATEMENT)}
+#: The cost sheet's column of each account group it has (every group but the other income).
+_GROUP_COLUMNS = {group: 7 + i for i, group in enumerate(AccountGroup) if group is not AccountGroup.OTHER_INCOME}
 KEY_HEADER = ["tukipalvelu_id", "tukipalvelu", "laji", "jakoperuste", "kohde", "osuus %", "alaraja %", "yläraja %"]
-INCOME_HEADER = ["vuosi", "tiliryhmä", "tilit", "euroa"]
 PURCHASE_HEADER = [
     "tuottaja", "tuottajatyyppi", "palvelu_id", "hankintamuoto", "hinta €/suorite", "suoritteet",
     "suoriteyksikkö", "hankintakustannukset €", "sopimushallinta €", "valvonta €", "alv-käsittely",
@@ -239,18 +224,14 @@ def cost_rows(fig: RegionFigures, plan: ExamplePlan) -> list[list[object]]:
                  0, 0, 0, round(bought), 0, 0, 0, 0, fees, 0])  # fmt: skip
     rest: list[object] = [year, "99900", "Muut sosiaali- ja terveyspalvelut ja pelastustoimi (ei vertailussa)", "MUU",
                           None, None, None]  # fmt: skip
-    operating = largest_remainder(base_year_costs(fig), [_INCOME_STATEMENT[g][1] for g in _OPERATING])
-    statement = dict(zip(_OPERATING, operating, strict=True))
-    statement["Poistot ja arvonalentumiset"] = round(
-        _INCOME_STATEMENT["Poistot ja arvonalentumiset"][1] * cost_ratio(fig)
-    )
+    # The rest of the region is what its financial statement leaves (tilinpaatos.csv's base year).
+    statement = statement_totals(fig)
     for group, column in _GROUP_COLUMNS.items():
-        if group == "Maksutuotot":
-            rest.append(round(_INCOME_STATEMENT[group][1] * fig.f_all * fig.cost_level))
-            continue
         other = statement[group] - sum(int(r[column]) for r in rows)  # type: ignore[call-overload]
         if other < 0:
-            raise ValueError(f"{fig.code}: the compared services' {group.lower()} exceed the region's statement")
+            raise ValueError(
+                f"{fig.code}: the compared services' {group.label_fi.lower()} exceed the region's statement"
+            )
         rest.append(round(other))
     rest.append(0)
     rows.append(rest)
@@ -270,15 +251,6 @@ def key_rows(fig: RegionFigures) -> list[list[object]]:
         rest = round(100 - sum(s for _r, s, _l, _h in scaled), 2)
         rows.append([pool, name, kind, basis, "MUU", rest, round(max(0.0, rest - 5), 2), round(rest + 5, 2)])
     return rows
-
-
-def income_rows(costs: list[list[object]]) -> list[list[object]]:
-    """The Tuloslaskelma sheet: each account group's total is the sum of the cost rows."""
-    year = costs[0][0]
-    return [
-        [year, group, accounts, sum(int(r[column]) for r in costs)]  # type: ignore[call-overload]
-        for (group, (accounts, _)), column in zip(_INCOME_STATEMENT.items(), _GROUP_COLUMNS.values(), strict=True)
-    ]
 
 
 def purchase_rows(plan: ExamplePlan) -> list[list[object]]:
@@ -347,7 +319,6 @@ def write_workbook(path: Path, fig: RegionFigures, sheets: dict[str, tuple[list[
 def write_comparison_files(fig: RegionFigures, plan: ExamplePlan, out: Path) -> list[Path]:
     """Write stage 4's files into ``out`` (the workbook and the same tables as cp1252 CSV)."""
     costs, keys = cost_rows(fig, plan), key_rows(fig)
-    income = income_rows(costs)
     files = [
         write_workbook(
             out / "oma_tuotanto.xlsx",
@@ -355,14 +326,12 @@ def write_comparison_files(fig: RegionFigures, plan: ExamplePlan, out: Path) -> 
             {
                 "Kustannukset": (COST_HEADER, costs),
                 "Tukipalvelut": (KEY_HEADER, keys),
-                "Tuloslaskelma": (INCOME_HEADER, income),
             },
         ),
     ]
     for name, header, rows in (
         ("oma_tuotanto_kustannukset.csv", COST_HEADER, costs),
         ("oma_tuotanto_tukipalvelut.csv", KEY_HEADER, keys),
-        ("oma_tuotanto_tuloslaskelma.csv", INCOME_HEADER, income),
     ):
         path = out / name
         path.write_bytes(csv_text(header, rows, crlf=True).encode("cp1252"))

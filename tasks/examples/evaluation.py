@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from schemas.accounts import OPERATING_COST_GROUPS
 from schemas.needs import AreaProfile
 from schemas.tabular import parse_fi_number
 from schemas.targets import FrameRow
@@ -100,13 +101,13 @@ def write_evaluation_files(fig: RegionFigures, profile: AreaProfile, out: Path) 
 
     with (out / "talous_oletukset.toml").open("rb") as fh:
         frame_year = int(tomllib.load(fh)["kehys"]["kehysvuosi"])
-    actual = _rows(out / "talous_toteuma.csv")
+    actual = _rows(out / "tilinpaatos.csv")
     base = max(int(r["vuosi"]) for r in actual)
     groups: dict[str, float] = defaultdict(float)
     own_rows = {row.label_fi for row in FrameRow}  # rescue services and common costs: no client group
     for r in actual:
         if int(r["vuosi"]) == base and r["asiakasryhmä"] not in own_rows:
-            groups[r["asiakasryhmä"]] += _num(r["toimintakulut"])
+            groups[r["asiakasryhmä"]] += sum(_num(r[g.column]) for g in OPERATING_COST_GROUPS)
     talous = [
         [frame_year, group, float(round(cost * (1.035 + rng.uniform(-0.01, 0.01)) ** (frame_year - base), -5))]
         for group, cost in groups.items()

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from schemas.accounts import OPERATING_COST_GROUPS, AccountGroup
 from schemas.needs import NeedsAssessment
 from soteflow.documents.governance import load_region_config
 from soteflow.settings import get_settings
 from tasks.context import CONFIG_DIR
-from tasks.examples.common import eur, write_csv, write_text
+from tasks.examples.common import eur, largest_remainder, write_csv, write_text
 from tasks.examples.region import RegionFigures
+from tasks.examples.statement import HEADER as STATEMENT_HEADER
+from tasks.examples.statement import UNIT, AreaYear, statement_rows
 
 _GROUP_FI = {
     "children_families": "Lapset, nuoret ja perheet",
@@ -60,23 +63,66 @@ def _m(value_meur: float, scale: float) -> int:
     return round(value_meur * scale * 10) * 100_000
 
 
-def finance_rows(fig: RegionFigures) -> list[list[object]]:
-    """``talous_toteuma.csv``: three actual years, each service area scaled by its group."""
+#: The reference's income statement of the base year by account group (M€): its cost groups total
+#: the reference's operating costs (3 437,0 M€); a region's groups are split in the same proportions,
+#: its depreciation and client fees scale with its costs and income.
+_REF_STATEMENT = {
+    AccountGroup.WAGES: 1180.0,
+    AccountGroup.PENSIONS: 203.0,
+    AccountGroup.OTHER_SOCIAL: 36.6,
+    AccountGroup.PURCHASED_SERVICES: 1480.0,
+    AccountGroup.MATERIALS: 290.0,
+    AccountGroup.RENTS: 112.0,
+    AccountGroup.OTHER_COSTS: 135.4,
+    AccountGroup.DEPRECIATION: 45.0,
+    AccountGroup.FEES: 118.6,
+}
+_REF_BASE_INCOME = sum(a[3] for a in _AREAS)
+
+
+def area_years(fig: RegionFigures) -> list[AreaYear]:
+    """The service areas' operating costs and income in the three actual years, each scaled by its group."""
     base = fig.cycle - 1
-    rows: list[list[object]] = []
-    for offset, cost_share, income_share in (*_EARLIER, (0, 1.0, 1.0)):
-        for name, group, costs, income in _AREAS:
-            scale = fig.factor(group) * fig.cost_level
-            rows.append(
-                [base + offset, name, _GROUP_FI[group], _m(costs * cost_share, scale), _m(income * income_share, scale)]
-            )
-    return rows
+    return [
+        AreaYear(
+            base + offset,
+            name,
+            _GROUP_FI[group],
+            _m(costs * cost_share, fig.factor(group) * fig.cost_level),
+            _m(income * income_share, fig.factor(group) * fig.cost_level),
+        )
+        for offset, cost_share, income_share in (*_EARLIER, (0, 1.0, 1.0))
+        for name, group, costs, income in _AREAS
+    ]
 
 
 def base_year_costs(fig: RegionFigures) -> int:
-    """The region's base-year operating costs as ``talous_toteuma.csv`` gives them, € (stage 4's
-    income statement totals the same)."""
+    """The region's base-year operating costs as ``tilinpaatos.csv`` gives them, €."""
     return sum(_m(costs, fig.factor(group) * fig.cost_level) for _n, group, costs, _i in _AREAS)
+
+
+def statement_totals(fig: RegionFigures) -> dict[AccountGroup, int]:
+    """The region's base-year total of each account group but the other income, € (what stage 4's
+    cost rows reconcile to)."""
+    costs = largest_remainder(base_year_costs(fig) // UNIT, [_REF_STATEMENT[g] for g in OPERATING_COST_GROUPS])
+    totals = {g: int(c) * UNIT for g, c in zip(OPERATING_COST_GROUPS, costs, strict=True)}
+    income = sum(a.income for a in area_years(fig) if a.year == fig.cycle - 1)
+    totals[AccountGroup.FEES] = _m(_REF_STATEMENT[AccountGroup.FEES], income / 1e6 / _REF_BASE_INCOME)
+    totals[AccountGroup.DEPRECIATION] = _m(_REF_STATEMENT[AccountGroup.DEPRECIATION], cost_ratio(fig))
+    return totals
+
+
+def statement_rows_of(fig: RegionFigures) -> list[list[object]]:
+    """``tilinpaatos.csv``: each area's costs and income split by account group; the depreciation of
+    each year the base year's × that year's depreciation and financial items against the base year's."""
+    totals = statement_totals(fig)
+    base = fig.cycle - 1
+    other_base = _FUNDING_ACTUAL[-1][1]
+    depreciation = {
+        base - 2 + i: _m(_REF_STATEMENT[AccountGroup.DEPRECIATION] * other / other_base, cost_ratio(fig))
+        for i, (_state, other) in enumerate(_FUNDING_ACTUAL)
+    }
+    return statement_rows(area_years(fig), totals, depreciation, base)
 
 
 def cost_ratio(fig: RegionFigures) -> float:
@@ -220,11 +266,7 @@ TARGET_HEADER = [
 def write_targets_files(fig: RegionFigures, assessment: NeedsAssessment, out: Path) -> list[Path]:
     """Write stage 2's files into ``out``."""
     return [
-        write_csv(
-            out / "talous_toteuma.csv",
-            ["vuosi", "palvelualue", "asiakasryhmä", "toimintakulut", "toimintatuotot"],
-            finance_rows(fig),
-        ),
+        write_csv(out / "tilinpaatos.csv", STATEMENT_HEADER, statement_rows_of(fig)),
         write_csv(
             out / "talous_rahoitus.csv",
             ["vuosi", "laji", "valtion_rahoitus", "muut_tuotot", "poistot_ja_rahoituserät"],

@@ -328,6 +328,7 @@ def build_forecast(inputs: TargetsInputs, region_code: str, cycle: int) -> Finan
         data_label=assumptions.data_label,
         base_year=inputs.base_year,
         actual=actual,
+        statement=inputs.statement,
         opening_accumulated_eur=assumptions.opening_accumulated_eur,
         coverage_rule=assumptions.coverage,
         method_text=FORECAST_METHOD,
@@ -688,6 +689,22 @@ def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAl
             )
             + (f"; skenaariossa {', '.join(covered)} se katetaan." if covered else ".")
         )
+        plan = frame.coverage
+        if plan is not None and plan.gap_eur > 0 and frame.frame_eur == plan.required_frame_eur:
+            # The frame is derived from the duty: say how it closes the frame scenario's gap, so the
+            # yearly need above and the adjustment in the frame read as one account.
+            rest = plan.gap_eur - plan.measures_to_deadline_eur
+            parts = ([f"nimetyt toimenpiteet {fi_meur(plan.measures_to_deadline_eur)}"] if plan.measures else []) + (
+                [f"täsmentämätön sopeutus {fi_meur(rest)}"] if rest > 0 else []
+            )
+            out.append(
+                f"Kehys {frame.frame_year} on johdettu kattamisvelvollisuudesta: kehysskenaarion "
+                f"({plan.scenario.lower()}) vaje {fi_meur(plan.gap_eur)} katetaan vuoden {deadline} loppuun "
+                "mennessä; "
+                + " ja ".join(parts)
+                + (" kattavat" if len(parts) > 1 else " kattaa")
+                + " sen."
+            )
     else:
         out.append(f"Kertynyt alijäämä katetaan määräaikaan ({deadline} loppuun) mennessä kaikissa skenaarioissa.")
     out.append(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from schemas.accounts import OPERATING_COST_GROUPS, AccountGroup
 from schemas.documents import PdfAttachment, TextSection
 from schemas.needs import NeedsBasis
 from schemas.results import VersionRef
 from schemas.stages import Stage
-from schemas.targets import ClientGroup, ImpactTarget, TargetsAssessment, TargetsFigures, TargetsProposal
+from schemas.targets import (
+    ClientGroup,
+    FinancialForecast,
+    ImpactTarget,
+    TargetsAssessment,
+    TargetsFigures,
+    TargetsProposal,
+)
 from soteflow.documents import DocumentSpec
 from soteflow.numbers import fi_number
 from soteflow.store.canonical import canonical_json
@@ -135,6 +144,7 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
         ]
         for a in forecast.actual
     ]
+    statement = statement_table(forecast)
     scenarios = []
     for s in forecast.scenarios:
         rows = [
@@ -172,11 +182,42 @@ def document_context(assessment: TargetsAssessment) -> dict[str, Any]:
         "benchmark_rows": benchmark,
         "benchmark_text": benchmark_text(assessment),
         "actual_rows": actual,
+        "statement_years": sorted({t.year for t in forecast.statement}),
+        "statement_columns": [
+            {"label": "Tiliryhmä"},
+            *(
+                {"label": str(y), "format": "number", "decimals": 1}
+                for y in sorted({t.year for t in forecast.statement})
+            ),
+        ],
+        "statement_rows": statement,
         "scenario_tables": scenarios,
         "coverage_rows": coverage,
         # How the frame meets the coverage duty in full; the item gives it in one paragraph.
         "coverage_detail": coverage_detail(assessment),
     }
+
+
+def statement_table(forecast: FinancialForecast) -> list[list[object]]:
+    """The financial statement by account group and year, milj. €: the operating costs' groups and
+    their sum, depreciation, the income's groups and their sum (empty for a round stored before the
+    statement had account groups)."""
+    years = sorted({t.year for t in forecast.statement})
+    amount = {(t.year, t.group): t.amount_eur for t in forecast.statement}
+
+    def row(label: str, groups: Sequence[AccountGroup]) -> list[object]:
+        return [label, *(millions(sum(amount[(y, g)] for g in groups)) for y in years)]
+
+    if not years:
+        return []
+    income = [g for g in AccountGroup if g.is_income]
+    return [
+        *(row(g.label_fi, [g]) for g in OPERATING_COST_GROUPS),
+        row("Toimintakulut yhteensä", OPERATING_COST_GROUPS),
+        *(row(g.label_fi, [g]) for g in income),
+        row("Toimintatuotot yhteensä", income),
+        row(AccountGroup.DEPRECIATION.label_fi, [AccountGroup.DEPRECIATION]),
+    ]
 
 
 def benchmark_text(assessment: TargetsAssessment) -> str:

@@ -1,6 +1,7 @@
 """Stage 2 inputs: the region's finance and target files, read and checked.
 
-``talous_toteuma.csv`` (actual costs and income by service area), ``talous_rahoitus.csv`` (funding),
+``tilinpaatos.csv`` (the financial statement: each service area's costs and income by account
+group), ``talous_rahoitus.csv`` (funding),
 ``talous_oletukset.toml`` (forecast assumptions, scenarios, allocation method) and
 ``tavoitteet.csv`` (impact targets); formats in ``data/examples/HVA08/README.md``. Every problem is
 an :class:`~soteflow.errors.InputError` naming the file, row and field.
@@ -13,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from schemas.accounts import OPERATING_COST_GROUPS, AccountGroup, AccountTotal
 from schemas.governance import PlanningYears
 from schemas.targets import (
     STAGE1_FIELDS,
-    ActualCostRow,
     AllocationMethod,
     AllocationRules,
     ClientGroup,
@@ -32,12 +33,13 @@ from schemas.targets import (
     ScenarioAssumptions,
     ScenarioYear,
     ServiceAreaCost,
+    StatementRow,
     TargetRow,
     TargetsAssumptions,
     TargetsInputs,
     TargetSpec,
 )
-from soteflow.data.tabular import read_rows, unique
+from soteflow.data.tabular import read_rows, row_ranges, unique
 from soteflow.documents.formatting import fi_period
 from soteflow.errors import InputError
 from soteflow.numbers import fi_number, round_half_up
@@ -45,7 +47,7 @@ from soteflow.settings import get_settings
 
 #: The input files of stage 2 by role, as named in the inputs folder.
 INPUT_FILES: Mapping[str, str] = {
-    "toteuma": "talous_toteuma.csv",
+    "tilinpaatos": "tilinpaatos.csv",
     "rahoitus": "talous_rahoitus.csv",
     "oletukset": "talous_oletukset.toml",
     "tavoitteet": "tavoitteet.csv",
@@ -92,9 +94,17 @@ def inputs_paths(inputs_dir: Path) -> dict[str, Path]:
     return {role: Path(inputs_dir) / name for role, name in INPUT_FILES.items()}
 
 
-def read_costs(path: Path) -> list[ServiceAreaCost]:
-    """``talous_toteuma.csv``: actual costs and income by service area; (year, area) unique."""
-    rows = read_rows(path, ActualCostRow)
+#: The file the financial statement replaced: it had the service areas' totals without account groups.
+FORMER_STATEMENT_FILE = "talous_toteuma.csv"
+
+
+def read_statement(path: Path) -> tuple[list[ServiceAreaCost], list[AccountTotal]]:
+    """``tilinpaatos.csv``: each service area's income statement by account group; (year, area) unique.
+
+    Gives the service areas' operating costs (the seven cost groups) and operating income (client
+    fees and other income) per year, and the region's total of every account group per year.
+    """
+    rows = read_rows(path, StatementRow)
     seen: dict[tuple[int, str], int] = {}
     for row in rows:
         key = (row.value.year, row.value.service_area.lower())
@@ -106,18 +116,34 @@ def read_costs(path: Path) -> list[ServiceAreaCost]:
                 field="palvelualue",
             )
         seen[key] = row.number
-    return [
+    costs = [
         ServiceAreaCost(
             row=r.number,
             year=r.value.year,
             service_area=r.value.service_area,
             client_group=r.value.client_group if isinstance(r.value.client_group, ClientGroup) else None,
             frame_row=r.value.client_group if isinstance(r.value.client_group, FrameRow) else None,
-            operating_costs=eur(r.value.operating_costs),
-            operating_income=eur(r.value.operating_income),
+            operating_costs=eur(sum(r.value.amount(g) for g in OPERATING_COST_GROUPS)),
+            operating_income=eur(r.value.fees + r.value.other_income),
         )
         for r in rows
     ]
+    totals = []
+    for year in sorted({r.value.year for r in rows}):
+        of_year = [r for r in rows if r.value.year == year]
+        for group in AccountGroup:
+            with_amount = [r.number for r in of_year if r.value.amount(group)] or [of_year[0].number]
+            totals.append(
+                AccountTotal(
+                    year=year,
+                    group=group,
+                    amount_eur=eur(sum(r.value.amount(group) for r in of_year)),
+                    file=path.name,
+                    rows=row_ranges(with_amount),
+                    first_row=with_amount[0],
+                )
+            )
+    return costs, totals
 
 
 def read_funding(path: Path) -> list[FundingYear]:
@@ -573,8 +599,15 @@ def read_targets_inputs(
     paths = inputs_paths(inputs_dir)
     for role, path in paths.items():
         if not path.is_file():
+            former = Path(inputs_dir) / FORMER_STATEMENT_FILE
+            if role == "tilinpaatos" and former.is_file():
+                raise InputError(
+                    f"{FORMER_STATEMENT_FILE} is replaced by {path.name}: the financial statement by service area "
+                    "and account group, which stages 2 and 4 both read (format in data/examples/HVA08/README.md)",
+                    file=former,
+                )
             raise InputError(f"stage-2 input file ({role}) not found", file=path)
-    costs = read_costs(paths["toteuma"])
+    costs, statement = read_statement(paths["tilinpaatos"])
     funding = read_funding(paths["rahoitus"])
     actual_years = sorted({c.year for c in costs})
     base_year = actual_years[-1]
@@ -584,31 +617,45 @@ def read_targets_inputs(
         if group not in base_groups:
             raise InputError(
                 f"no service area of {group.label_fi} ({group.value}) in the base year {base_year}",
-                file=paths["toteuma"],
+                file=paths["tilinpaatos"],
                 field="asiakasryhmä",
             )
     funded_actual = [f for f in funding if f.kind == "toteuma"]
     for f in funded_actual:
         if f.year not in actual_years:
             raise InputError(
-                f"{f.year} is an actual year here but has no rows in {paths['toteuma'].name}",
+                f"{f.year} is an actual year here but has no rows in {paths['tilinpaatos'].name}",
                 file=paths["rahoitus"],
                 row=f.row,
                 field="vuosi",
+            )
+        depreciation = next(t for t in statement if t.year == f.year and t.group is AccountGroup.DEPRECIATION)
+        if depreciation.amount_eur > f.other_items + EURO_TOLERANCE:
+            raise InputError(
+                f"depreciation and financial items {fi_number(f.other_items, 0)} € are less than the depreciation "
+                f"{fi_number(depreciation.amount_eur, 0)} € of {paths['tilinpaatos'].name} in {f.year} "
+                f"(rows {depreciation.rows}); the financial statement and the funding file disagree",
+                file=paths["rahoitus"],
+                row=f.row,
+                field="poistot_ja_rahoituserät",
             )
         if f.other_income is not None:
             income = sum(c.operating_income for c in costs if c.year == f.year)
             if abs(income - f.other_income) > EURO_TOLERANCE:
                 raise InputError(
                     f"other income {fi_number(f.other_income, 0)} € does not equal the operating income "
-                    f"{fi_number(income, 0)} € of {paths['toteuma'].name} in {f.year}; leave it empty or correct it",
+                    f"{fi_number(income, 0)} € of {paths['tilinpaatos'].name} in {f.year}; leave it empty or correct it",
                     file=paths["rahoitus"],
                     row=f.row,
                     field="muut_tuotot",
                 )
     for year in actual_years:
         if year not in {f.year for f in funded_actual}:
-            raise InputError(f"the actual year {year} has no toteuma row", file=paths["rahoitus"], field="vuosi")
+            raise InputError(
+                f"the actual year {year} of {paths['tilinpaatos'].name} has no toteuma row",
+                file=paths["rahoitus"],
+                field="vuosi",
+            )
     forecast = [f for f in funding if f.kind == "ennuste"]
     expected = base_year + 1
     for f in forecast:
@@ -664,6 +711,7 @@ def read_targets_inputs(
     return TargetsInputs(
         files={role: str(path) for role, path in paths.items()},
         costs=costs,
+        statement=statement,
         funding=funding,
         assumptions=assumptions,
         targets=targets,

@@ -147,7 +147,7 @@ def targets_outputs(computed: Computed[NeedsBasis, TargetsInputs, TargetsAssessm
         "Talouden tilanne ja kehysennuste",
         assessment.forecast,
         derived_from=[
-            computed.source("toteuma"),
+            computed.source("tilinpaatos"),
             computed.source("rahoitus"),
             computed.source("oletukset"),
             computed.source("coverage"),
@@ -171,7 +171,7 @@ def targets_outputs(computed: Computed[NeedsBasis, TargetsInputs, TargetsAssessm
         "table",
         "Talouden kehys asiakasryhmittäin",
         assessment.frame,
-        derived_from=[computed.source("toteuma"), computed.source("oletukset"), forecast, profile, needs_proposal],
+        derived_from=[computed.source("tilinpaatos"), computed.source("oletukset"), forecast, profile, needs_proposal],
         table=[
             {
                 "asiakasryhmä": g.client_group.label_fi,

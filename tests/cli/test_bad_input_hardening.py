@@ -89,14 +89,14 @@ def test_an_infinite_number_in_a_region_file_is_refused(
     seed(Stage.NEEDS)
     inputs = tmp_path / "inputs"
     shutil.copytree(DATA_DIR / "examples" / "HVA08", inputs)
-    path = inputs / "talous_toteuma.csv"
+    path = inputs / "tilinpaatos.csv"
     lines = [line.split(";") for line in path.read_text(encoding="utf-8").splitlines()]
-    lines[1][lines[0].index("toimintakulut")] = "1e999"
+    lines[1][lines[0].index("vuokrat")] = "1e999"
     path.write_text("\n".join(";".join(cells) for cells in lines) + "\n", encoding="utf-8")
     _refused(
         ["stage", "targets", "--region", "HVA08", "--inputs", str(inputs)],
         capsys,
-        "talous_toteuma.csv, row 2, field toimintakulut",
+        "tilinpaatos.csv, row 2, field vuokrat",
         "'1e999' is not a finite number",
     )
 

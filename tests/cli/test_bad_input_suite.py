@@ -49,7 +49,7 @@ class CsvFile:
 
 
 CSV_FILES = (
-    CsvFile("talous_toteuma.csv", Stage.TARGETS, "toimintakulut", "toimintakulut"),
+    CsvFile("tilinpaatos.csv", Stage.TARGETS, "palkat ja palkkiot", "maksutuotot"),
     CsvFile("talous_rahoitus.csv", Stage.TARGETS, "valtion_rahoitus", "laji"),
     CsvFile("tavoitteet.csv", Stage.TARGETS, "tavoitearvo", "mittari"),
     CsvFile("palvelukatalogi.csv", Stage.CHAINS, "vuosivolyymi", "palvelu_id"),
@@ -59,7 +59,6 @@ CSV_FILES = (
     CsvFile("lausunnot_vastineet.csv", Stage.CHAINS, None, "vastine"),
     CsvFile("oma_tuotanto_kustannukset.csv", Stage.COMPARISON, "suoritteet", "palvelu_id", without_xlsx=True),
     CsvFile("oma_tuotanto_tukipalvelut.csv", Stage.COMPARISON, "osuus %", "kohde", without_xlsx=True),
-    CsvFile("oma_tuotanto_tuloslaskelma.csv", Stage.COMPARISON, "euroa", "tiliryhmä", without_xlsx=True),
     CsvFile("ostopalvelut.csv", Stage.COMPARISON, "hinta €/suorite", "palvelu_id"),
     CsvFile("laatu_saatavuus.csv", Stage.COMPARISON, "laatu", "tuotantotapa"),
     CsvFile("henkilosto.csv", Stage.COMPARISON, "htv", "ammattiryhmä"),

@@ -257,11 +257,11 @@ def _edit_csv(path: Path, row: int, column: str, value: object) -> None:
     [
         ("tavoitteet.csv", 1, "tavoitearvo", DROP, ["tavoitteet.csv, row 1, field tavoitearvo", "missing"]),
         (
-            "talous_toteuma.csv",
+            "tilinpaatos.csv",
             2,
-            "toimintakulut",
+            "palvelujen ostot",
             "paljon",
-            ["talous_toteuma.csv, row 2, field toimintakulut", "'paljon' is not a number"],
+            ["tilinpaatos.csv, row 2, field palvelujen ostot", "'paljon' is not a number"],
         ),
         ("talous_rahoitus.csv", 0, "", "", ["talous_rahoitus.csv", "empty"]),
         (

@@ -128,11 +128,11 @@ def test_cli_writes_the_files_and_refuses_a_folder_of_other_files(
     assert (out / "tavoitteet.csv").is_file() and "ESIMERKKIAINEISTO HVA20" in capsys.readouterr().out
     other = tmp_path / "own-files"
     other.mkdir()
-    (other / "talous_toteuma.csv").write_text("vuosi\n", encoding="utf-8")
+    (other / "tilinpaatos.csv").write_text("vuosi\n", encoding="utf-8")
     with pytest.raises(SystemExit) as refused:
         main(["generate", "examples", "--region", "HVA20", "--out", str(other)])
     assert refused.value.code == 2
-    assert (other / "talous_toteuma.csv").read_text(encoding="utf-8") == "vuosi\n"
+    assert (other / "tilinpaatos.csv").read_text(encoding="utf-8") == "vuosi\n"
 
 
 def test_demo_uses_a_regions_own_folder_when_it_has_one() -> None:

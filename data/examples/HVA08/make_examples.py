@@ -1,20 +1,26 @@
-"""Write the stage-4 example inputs of Pirkanmaa (HVA08) — ESIMERKKIAINEISTO, not official figures.
+"""Write the financial statement and the stage-4 example inputs of Pirkanmaa (HVA08) —
+ESIMERKKIAINEISTO, not official figures.
 
 Run from the repository root: ``.venv/bin/python data/examples/HVA08/make_examples.py``. The files
 it writes are committed; this script documents how they were made and makes them again
 byte for byte (the workbook's timestamps are fixed).
 
 The figures are invented but of a realistic size for a region of about 530 000 inhabitants
-(operating costs about 2,6 billion € a year). The own-production cost rows, the allocation keys and
-the income statement fit together: the income statement is the sum of the cost rows, so the
-example reconciles; the rest of the region's activities are one ``MUU`` row per account group.
+(operating costs about 3,4 billion € a year). The financial statement (tilinpäätös) is the one
+input of the accounts: stage 2 reads each service area's costs and income from it, stage 4 its
+account groups' totals (through the approved stage 2). The own-production cost rows and the
+allocation keys fit it: each account group's total in the statement is the sum of the cost rows,
+so the example reconciles; the rest of the region's activities are one ``MUU`` row per account
+group.
 
 Writes (next to this script):
 
-* ``oma_tuotanto.xlsx`` — sheets Kustannukset, Tukipalvelut, Tuloslaskelma (used by the flow);
-* ``oma_tuotanto_kustannukset.csv``, ``oma_tuotanto_tukipalvelut.csv``,
-  ``oma_tuotanto_tuloslaskelma.csv`` — the same tables as a Finnish Excel "CSV (semicolon
-  separated)" export: cp1252, ``;``, decimal comma (used when the workbook is absent);
+* ``tilinpaatos.csv`` — the income statement 2023–2025 by service area and account group (UTF-8),
+  split from each area's totals by :mod:`tasks.examples.statement`;
+* ``oma_tuotanto.xlsx`` — sheets Kustannukset, Tukipalvelut (used by the flow);
+* ``oma_tuotanto_kustannukset.csv``, ``oma_tuotanto_tukipalvelut.csv`` — the same tables as a
+  Finnish Excel "CSV (semicolon separated)" export: cp1252, ``;``, decimal comma (used when the
+  workbook is absent);
 * ``ostopalvelut.csv``, ``laatu_saatavuus.csv``, ``henkilosto.csv`` — UTF-8.
 """
 
@@ -24,10 +30,17 @@ import csv
 import datetime as dt
 import io
 import re
+import sys
 import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))  # the repository root: the statement's splitter
+
+from schemas.accounts import AccountGroup  # noqa: E402
+from tasks.examples.statement import HEADER as STATEMENT_HEADER  # noqa: E402
+from tasks.examples.statement import AreaYear, statement_rows  # noqa: E402
+
 YEAR = 2025
 #: Workbook timestamps (fixed, so the file is reproducible).
 STAMP = dt.datetime(2026, 2, 27, 12, 0, 0)
@@ -189,10 +202,10 @@ PERSONNEL = [
     ("VAM-ASUMINEN", "esihenkilö", "virkasuhde", 2.0),
 ]
 
-# The region's income statement (account group → €), the same financial statement stage 2 reads: the
-# cost groups but depreciation total the 2025 operating costs of talous_toteuma.csv (3 437 000 000 €),
-# depreciation (45,0 M€) is part of its depreciation and financial items (49,5 M€ in talous_rahoitus.csv)
-# and the client fees part of its operating income; stage 4 checks this against the approved stage 2.
+# The region's income statement of 2025 by account group (account group → €), the totals of
+# tilinpaatos.csv: the cost groups but depreciation total the 2025 operating costs of the service
+# areas (3 437 000 000 €), depreciation (45,0 M€) is part of the depreciation and financial items
+# (49,5 M€ in talous_rahoitus.csv) and the client fees part of the operating income (299,7 M€).
 # The MUU rows are the difference between these and the rows above: the region's other services,
 # rescue services, and the purchases of the compared services (so that ostopalvelut.csv is in the
 # income statement too).
@@ -207,6 +220,27 @@ INCOME_STATEMENT = {
     "Poistot ja arvonalentumiset": ("6800–6899", 45_000_000),
     "Maksutuotot": ("3200–3299", 118_600_000),
 }
+
+# Depreciation of 2023 and 2024 (within their depreciation and financial items, 42,3 and 46,8 M€).
+DEPRECIATION_EARLIER = {2023: 38_500_000, 2024: 42_500_000}
+# The service areas' operating costs and income 2023–2025 (M€): what stage 2 forecasts from.
+AREAS = (
+    ("Lasten, nuorten ja perheiden sosiaalipalvelut", "Lapset, nuoret ja perheet", ((233.9, 8.2), (241.0, 8.5), (248.6, 8.8))),
+    ("Perhekeskus- ja neuvolapalvelut, koulu- ja opiskeluterveydenhuolto", "Lapset, nuoret ja perheet", ((103.6, 3.1), (107.3, 3.2), (111.2, 3.4))),
+    ("Lasten ja nuorten erikoissairaanhoito", "Lapset, nuoret ja perheet", ((174.8, 10.6), (179.1, 10.9), (183.9, 11.2))),
+    ("Terveysasemat ja suun terveydenhuolto", "Työikäiset", ((328.5, 36.5), (338.4, 37.7), (349.1, 38.8))),
+    ("Aikuissosiaalityö ja työllisyyttä tukevat palvelut", "Työikäiset", ((83.6, 3.4), (87.1, 3.5), (90.7, 3.7))),
+    ("Aikuisten erikoissairaanhoito ja päivystys", "Työikäiset", ((853.8, 73.5), (875.4, 75.2), (898.4, 77.1))),
+    ("Kotihoito ja omaishoidon tuki", "Ikääntyneet", ((277.9, 33.7), (287.9, 34.9), (298.4, 36.2))),
+    ("Ympärivuorokautinen palveluasuminen", "Ikääntyneet", ((355.0, 68.1), (365.8, 70.2), (377.3, 72.5))),
+    ("Geriatrinen osastohoito ja kuntoutus", "Ikääntyneet", ((125.2, 8.9), (127.7, 9.0), (130.4, 9.2))),
+    ("Vammaispalvelut", "Vammaiset henkilöt", ((267.6, 13.5), (279.9, 14.1), (293.1, 14.8))),
+    ("Mielenterveys- ja päihdepalvelut, avopalvelut", "Mielenterveys- ja päihdeasiakkaat", ((86.0, 3.5), (89.1, 3.6), (92.4, 3.7))),
+    ("Psykiatrinen erikoissairaanhoito", "Mielenterveys- ja päihdeasiakkaat", ((137.9, 4.2), (142.1, 4.4), (146.5, 4.5))),
+    ("Pelastustoimi", "Pelastustoimi", ((72.3, 9.4), (74.2, 9.6), (76.0, 9.8))),
+    ("Hallinto ja tukipalvelut, kohdistamattomat", "Yhteiset kustannukset", ((134.2, 5.7), (137.6, 5.9), (141.0, 6.0))),
+)  # fmt: skip
+
 
 COST_HEADER = [
     "vuosi", "kustannuspaikka", "kustannuspaikan nimi", "palvelu_id", "palvelutuote", "suoritteet",
@@ -270,9 +304,17 @@ def key_rows() -> list[list[object]]:
     return rows
 
 
-def income_rows() -> list[list[object]]:
-    """The Tuloslaskelma sheet."""
-    return [[YEAR, group, accounts, amount] for group, (accounts, amount) in INCOME_STATEMENT.items()]
+def financial_statement_rows() -> list[list[object]]:
+    """``tilinpaatos.csv``: each area's totals split by account group, 2025's groups as above."""
+    areas = [
+        AreaYear(YEAR - 2 + i, name, group, round(costs * 1e6), round(income * 1e6))
+        for name, group, years in AREAS
+        for i, (costs, income) in enumerate(years)
+    ]
+    totals = {AccountGroup.parse(group): amount for group, (_accounts, amount) in INCOME_STATEMENT.items()}
+    depreciation = {**DEPRECIATION_EARLIER, YEAR: totals[AccountGroup.DEPRECIATION]}
+    rows = statement_rows(sorted(areas, key=lambda a: a.year), totals, depreciation, YEAR)
+    return [[*row[:3], *(f"{v:,}".replace(",", " ") for v in row[3:])] for row in rows]  # type: ignore[str-format]
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> str:
@@ -327,17 +369,16 @@ def main() -> None:
     """Write every stage-4 example file next to this script."""
     key_header = ["tukipalvelu_id", "tukipalvelu", "laji", "jakoperuste", "kohde", "osuus %", "alaraja %",
                   "yläraja %"]  # fmt: skip
-    income_header = ["vuosi", "tiliryhmä", "tilit", "euroa"]
-    costs, keys, income = cost_rows(), key_rows(), income_rows()
+    (HERE / "tilinpaatos.csv").write_bytes(
+        _csv(STATEMENT_HEADER, financial_statement_rows()).replace("\r\n", "\n").encode("utf-8")
+    )
+    costs, keys = cost_rows(), key_rows()
     write_workbook(
-        HERE / "oma_tuotanto.xlsx",
-        {"Kustannukset": (COST_HEADER, costs), "Tukipalvelut": (key_header, keys),
-         "Tuloslaskelma": (income_header, income)},
-    )  # fmt: skip
+        HERE / "oma_tuotanto.xlsx", {"Kustannukset": (COST_HEADER, costs), "Tukipalvelut": (key_header, keys)}
+    )
     # The CSV form as Excel on Finnish Windows saves it: cp1252 (ä, ö, € and – exist in cp1252).
     for name, header, rows in (("oma_tuotanto_kustannukset.csv", COST_HEADER, costs),
-                               ("oma_tuotanto_tukipalvelut.csv", key_header, keys),
-                               ("oma_tuotanto_tuloslaskelma.csv", income_header, income)):  # fmt: skip
+                               ("oma_tuotanto_tukipalvelut.csv", key_header, keys)):  # fmt: skip
         (HERE / name).write_bytes(_csv(header, rows).encode("cp1252"))
     purchase_header = ["tuottaja", "tuottajatyyppi", "palvelu_id", "hankintamuoto", "hinta €/suorite", "suoritteet",
                        "suoriteyksikkö", "hankintakustannukset €", "sopimushallinta €", "valvonta €", "alv-käsittely",

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from schemas.accounts import AccountGroup, AccountTotal
 from schemas.chains import CatalogueService, ProductionMode
-from schemas.comparison import ComparisonAnalysis
+from schemas.comparison import ComparisonAnalysis, ComparisonInputs
 from schemas.reconciliation import CheckKind, Tolerance
 from soteflow.errors import InputError
 from soteflow.reconcile import enforce
@@ -151,6 +152,55 @@ def test_the_income_statement_against_stage_2(folder: Path) -> None:
     with pytest.raises(InputError, match="the income statement is for 2025, but stage 2") as caught:
         statement_checks(StatementTotals(2024, 1_020_000, 150_000, 25_000, "vaihe 2"), inputs, TOLERANCE)
     assert caught.value.field == "vuosi"
+
+
+def _groups(inputs: ComparisonInputs, **changed: float) -> list[AccountTotal]:
+    """Stage 2's account groups equal to the worked example's income statement, but ``changed``."""
+    return [
+        AccountTotal(
+            year=2025,
+            group=AccountGroup(line.data.group.value),
+            amount_eur=changed.get(line.data.group.value, line.data.amount),
+            file="tilinpaatos.csv",
+            rows="2–15",
+            first_row=2,
+        )
+        for line in inputs.income_statement
+    ]
+
+
+def test_every_account_group_against_stage_2s_financial_statement(folder: Path) -> None:
+    inputs = read_comparison_inputs(folder)
+    totals = StatementTotals(2025, 1_020_000, 150_000, 25_000, "vaihe 2", groups=_groups(inputs))
+    checks = statement_checks(totals, inputs, TOLERANCE)
+    # One line per account group, each equal: wages 690 000 €, …, fees 130 000 €.
+    assert [(c.subject, c.input_value, c.basis_value, c.within) for c in checks][:2] == [
+        ("Palkat ja palkkiot 2025", 690_000, 690_000, True),
+        ("Eläkekulut 2025", 99_000, 99_000, True),
+    ]
+    assert len(checks) == 9 and all(c.within for c in checks)
+    assert checks[0].basis_source == "vaihe 2, tilinpaatos.csv rivit 2–15"
+    # Rents of 90 000 € against stage 2's 91 000 €: −1,1 % > 0,1 %, at stage 4's row of the group.
+    totals = StatementTotals(2025, 1_020_000, 150_000, 25_000, "vaihe 2", groups=_groups(inputs, rents=91_000))
+    with pytest.raises(InputError) as caught:
+        enforce(statement_checks(totals, inputs, TOLERANCE))
+    assert (caught.value.file, caught.value.row, caught.value.field) == ("oma_tuotanto_tuloslaskelma.csv", 7, "euroa")
+    assert "Vuokrat 2025" in caught.value.reason and "tilinpaatos.csv rivit 2–15" in caught.value.reason
+
+
+def test_only_the_year_when_the_income_statement_is_stage_2s(folder: Path) -> None:
+    """Stage 4 without its own income statement reconciles its cost rows to stage 2's account groups:
+    the totals are the same figures; the cost rows' year must be stage 2's last actual year."""
+    own = read_comparison_inputs(folder)
+    inputs = own.model_copy(update={"income_statement_from": "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1)"})
+    [check] = statement_checks(
+        StatementTotals(2025, 9_999_999, 1, 1, "vaihe 2", groups=_groups(own)), inputs, TOLERANCE
+    )
+    assert (check.kind, check.basis_text, check.input_text, check.within) == (CheckKind.SAME, "2025", "2025", True)
+    [check] = statement_checks(StatementTotals(2026, 9_999_999, 1, 1, "vaihe 2"), inputs, TOLERANCE)
+    with pytest.raises(InputError) as caught:
+        enforce([check])
+    assert (caught.value.file, caught.value.row, caught.value.field) == ("oma_tuotanto_kustannukset.csv", 2, "vuosi")
 
 
 def test_a_catalogue_of_an_older_version_is_checked_on_its_mode_only(

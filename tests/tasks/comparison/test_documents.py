@@ -18,6 +18,7 @@ from tasks.comparison.documents import DECISION_DOCUMENT, PLAN_DOCUMENT, compari
 from tasks.comparison.figures import build_comparison_figures
 from tasks.comparison.inputs import read_comparison_inputs
 from tasks.comparison.proposal import build_comparison_proposal, document_created
+from tasks.targets.inputs import read_targets_inputs
 from tests.fixtures.comparison.worked_example import (
     CHAINS_BASIS,
     case_handling,
@@ -120,8 +121,10 @@ def test_the_attachments_embed_their_data_and_print_its_hash(tmp_path: Path) -> 
 def test_the_pirkanmaa_item_text_fits_three_pages_also_after_a_return() -> None:
     """The shipped example (five services, three of them overridden by rule 2): the item text ends on
     page 3 at the latest, also with a return's earlier handling and answer added."""
+    examples = DATA_DIR / "examples" / "HVA08"
+    statement = read_targets_inputs(examples, region_code="HVA08").statement  # stage 2's financial statement
     analysis = analyse_comparison(
-        read_comparison_inputs(DATA_DIR / "examples" / "HVA08"),
+        read_comparison_inputs(examples, statement),
         ComparisonParams(),
         region_code="HVA08",
         region_name=CHAINS_BASIS.region_name,

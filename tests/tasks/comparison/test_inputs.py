@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from schemas.accounts import AccountGroup, AccountTotal
 from schemas.chains import ServiceCatalogue
-from schemas.comparison import ComparisonParams
+from schemas.comparison import ComparisonInputs, ComparisonParams
 from schemas.stages import Stage
+from schemas.targets import TargetsInputs
 from soteflow.errors import InputError
 from tasks.chains.catalogue import read_catalogue
 from tasks.comparison.analysis import analyse_comparison
@@ -23,6 +25,7 @@ from tasks.comparison.inputs import (
 )
 from tasks.comparison.stage import DEFINITION
 from tasks.context import make_context
+from tasks.targets.inputs import read_targets_inputs
 from tests.fixtures.comparison.worked_example import (
     CHAINS_BASIS,
     COSTS_CSV,
@@ -50,13 +53,27 @@ def _catalogue(service_ids: set[str] | None = None) -> ServiceCatalogue:
     return catalogue.model_copy(update={"packages": [p for p in packages if p.steps]})
 
 
-def _precheck(folder: Path, *, catalogue: ServiceCatalogue | None = None, **params: Any) -> object:
+def _precheck(
+    folder: Path,
+    *,
+    catalogue: ServiceCatalogue | None = None,
+    targets: TargetsInputs | None = None,
+    **params: Any,
+) -> object:
     """The stage's check of its files before a run (what ``validate_comparison_inputs`` was): every row,
     the keys, the reconciliation and a trial computation; with the catalogue stage 3 will propose
-    (``earlier[Stage.CHAINS].catalogue``, as stage 3's precheck returns it), every service against it."""
+    (``earlier[Stage.CHAINS].catalogue``, as stage 3's precheck returns it), every service against it;
+    with stage 2's files (``earlier[Stage.TARGETS]``), the financial statement."""
     ctx = make_context(Stage.COMPARISON, region="HVA08", cycle=2026, inputs_dir=folder)
-    earlier = {} if catalogue is None else {Stage.CHAINS: SimpleNamespace(catalogue=catalogue)}
+    earlier: dict[Stage, Any] = {} if catalogue is None else {Stage.CHAINS: SimpleNamespace(catalogue=catalogue)}
+    if targets is not None:
+        earlier[Stage.TARGETS] = targets
     return DEFINITION.precheck(ctx, DEFINITION.parse_params(params), earlier)
+
+
+def _stage2() -> TargetsInputs:
+    """Stage 2's example files as its precheck reads them (the financial statement among them)."""
+    return read_targets_inputs(EXAMPLES, region_code="HVA08")
 
 
 def _error(folder: Path) -> InputError:
@@ -66,10 +83,13 @@ def _error(folder: Path) -> InputError:
 
 
 def _numbers(folder: Path) -> object:
-    """The computed figures without their source labels (which name the file form)."""
-    analysis = analyse_comparison(
-        read_comparison_inputs(folder), ComparisonParams(), region_code="HVA08", region_name="", cycle=2026
-    )
+    """The computed figures without their source labels (which name the file form); stage 2's
+    financial statement is the income statement of a folder without its own."""
+    return _numbers_of(read_comparison_inputs(folder, _stage2().statement))
+
+
+def _numbers_of(inputs: ComparisonInputs) -> object:
+    analysis = analyse_comparison(inputs, ComparisonParams(), region_code="HVA08", region_name="", cycle=2026)
     return [(s.service_id, s.full_cost, s.unit_cost, s.unit_cost_low, s.unit_cost_high) for s in analysis.own.services]
 
 
@@ -132,11 +152,67 @@ def test_missing_sheet(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     workbook = load_workbook(folder / "oma_tuotanto.xlsx")
-    del workbook["Tuloslaskelma"]
+    del workbook["Tukipalvelut"]
     workbook.save(folder / "oma_tuotanto.xlsx")
     error = _error(folder)
-    assert error.sheet == "Tuloslaskelma"
-    assert "sheet 'Tuloslaskelma' is missing; the workbook has Kustannukset, Tukipalvelut" in error.reason
+    assert error.sheet == "Tukipalvelut"
+    assert "sheet 'Tukipalvelut' is missing; the workbook has Kustannukset, Tuloslaskelma" in error.reason
+
+
+@pytest.mark.parametrize("xlsx", [False, True])
+def test_without_its_own_income_statement_stage_4_needs_stage_2s(tmp_path: Path, xlsx: bool) -> None:
+    folder = _without_income_statement(write_worked_example(tmp_path, xlsx=xlsx))
+    error = _error(folder)
+    assert (Path(str(error.file)).name, error.row, error.field) == (
+        "oma_tuotanto.xlsx" if xlsx else "oma_tuotanto_kustannukset.csv",
+        2,
+        "vuosi",
+    )
+    assert "stage 4 takes it from the approved stage 2's financial statement (tilinpaatos.csv)" in error.reason
+
+
+def test_the_income_statement_from_stage_2s_financial_statement(tmp_path: Path) -> None:
+    folder = _without_income_statement(write_worked_example(tmp_path))
+    own = read_comparison_inputs(write_worked_example(tmp_path / "own"))
+    statement = [
+        AccountTotal(
+            year=2025,
+            group=AccountGroup(line.data.group.value),
+            amount_eur=line.data.amount,
+            file="tilinpaatos.csv",
+            rows="2–15",
+            first_row=2,
+        )
+        for line in own.income_statement
+    ]
+    statement.append(statement[0].model_copy(update={"group": AccountGroup.OTHER_INCOME, "amount_eur": 5.0}))
+    inputs = read_comparison_inputs(folder, statement, "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1)")
+    assert inputs.income_statement_from == "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1)"
+    assert [(line.data.group, line.data.amount) for line in inputs.income_statement] == [
+        (line.data.group, line.data.amount) for line in own.income_statement
+    ]
+    assert inputs.income_statement[0].source == "tilinpaatos.csv / rivi 2"
+    assert _numbers_of(inputs) == _numbers_of(own)  # the same costs, whichever form the statement has
+    # A statement of another year is refused at the cost rows' year.
+    other_year = [t.model_copy(update={"year": 2024}) for t in statement]
+    with pytest.raises(InputError) as caught:
+        read_comparison_inputs(folder, other_year, "vaihe 2")
+    assert (caught.value.row, caught.value.field) == (2, "vuosi")
+    assert "the cost rows are for 2025, but the last year of stage 2's financial statement (vaihe 2) is 2024" in (
+        caught.value.reason
+    )
+
+
+def _without_income_statement(folder: Path) -> Path:
+    if (folder / "oma_tuotanto.xlsx").is_file():
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(folder / "oma_tuotanto.xlsx")
+        del workbook["Tuloslaskelma"]
+        workbook.save(folder / "oma_tuotanto.xlsx")
+    else:
+        (folder / "oma_tuotanto_tuloslaskelma.csv").unlink()
+    return folder
 
 
 @pytest.mark.parametrize("xlsx", [False, True])
@@ -303,9 +379,9 @@ def test_bad_input_names_file_row_and_field(
 
 def test_neither_form_of_the_own_costs(tmp_path: Path) -> None:
     folder = write_worked_example(tmp_path)
-    (folder / "oma_tuotanto_tuloslaskelma.csv").unlink()
+    (folder / "oma_tuotanto_tukipalvelut.csv").unlink()
     error = _error(folder)
-    assert "missing: oma_tuotanto_tuloslaskelma.csv" in error.reason
+    assert "missing: oma_tuotanto_tukipalvelut.csv" in error.reason
 
 
 def test_a_missing_file(tmp_path: Path) -> None:
@@ -382,22 +458,23 @@ def test_parameters_from_the_flow_arguments() -> None:
 
 
 def test_the_shipped_example_files_validate_in_both_forms(tmp_path: Path) -> None:
-    inputs = _precheck(EXAMPLES, catalogue=_catalogue())
-    assert inputs == read_comparison_inputs(EXAMPLES)  # the precheck returns what it read
-    assert read_comparison_inputs(EXAMPLES).own_costs_form == "xlsx"
+    inputs = _precheck(EXAMPLES, catalogue=_catalogue(), targets=_stage2())
+    statement = _stage2().statement
+    # The precheck returns what it read: the workbook, and stage 2's financial statement as the income statement.
+    assert inputs == read_comparison_inputs(EXAMPLES, statement, "vaihe 2: tilinpäätöksen toteuma (tilinpaatos.csv)")
+    assert read_comparison_inputs(EXAMPLES, statement).own_costs_form == "xlsx"
     # The CSV files beside the workbook hold the same tables, exported from Excel as cp1252.
     csv_only = tmp_path / "csv"
     csv_only.mkdir()
     for name in (
         "oma_tuotanto_kustannukset.csv",
         "oma_tuotanto_tukipalvelut.csv",
-        "oma_tuotanto_tuloslaskelma.csv",
         "ostopalvelut.csv",
         "laatu_saatavuus.csv",
         "henkilosto.csv",
     ):
         (csv_only / name).write_bytes((EXAMPLES / name).read_bytes())
     assert _numbers(csv_only) == _numbers(EXAMPLES)
-    assert {f.file: f.encoding for f in read_comparison_inputs(csv_only).files}["oma_tuotanto_kustannukset.csv"] == (
-        "cp1252"
-    )
+    assert {f.file: f.encoding for f in read_comparison_inputs(csv_only, statement).files}[
+        "oma_tuotanto_kustannukset.csv"
+    ] == ("cp1252")

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from schemas.accounts import AccountGroup
 from schemas.comparison import (
     ComparisonBasis,
     ComparisonProposal,
     ComparisonRunParams,
     OrganisingPlan,
+    OwnCostCalculation,
     PlanEntry,
     PreviousPlan,
     RecommendedMode,
@@ -37,6 +39,7 @@ from tasks.comparison.stage import DEFINITION, FILES, comparison_outputs
 from tasks.context import make_context
 from tasks.definition import CaseDraft, Computed, RoundState
 from tasks.round import DirectSteps, prepare, run_stage
+from tasks.targets.inputs import read_targets_inputs
 from tests.fixtures.comparison.worked_example import (
     CHAINS_BASIS,
     COSTS_CSV,
@@ -92,8 +95,10 @@ def test_the_definition() -> None:
         ("personnel", "henkilosto.csv", False, None),
         # The dated tolerances of the reconciliation with stages 2 and 3 (shipped configuration).
         ("reconciliation", "config/rules/reconciliation.toml", False, None),
+        # The dated scenario ranges of the sensitivity analysis.
+        ("sensitivity", "config/rules/comparison_sensitivity.toml", False, None),
     ]
-    assert all(f.folder == "inputs" for f in FILES[:-1]) and FILES[-1].folder == "data"
+    assert all(f.folder == "inputs" for f in FILES[:-2]) and {f.folder for f in FILES[-2:]} == {"data"}
 
 
 def test_round_outputs_and_lineage(tmp_path: Path) -> None:
@@ -108,9 +113,10 @@ def test_round_outputs_and_lineage(tmp_path: Path) -> None:
         "comparison-source-quality",
         "comparison-source-personnel",
         "comparison-source-reconciliation",
+        "comparison-source-sensitivity",
     ]
     assert sources["own-costs"].content == (folder / "oma_tuotanto_kustannukset.csv").read_bytes()
-    assert {s.media_type for s in list(sources.values())[:-1]} == {"text/csv"}
+    assert {s.media_type for s in list(sources.values())[:-2]} == {"text/csv"}
 
     outputs = comparison_outputs(computed)
     assert _keys([outputs.own, outputs.purchased, outputs.matrix, outputs.personnel, outputs.plan]) == [
@@ -201,7 +207,14 @@ def test_the_workbook_is_one_source_and_the_csv_files_beside_it_are_not_read(tmp
     folder = write_worked_example(tmp_path / "inputs", xlsx=True)
     write_worked_example(folder)  # the CSV files beside the workbook
     computed = _prepare(folder)
-    assert list(computed.sources) == ["own-production", "purchases", "quality", "personnel", "reconciliation"]
+    assert list(computed.sources) == [
+        "own-production",
+        "purchases",
+        "quality",
+        "personnel",
+        "reconciliation",
+        "sensitivity",
+    ]
     source = computed.sources["own-production"]
     assert (source.key, source.media_type) == ("comparison-source-own-production", XLSX)
     assert computed.inputs.own_costs_form == "xlsx"
@@ -359,10 +372,19 @@ def test_a_round_on_an_approved_stage_3(seed: Callable[[Stage], Path], tmp_path:
     html = (tmp_path / "out" / "s4-comparison" / "comparison-attachment-1-html-v1.html").read_text(encoding="utf-8")
     assert "Täsmäytys aiempien vaiheiden hyväksyttyihin lukuihin" in html
     # Home care: 1 050 000 + 470 000 + 390 000 own visits and 260 000 + 160 000 bought = 2 330 000,
-    # as the catalogue has it; the 2025 operating costs are stage 2's 3 437 000 000 € in both.
+    # as the catalogue has it. The income statement is stage 2's financial statement, of the same year.
     assert "Säännöllinen kotihoito (IKA-KOTIHOITO): suoritteet vuodessa" in html
     assert "<td>2\xa0330\xa0000 käyntiä</td>" in html and "vaihe 3: palvelukatalogi (chains-catalogue v1" in html
-    assert html.count("<td>3\xa0437\xa0000\xa0000 €</td>") == 2
+    assert "Tilivuosi: oman tuotannon kustannukset ja tuloslaskelman tiliryhmät vaiheen 2 tilinpäätöksestä" in html
+    assert "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1" in html
+    version = open_store().latest("HVA08", 2026, "comparison-own-costs")
+    assert version is not None
+    wages = OwnCostCalculation.model_validate(open_store().read_json(version)).reconciliation[0]
+    assert (wages.label, wages.income_statement, wages.sources[0]) == (
+        "Palkat ja palkkiot",
+        1_180_000_000,
+        "tilinpaatos.csv / rivi 30",
+    )
 
 
 def test_a_hand_made_mismatch_with_stage_3_stops_the_round_and_stores_nothing(
@@ -401,3 +423,51 @@ def test_a_hand_made_mismatch_with_stage_3_stops_the_round_and_stores_nothing(
     after = len(store.audit_events())
     assert after == before
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.pdf"))
+
+
+def test_its_own_income_statement_must_match_stage_2s_financial_statement(
+    seed: Callable[[Stage], Path], tmp_path: Path
+) -> None:
+    """A region that gives stage 4 its own Tuloslaskelma sheet: every account group must equal the
+    approved stage 2's financial statement. Rents 1 M€ more in the sheet and in the other activities'
+    cost row (so stage 4's own files agree) stop the round at the sheet's rents row."""
+    seed(Stage.CHAINS)
+    folder = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, folder)
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(folder / "oma_tuotanto.xlsx")
+    sheet = workbook.create_sheet("Tuloslaskelma")
+    sheet.append(["vuosi", "tiliryhmä", "tilit", "euroa"])
+    statement = read_targets_inputs(folder, region_code="HVA08").statement
+    for total in (t for t in statement if t.year == 2025 and t.group is not AccountGroup.OTHER_INCOME):
+        extra = 1_000_000 if total.group is AccountGroup.RENTS else 0
+        sheet.append([2025, total.group.label_fi, total.group.accounts, total.amount_eur + extra])
+    costs = workbook["Kustannukset"]
+    rents = [cell.value for cell in costs[1]].index("vuokrat")
+    [other] = [row for row in costs.iter_rows(min_row=2) if row[1].value == "99900"]
+    other[rents].value += 1_000_000
+    workbook.save(folder / "oma_tuotanto.xlsx")
+    store = open_store()
+    before = len(store.audit_events())
+    with pytest.raises(InputError) as caught:
+        run_stage(
+            DEFINITION,
+            region="HVA08",
+            cycle=2026,
+            inputs_dir=str(folder),
+            gate="scripted",
+            out_dir=str(tmp_path / "out"),
+            steps=DirectSteps(),
+        )
+    error = caught.value
+    # Rents 113 000 000 € in the sheet's row 7 against 112 000 000 € of stage 2: +0,9 % > 0,1 %.
+    assert (Path(str(error.file)).name, error.sheet, error.row, error.field) == (
+        "oma_tuotanto.xlsx",
+        "Tuloslaskelma",
+        7,
+        "euroa",
+    )
+    assert "Vuokrat 2025" in error.reason and "tilinpaatos.csv rivit 30–43" in error.reason
+    assert "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1" in error.reason
+    assert len(store.audit_events()) == before

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas.accounts import AccountGroup
 from schemas.governance import PlanningYears
 from schemas.targets import AllocationMethod, ClientGroup, Direction, FrameRow
 from soteflow.errors import InputError
@@ -105,19 +106,54 @@ def _where(error: InputError) -> tuple[str, int | None, str | None]:
 
 
 def test_missing_column(inputs_dir: Path) -> None:
-    path = inputs_dir / "talous_toteuma.csv"
+    path = inputs_dir / "tilinpaatos.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(";".join(line.split(";")[:4]) for line in lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(";".join(line.split(";")[:-1]) for line in lines) + "\n", encoding="utf-8")
     error = _error(inputs_dir)
-    assert _where(error) == ("talous_toteuma.csv", 1, "toimintatuotot")
-    assert "required column 'toimintatuotot' is missing" in error.reason
+    assert _where(error) == ("tilinpaatos.csv", 1, "muut toimintatuotot")
+    assert "required column 'muut toimintatuotot' is missing" in error.reason
 
 
 def test_wrong_type(inputs_dir: Path) -> None:
-    _edit(inputs_dir / "talous_toteuma.csv", "233 900 000", "noin 250 milj.")
+    _edit(inputs_dir / "tilinpaatos.csv", ";48 900 000;", ";noin 49 milj.;")
     error = _error(inputs_dir)
-    assert _where(error) == ("talous_toteuma.csv", 2, "toimintakulut")
+    assert _where(error) == ("tilinpaatos.csv", 2, "palkat ja palkkiot")
     assert "is not a number" in error.reason
+
+
+def test_the_former_ledger_file_is_named(inputs_dir: Path) -> None:
+    (inputs_dir / "tilinpaatos.csv").rename(inputs_dir / "talous_toteuma.csv")
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_toteuma.csv", None, None)
+    assert "replaced by tilinpaatos.csv" in error.reason
+
+
+def test_the_statement_gives_costs_income_and_account_groups(inputs_dir: Path) -> None:
+    inputs = read_targets_inputs(inputs_dir, region_code="HVA08")
+    base = [c for c in inputs.costs if c.year == 2025]
+    # The service areas' totals are those stage 2 has always forecast from (3 437,0 M€ and 299,7 M€).
+    assert sum(c.operating_costs for c in base) == 3_437_000_000
+    assert sum(c.operating_income for c in base) == 299_700_000
+    disability = next(c for c in base if c.service_area == "Vammaispalvelut")
+    # 39,7 + 6,8 + 1,2 + 230,4 + 3,5 + 4,6 + 6,9 M€ of costs; 4,0 + 10,8 M€ of income (row 39).
+    assert (disability.row, disability.operating_costs, disability.operating_income) == (39, 293_100_000, 14_800_000)
+    groups = {t.group: t for t in inputs.statement if t.year == 2025}
+    assert groups[AccountGroup.WAGES].amount_eur == 1_180_000_000
+    assert groups[AccountGroup.DEPRECIATION].amount_eur == 45_000_000
+    assert groups[AccountGroup.FEES].amount_eur == 118_600_000
+    assert (groups[AccountGroup.WAGES].file, groups[AccountGroup.WAGES].rows) == ("tilinpaatos.csv", "30–43")
+
+
+def test_depreciation_beyond_the_funding_files_other_items(inputs_dir: Path) -> None:
+    # 2025's depreciation 45,0 M€ against depreciation and financial items of 44,0 M€.
+    _edit(
+        inputs_dir / "talous_rahoitus.csv",
+        "2025;toteuma;3 162 100 000;;49 500 000",
+        "2025;toteuma;3 162 100 000;;44 000 000",
+    )
+    error = _error(inputs_dir)
+    assert _where(error) == ("talous_rahoitus.csv", 4, "poistot_ja_rahoituserät")
+    assert "45\xa0000\xa0000 € of tilinpaatos.csv in 2025 (rows 30–43)" in error.reason
 
 
 def test_empty_file(inputs_dir: Path) -> None:
@@ -128,9 +164,9 @@ def test_empty_file(inputs_dir: Path) -> None:
 
 
 def test_unknown_client_group_in_the_ledger(inputs_dir: Path) -> None:
-    _edit(inputs_dir / "talous_toteuma.csv", "Vammaispalvelut;Vammaiset henkilöt", "Vammaispalvelut;Vammaiset")
+    _edit(inputs_dir / "tilinpaatos.csv", "Vammaispalvelut;Vammaiset henkilöt", "Vammaispalvelut;Vammaiset")
     error = _error(inputs_dir)
-    assert _where(error) == ("talous_toteuma.csv", 11, "asiakasryhmä")
+    assert _where(error) == ("tilinpaatos.csv", 11, "asiakasryhmä")
     assert "unknown client group 'Vammaiset'" in error.reason
 
 
@@ -173,11 +209,11 @@ def test_every_client_group_needs_a_target(inputs_dir: Path) -> None:
 
 
 def test_client_group_without_costs_in_the_base_year(inputs_dir: Path) -> None:
-    path = inputs_dir / "talous_toteuma.csv"
+    path = inputs_dir / "tilinpaatos.csv"
     kept = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("2025;Vammais")]
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     error = _error(inputs_dir)
-    assert _where(error) == ("talous_toteuma.csv", None, "asiakasryhmä")
+    assert _where(error) == ("tilinpaatos.csv", None, "asiakasryhmä")
     assert "base year 2025" in error.reason
 
 

@@ -134,6 +134,13 @@ def test_first_proposal(assessment: TargetsAssessment, basis: NeedsBasis) -> Non
     # Each scenario's check is in the method attachment, not repeated in the item.
     assert not any(p.startswith("Perusura: ") for p in coverage)
     assert proposal.deficit_covered == {"perusura": False, "myonteinen": True, "kielteinen": False}
+    # The findings join the scenario's yearly need (39,7 M€ a year, 79,5 M€ by the end of 2027) to the
+    # frame: measures 70,0 M€ + the adjustment still to specify 9,5 M€ = 79,5 M€.
+    assert (
+        "Kehys 2027 on johdettu kattamisvelvollisuudesta: kehysskenaarion (perusura) vaje 79,5\u00a0milj.\u00a0€ "
+        "katetaan vuoden 2027 loppuun mennessä; nimetyt toimenpiteet 70,0\u00a0milj.\u00a0€ ja täsmentämätön "
+        "sopeutus 9,5\u00a0milj.\u00a0€ kattavat sen."
+    ) in assessment.findings
     assert proposal.needs_basis == SourceRef.of(needs_proposal)
     assert "esimerkkiaineisto" in proposal.summary_markdown
 

@@ -54,14 +54,14 @@ def test_round_outputs_lineage(seed: Callable[[Stage], Path]) -> None:
     outputs = targets_outputs(computed)
     sources = list(computed.sources.values())
     assert [s.key for s in sources] == [
-        "targets-source-toteuma",
+        "targets-source-tilinpaatos",
         "targets-source-rahoitus",
         "targets-source-oletukset",
         "targets-source-tavoitteet",
         "targets-source-coverage",
         "targets-source-allocation",
     ]
-    assert sources[0].content == (EXAMPLES / "talous_toteuma.csv").read_bytes()
+    assert sources[0].content == (EXAMPLES / "tilinpaatos.csv").read_bytes()
     assert sources[2].media_type == "application/toml"
     needs_proposal, profile = basis.refs["needs-proposal"], basis.refs["needs-profile"]
     assert {o.key for o in (outputs.impact, outputs.forecast, outputs.frame)} == {
