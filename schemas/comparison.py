@@ -745,6 +745,9 @@ class OwnCostCalculation(_Model):
     other_activities: float = Field(description="Muu toiminta, ei vertailussa, €")
     reconciliation: list[ReconciliationLine] = Field(description="Täsmäytys tuloslaskelmaan tiliryhmittäin")
     reconciled: bool = Field(description="Kaikki tiliryhmät täsmäävät")
+    statement_from_targets: bool = Field(
+        default=False, description="Tuloslaskelma on vaiheen 2 hyväksytystä tilinpäätöksestä (kehyksen perusteesta)"
+    )
     tolerance: float = Field(description="Sallittu ero, €")
     method: list[str] = Field(description="Laskentaperiaatteet kappaleittain")
 

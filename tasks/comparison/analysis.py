@@ -446,6 +446,7 @@ def compute_own_costs(
         other_activities=_r2(other),
         reconciliation=reconciliation,
         reconciled=all(line.ok for line in reconciliation),
+        statement_from_targets=inputs.income_statement_from is not None,
         tolerance=params.reconciliation_tolerance,
         method=own_method(params),
     )
@@ -1520,8 +1521,13 @@ def findings(
 def reconciliation_sentence(own: OwnCostCalculation) -> str:
     """Own production's costs against the income statement, and the organiser's share left out."""
     statement_costs = sum(line.income_statement for line in own.reconciliation if not line.group.is_income)
+    statement = (
+        f"vuoden {own.year} tilinpäätöksen tuloslaskelmaan, johon myös talouden kehys perustuu,"
+        if own.statement_from_targets
+        else "tuloslaskelmaan"
+    )
     return (
-        f"Oman tuotannon kustannukset täsmäävät tuloslaskelmaan kaikissa {len(own.reconciliation)} tiliryhmässä "
+        f"Oman tuotannon kustannukset täsmäävät {statement} kaikissa {len(own.reconciliation)} tiliryhmässä "
         f"(toimintakulut ja poistot {fi_number(statement_costs / 1e6, 1)} milj. €). Järjestäjän hallinto-osuutta "
         f"{fi_number(own.organiser_share / 1e6, 2)} milj. € ei ole lisätty kummankaan tuotantotavan kustannukseen."
     )

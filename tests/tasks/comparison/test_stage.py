@@ -377,6 +377,11 @@ def test_a_round_on_an_approved_stage_3(seed: Callable[[Stage], Path], tmp_path:
     assert "<td>2\xa0330\xa0000 käyntiä</td>" in html and "vaihe 3: palvelukatalogi (chains-catalogue v1" in html
     assert "Tilivuosi: oman tuotannon kustannukset ja tuloslaskelman tiliryhmät vaiheen 2 tilinpäätöksestä" in html
     assert "vaihe 2: tilinpäätöksen toteuma (targets-forecast v1" in html
+    item = (tmp_path / "out" / "s4-comparison" / "comparison-decision-html-v1.html").read_text(encoding="utf-8")
+    assert (
+        "Oman tuotannon kustannukset täsmäävät vuoden 2025 tilinpäätöksen tuloslaskelmaan, johon myös talouden "
+        "kehys perustuu, kaikissa 9 tiliryhmässä"
+    ) in item
     version = open_store().latest("HVA08", 2026, "comparison-own-costs")
     assert version is not None
     wages = OwnCostCalculation.model_validate(open_store().read_json(version)).reconciliation[0]
