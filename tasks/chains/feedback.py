@@ -848,7 +848,7 @@ def _method(taxonomy: ThemeTaxonomy, morphology: str, start: dt.date, review: bo
         else "Valmistelija ei ole tarkistanut teemoja: kaikki teemat ovat avainsanasääntöjen antamia. "
     )
     return (
-        "Kommenttien sanat tunnistettiin ja perusmuotoistettiin Voikko-morfologialla, ja yhdyssanoista "
+        "Kommenttien sanat tunnistettiin ja palautettiin perusmuotoon Voikko-morfologialla, ja yhdyssanoista "
         f"erotettiin myös osat (esim. pienyrittäjien → pienyrittäjä = pien + yrittäjä); käytössä {morphology}. "
         "Sana osuu teeman avainsanaan, jos jokin sen perusmuodoista on avainsana tai, osa-avainsanoilla, "
         "jos avainsana on yhdyssanan osa; Voikon tuntemattomat sanat verrattiin sanamuotoina. "
