@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from schemas.documents import AgendaContent
 from schemas.feedback import FeedbackFigures, FeedbackSynthesis
+from schemas.reconciliation import CrossCheck
 from schemas.results import SourceRef, VersionRef
 from schemas.tabular import FiFloat, FiInt, Text
 from schemas.targets import ClientGroup, Direction
@@ -397,6 +398,10 @@ class PackagePriorities(_Model):
     sensitivity: SensitivityAnalysis = Field(description="Herkkyystarkastelu")
     targets_ref: SourceRef = Field(description="Vaiheen 2 tavoiteversio (targets-impact)")
     frame_ref: SourceRef = Field(description="Vaiheen 2 kehysversio (targets-frame)")
+    cross_checks: list[CrossCheck] = Field(
+        default_factory=list, description="Täsmäytys vaiheen 2 hyväksyttyihin lukuihin (kehys ja toteuma)"
+    )
+    cross_check_rule: str | None = Field(default=None, description="Täsmäytyssäännön lähde")
 
     @property
     def order(self) -> list[str]:

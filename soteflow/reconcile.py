@@ -59,11 +59,15 @@ def describe(check: CrossCheck) -> str:
             f"{check.subject}: {check.basis_source} says {check.basis_text!r}, "
             f"but {check.input_source} says {check.input_text!r}"
         )
-    relation = "at most" if check.kind is CheckKind.AT_MOST else "within"
+    rule = (
+        f"this stage's figure is a part of the earlier stage's and may exceed it by at most "
+        f"{fi_number(check.tolerance_pct, 1)} %"
+        if check.kind is CheckKind.AT_MOST
+        else f"the figures must agree (within {fi_number(check.tolerance_pct, 1)} % of the earlier stage's figure)"
+    )
     return (
         f"{check.subject}: {check.input_source} gives {_figure(check.input_value, check.unit)}, "
-        f"{check.basis_source} gives {_figure(check.basis_value, check.unit)}; the figures must agree "
-        f"({relation} {fi_number(check.tolerance_pct, 1)} % of the earlier stage's figure)"
+        f"{check.basis_source} gives {_figure(check.basis_value, check.unit)}; {rule}"
     )
 
 

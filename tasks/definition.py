@@ -12,6 +12,7 @@ store, and only through the earlier stages' ``basis`` modules.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,13 @@ from pydantic import BaseModel, ValidationError
 from schemas.decisions import DECISION_OUTCOMES, EarlierDecision, Outcome
 from schemas.documents import AgendaContent, AppealKind
 from schemas.governance import PlanningYears, StageGovernance
+from schemas.reconciliation import Tolerance
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
 from soteflow.errors import InputError
 from soteflow.reconcile import RULES_FILE as RECONCILIATION_RULES_FILE
+from soteflow.reconcile import read_tolerance
 from soteflow.stagekit import FileOutput, Output
 from soteflow.store import Store
 from tasks.context import RoundContext
@@ -113,6 +116,11 @@ RECONCILIATION_RULES = InputFile(
     media_type="application/toml",
     schema_name="toml",
 )
+
+
+def reconciliation_tolerance(ctx: RoundContext) -> Tolerance:
+    """The reconciliation tolerances valid on 1 January of the round's cycle year (dated rule)."""
+    return read_tolerance(ctx.data_file(RECONCILIATION_RULES_FILE), dt.date(ctx.cycle, 1, 1))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from schemas.stages import Stage
 from schemas.targets import TargetsBasis
 from soteflow.documents import DocumentSpec
 from soteflow.errors import InputError
+from soteflow.reconcile import enforce
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from tasks.chains.analysis import build_chains, priority_params, score_packages
@@ -33,6 +34,7 @@ from tasks.chains.catalogue import (
     read_benchmarks,
     read_catalogue,
 )
+from tasks.chains.crosscheck import frame_checks
 from tasks.chains.documents import chains_documents
 from tasks.chains.feedback import (
     load_taxonomy,
@@ -45,7 +47,17 @@ from tasks.chains.feedback_agenda import feedback_figures
 from tasks.chains.figures import build_chain_figures
 from tasks.chains.proposal import build_chains_proposal
 from tasks.context import RoundContext
-from tasks.definition import CaseDraft, CaseHandling, CaseSpec, Computed, InputFile, RoundState, StageDefinition
+from tasks.definition import (
+    RECONCILIATION_RULES,
+    CaseDraft,
+    CaseHandling,
+    CaseSpec,
+    Computed,
+    InputFile,
+    RoundState,
+    StageDefinition,
+    reconciliation_tolerance,
+)
 from tasks.targets.basis import load_targets_basis
 
 FILES: tuple[InputFile, ...] = (
@@ -101,6 +113,7 @@ FILES: tuple[InputFile, ...] = (
         media_type="application/toml",
         schema_name="feedback-themes-toml",
     ),
+    RECONCILIATION_RULES,
 )
 
 
@@ -177,6 +190,10 @@ def _analyse(ctx: RoundContext, params: ChainsParams, basis: TargetsBasis, input
         frame_ref=frame_ref,
         benchmarks=inputs.benchmarks,
     )
+    tolerance = reconciliation_tolerance(ctx)
+    checks = frame_checks(inputs.catalogue, basis, tolerance)
+    enforce(checks)
+    priorities = priorities.model_copy(update={"cross_checks": checks, "cross_check_rule": tolerance.source})
     services = build_chains(inputs.catalogue, basis.impact, targets_ref=targets_ref)
     return ChainsAnalysis(priorities=priorities, services=services)
 

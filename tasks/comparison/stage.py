@@ -21,13 +21,12 @@ from schemas.comparison import (
     ServiceComparison,
 )
 from schemas.documents import AppealKind
-from schemas.reconciliation import Tolerance
 from schemas.results import VersionRef
 from schemas.stages import Stage
 from schemas.targets import TargetsBasis, TargetsInputs
 from soteflow.documents import DocumentSpec
 from soteflow.documents.formatting import fi_date
-from soteflow.reconcile import RULES_FILE, enforce, read_tolerance
+from soteflow.reconcile import enforce
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from tasks.chains.basis import catalogue_services, load_chains_basis
@@ -64,6 +63,7 @@ from tasks.definition import (
     InputFile,
     RoundState,
     StageDefinition,
+    reconciliation_tolerance,
 )
 from tasks.targets.basis import load_targets_basis
 
@@ -186,7 +186,7 @@ def _analyse(
         inputs_dir=str(ctx.inputs_dir),
         sensitivity_rule=_sensitivity(ctx),
     )
-    tolerance = _tolerance(ctx)
+    tolerance = reconciliation_tolerance(ctx)
     ref = basis.chains.catalogue_ref
     checks = catalogue_checks(
         basis.chains.services,
@@ -240,11 +240,6 @@ def _on_default_basis(
 def _sensitivity(ctx: RoundContext) -> SensitivityRule:
     """The sensitivity analysis's scenario factors valid on 1 January of the cycle's year (dated rule)."""
     return read_sensitivity_rule(ctx.data_file(SENSITIVITY_RULES_FILE), dt.date(ctx.cycle, 1, 1))
-
-
-def _tolerance(ctx: RoundContext) -> Tolerance:
-    """The reconciliation tolerances valid on 1 January of the cycle's year (dated rule)."""
-    return read_tolerance(ctx.data_file(RULES_FILE), dt.date(ctx.cycle, 1, 1))
 
 
 def _figures(ctx: RoundContext, inputs: ComparisonInputs, analysis: ComparisonAnalysis) -> ComparisonFigures:
@@ -390,7 +385,7 @@ def _precheck(ctx: RoundContext, params: ComparisonRunParams, earlier: Mapping[S
         sensitivity_rule=_sensitivity(ctx),
     )
     # The figures the approved rounds will give, from the files stages 2 and 3 will read.
-    tolerance = _tolerance(ctx)
+    tolerance = reconciliation_tolerance(ctx)
     checks = []
     reference = _on_default_basis(inputs, trial, str(ctx.inputs_dir))
     if catalogue is not None:

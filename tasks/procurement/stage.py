@@ -6,7 +6,6 @@ the voucher values (the board's) and one producer-approval round per batch (an o
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +26,6 @@ from schemas.results import VersionRef
 from schemas.stages import Stage
 from soteflow.documents import DocumentSpec
 from soteflow.documents.governance import load_region_config
-from soteflow.reconcile import RULES_FILE as TOLERANCE_FILE
-from soteflow.reconcile import read_tolerance
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.store import Store
 from soteflow.store.canonical import canonical_json
@@ -44,6 +41,7 @@ from tasks.definition import (
     InputFile,
     RoundState,
     StageDefinition,
+    reconciliation_tolerance,
 )
 from tasks.procurement.analysis import OcdsSettings, analyse_procurement
 from tasks.procurement.basis import CONTRACTS_KEY
@@ -217,7 +215,7 @@ def _analyse(
         first_year=ctx.planning.budget_year,
         horizon_years=params.horizon_years,
         ocds=_ocds(ctx, basis),
-        tolerance=read_tolerance(ctx.data_file(TOLERANCE_FILE), dt.date(ctx.cycle, 1, 1)),
+        tolerance=reconciliation_tolerance(ctx),
     )
     if inputs.choice is None:
         return analysis

@@ -700,10 +700,7 @@ def _findings(impact: ImpactTargets, forecast: FinancialForecast, frame: FrameAl
             out.append(
                 f"Kehys {frame.frame_year} on johdettu kattamisvelvollisuudesta: kehysskenaarion "
                 f"({plan.scenario.lower()}) vaje {fi_meur(plan.gap_eur)} katetaan vuoden {deadline} loppuun "
-                "mennessä; "
-                + " ja ".join(parts)
-                + (" kattavat" if len(parts) > 1 else " kattaa")
-                + " sen."
+                "mennessä; " + " ja ".join(parts) + (" kattavat" if len(parts) > 1 else " kattaa") + " sen."
             )
     else:
         out.append(f"Kertynyt alijäämä katetaan määräaikaan ({deadline} loppuun) mennessä kaikissa skenaarioissa.")

@@ -7,6 +7,7 @@ from the store; here the definition is given it), the files are the shipped exam
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -78,6 +79,7 @@ def test_declaration() -> None:
         "theme-review": ("lausunnot_teemat.csv", "inputs", True),
         "theme-responses": ("lausunnot_vastineet.csv", "inputs", True),
         "themes": ("config/feedback_themes.toml", "data", False),
+        "reconciliation": ("config/rules/reconciliation.toml", "data", False),
     }
 
 
@@ -92,6 +94,7 @@ def test_inputs_folder_and_region(tmp_path: Path) -> None:
         "theme-review": Path("/in/lausunnot_teemat.csv"),
         "theme-responses": Path("/in/lausunnot_vastineet.csv"),
         "themes": DATA_DIR / "config" / "feedback_themes.toml",
+        "reconciliation": DATA_DIR / "config" / "rules" / "reconciliation.toml",
     }
     # By default the region's inputs are the shipped example; a data folder without the theme
     # taxonomy uses the shipped one.
@@ -218,6 +221,7 @@ def test_round_outputs_and_their_lineage(computed: Computed[Any, Any, Any, Any])
         "theme-review",
         "theme-responses",
         "themes",
+        "reconciliation",
     ]
     assert [s.key for s in computed.sources.values()] == [
         "chains-source-catalogue",
@@ -226,6 +230,7 @@ def test_round_outputs_and_their_lineage(computed: Computed[Any, Any, Any, Any])
         "chains-source-theme-review",
         "chains-source-theme-responses",
         "chains-source-themes",
+        "chains-source-reconciliation",
     ]
     assert computed.source("catalogue").content == (EXAMPLES / "palvelukatalogi.csv").read_bytes()
     outputs = chains_outputs(computed)
@@ -296,3 +301,25 @@ def test_the_case_rests_on_every_output_and_the_approved_stage_2(computed: Compu
         "chains-feedback-attachment-2",
     ]
     assert all(d.context["item"].version == 4 for d in documents)
+
+
+def test_a_catalogue_dearer_than_the_frame_stops_the_round(tmp_path: Path) -> None:
+    """A hand-made mismatch: the mental-health housing at 1 280 € a day instead of 128 € makes the
+    group's catalogue cost more than its frame; the round stops at the group's first row."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, folder)
+    path = folder / "palvelukatalogi.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(";420 000;hoitovuorokausi;128;") == 1
+    path.write_text(text.replace(";420 000;hoitovuorokausi;128;", ";420 000;hoitovuorokausi;1280;"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        prepare(with_basis(make_basis()), shipped_context(inputs_dir=folder))
+    error = caught.value
+    assert (Path(str(error.file)).name, error.row, error.field) == ("palvelukatalogi.csv", 14, "vuosivolyymi")
+    # 420 000 × 1 280 € = 537,6 M€ of housing alone against the group's frame of 260,0 M€ (2026 in
+    # the hand-made basis).
+    assert "Mielenterveys- ja päihdeasiakkaat: palveluluettelon vuosikustannus enintään ryhmän kehys 2026" in (
+        error.reason
+    )
+    assert "vaihe 2: kehys 2026 (targets-frame v1) gives 260\xa0000\xa0000 €" in error.reason
+    assert "a part of the earlier stage's and may exceed it by at most 0,1 %" in error.reason
