@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from schemas.reconciliation import Tolerance
 from schemas.stages import Stage
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -101,3 +103,14 @@ class StoreSeeds:
 
 #: The type of the ``seed`` fixture: ``seed(Stage.TARGETS)`` seeds stages 1–2 and returns the home.
 Seed = Callable[[Stage], Path]
+
+
+#: The reconciliation tolerances of the tests (the shipped rule's figures, source "testi").
+TOLERANCE = Tolerance(
+    valid_from=dt.date(2023, 1, 1),
+    volume_pct=2.0,
+    unit_cost_pct=3.0,
+    total_pct=0.1,
+    contract_volume_pct=0.5,
+    source="testi",
+)

@@ -3,11 +3,9 @@ actual operating costs, with the figures worked out from the shipped files."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from schemas.reconciliation import CheckKind, Tolerance
+from schemas.reconciliation import CheckKind
 from schemas.targets import TargetsBasis
 from soteflow.errors import InputError
 from soteflow.reconcile import enforce
@@ -15,19 +13,10 @@ from tasks.chains.catalogue import read_catalogue
 from tasks.chains.crosscheck import frame_checks
 from tasks.targets.analysis import build_forecast
 from tasks.targets.inputs import read_targets_inputs
-from tests.support import DATA_DIR
+from tests.support import DATA_DIR, TOLERANCE
 from tests.tasks.chains.factories import make_basis, version_ref
 
 EXAMPLES = DATA_DIR / "examples" / "HVA08"
-
-TOLERANCE = Tolerance(
-    valid_from=dt.date(2023, 1, 1),
-    volume_pct=2.0,
-    unit_cost_pct=3.0,
-    total_pct=0.1,
-    contract_volume_pct=0.5,
-    source="testi",
-)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ and a hand-made mismatch of each kind stopping the stage with both sources named
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,14 @@ import pytest
 from schemas.accounts import AccountGroup, AccountTotal
 from schemas.chains import CatalogueService, ProductionMode
 from schemas.comparison import ComparisonAnalysis, ComparisonInputs
-from schemas.reconciliation import CheckKind, Tolerance
+from schemas.reconciliation import CheckKind
 from soteflow.errors import InputError
 from soteflow.reconcile import enforce
 from tasks.comparison.crosscheck import StatementTotals, catalogue_checks, statement_checks
 from tasks.comparison.inputs import read_comparison_inputs
 from tests.fixtures.comparison.worked_example import CHAINS_BASIS, worked_analysis, write_worked_example
+from tests.support import TOLERANCE
 
-TOLERANCE = Tolerance(
-    valid_from=dt.date(2023, 1, 1),
-    volume_pct=2.0,
-    unit_cost_pct=3.0,
-    total_pct=0.1,
-    contract_volume_pct=0.5,
-    source="testi",
-)
 SOURCE = "vaihe 3: palvelukatalogi (chains-catalogue v2)"
 
 
