@@ -90,6 +90,8 @@ class InputFile:
     # A large table (monitoring events, Parquet): its snapshot is stored streaming, hashed while
     # it is copied, never read into memory.
     large: bool = False
+    # The file this one replaced: a folder that still has it is told so instead of "missing".
+    replaces: str | None = None
 
     @property
     def limit_bytes(self) -> int:

@@ -198,6 +198,9 @@ def check_files(definition: StageDefinition[Any, Any, Any, Any, Any, Any], ctx: 
                 )
             found[item.role] = path
         elif not item.optional:
+            former = path.with_name(item.replaces) if item.replaces else None
+            if former is not None and former.is_file():
+                raise InputError(f"{former.name} is replaced by {path.name} ({item.title})", file=former)
             raise InputError(f"the input file does not exist ({item.title})", file=path)
     return found
 

@@ -23,6 +23,7 @@ from tasks.targets.figures import targets_figures
 from tasks.targets.inputs import (
     ALLOCATION_RULES_FILE,
     COVERAGE_RULES_FILE,
+    FORMER_STATEMENT_FILE,
     INPUT_FILES,
     read_targets_inputs,
     with_overrides,
@@ -40,6 +41,7 @@ FILES: tuple[InputFile, ...] = (
             title=f"Lähdeaineisto (esimerkkiaineisto): {name}",
             media_type=_MEDIA[name[name.rindex(".") :]][0],
             schema_name=_MEDIA[name[name.rindex(".") :]][1],
+            replaces=FORMER_STATEMENT_FILE if role == "tilinpaatos" else None,
         )
         for role, name in INPUT_FILES.items()
     ),

@@ -18,7 +18,7 @@ from soteflow.stagekit import FileOutput, JsonOutput, Output
 from soteflow.upstream import StageNotApprovedError
 from tasks.context import make_context
 from tasks.definition import CaseHandling, RoundState
-from tasks.round import prepare
+from tasks.round import check_files, prepare
 from tasks.targets.inputs import INPUT_FILES
 from tasks.targets.stage import DEFINITION, targets_outputs
 from tests.support import DATA_DIR
@@ -123,3 +123,17 @@ def test_round_checks_the_targets_against_the_approved_stage1(seed: Callable[[St
     with pytest.raises(InputError) as info:
         prepare(DEFINITION, ctx)
     assert (Path(str(info.value.file)).name, info.value.row, info.value.field) == ("tavoitteet.csv", 4, "suunta")
+
+
+def test_a_folder_with_the_former_ledger_is_told_it_was_replaced(tmp_path: Path) -> None:
+    """Before anything is read: talous_toteuma.csv (totals by service area) became tilinpaatos.csv."""
+    folder = tmp_path / "inputs"
+    shutil.copytree(EXAMPLES, folder)
+    (folder / "tilinpaatos.csv").rename(folder / "talous_toteuma.csv")
+    with pytest.raises(InputError) as caught:
+        check_files(DEFINITION, make_context(Stage.TARGETS, region="HVA08", cycle=2026, inputs_dir=folder))
+    assert caught.value.file == str(folder / "talous_toteuma.csv")
+    assert caught.value.reason.startswith("talous_toteuma.csv is replaced by tilinpaatos.csv")
+    (folder / "talous_toteuma.csv").unlink()  # neither: the file is missing
+    with pytest.raises(InputError, match="the input file does not exist"):
+        check_files(DEFINITION, make_context(Stage.TARGETS, region="HVA08", cycle=2026, inputs_dir=folder))
