@@ -12,7 +12,8 @@ from typing import Any
 from schemas.choice import ApprovalBatch, ChoiceAnalysis, PersonalBudgets, VoucherValues
 from schemas.comparison import ComparisonRound
 from schemas.results import VersionRef
-from soteflow.documents import DocumentSpec
+from schemas.stages import Stage
+from soteflow.documents import DocumentSpec, load_governance
 from soteflow.stagekit import FileOutput, JsonOutput, Output
 from tasks.definition import XLSX_MEDIA_TYPE, CaseDraft, CaseHandling, Computed
 from tasks.procurement.choice_documents import approval_documents, vouchers_documents
@@ -23,6 +24,7 @@ from tasks.procurement.choice_exports import (
     export_vouchers_xlsx,
 )
 from tasks.procurement.choice_proposal import (
+    VOUCHERS_CASE,
     approval_case,
     build_approval_proposal,
     build_vouchers_proposal,
@@ -215,7 +217,12 @@ def approval_proposer(batch: ApprovalBatch, created: Callable[[ComparisonRound],
     def propose(state: Any, handling: CaseHandling) -> CaseDraft:
         analysis: ChoiceAnalysis = state.analysis.choice
         outputs: ChoiceOutputs = state.declared.choice
-        payload = build_approval_proposal(analysis, batch, state.basis, handling)
+        ctx = state.ctx
+        # The body that decided the voucher values and the rule book (the region's hallintosääntö).
+        rulebook_body = load_governance(
+            ctx.region, Stage.PROCUREMENT, ctx.config_dir, case=VOUCHERS_CASE, region_name=ctx.region_name
+        ).body.name
+        payload = build_approval_proposal(analysis, batch, state.basis, handling, rulebook_body=rulebook_body)
 
         def documents(proposal: VersionRef) -> Sequence[DocumentSpec]:
             return approval_documents(payload, batch, created(state.basis), proposal)

@@ -426,9 +426,15 @@ def approval_meeting_date(batch: ApprovalBatch, basis: ComparisonRound) -> dt.da
 
 
 def build_approval_proposal(
-    analysis: ChoiceAnalysis, batch: ApprovalBatch, basis: ComparisonRound, handling: CaseHandling
+    analysis: ChoiceAnalysis,
+    batch: ApprovalBatch,
+    basis: ComparisonRound,
+    handling: CaseHandling,
+    *,
+    rulebook_body: str,
 ) -> ApprovalProposal:
-    """The office holder's decision on one batch of producer applications."""
+    """The office holder's decision on one batch of producer applications; ``rulebook_body`` decided
+    the voucher values and the rule book the applications are checked against."""
     body = handling.governance.body
     meeting = proposed_meeting(handling, approval_meeting_date(batch, basis))
     approved = batch.approved
@@ -440,7 +446,7 @@ def build_approval_proposal(
             paragraphs=[
                 f"Käsittelyerässä {batch.batch} on {len(batch.decisions)} hakemusta palvelusetelituottajaksi "
                 f"({fi_date(min(d.received for d in batch.decisions))}–{fi_date(max(d.received for d in batch.decisions))}). "
-                f"Hakemukset on tarkistettu {book.title.lower()}n ehtoja vastaan (aluehallituksen päätös "
+                f"Hakemukset on tarkistettu {book.title.lower()}n ehtoja vastaan ({rulebook_body}: päätös "
                 f"palvelusetelien arvoista ja sääntökirjasta {handling.planning.budget_year}). Hyvinvointialue voi "
                 "hyväksyä vain "
                 "tuottajan, joka täyttää palvelusetelilain 5\u00a0§:n 1 momentin edellytykset ja sääntökirjan ehdot.",
