@@ -38,7 +38,7 @@ FILES: tuple[InputFile, ...] = (
             role=role,
             name=name,
             folder="inputs",
-            title=f"Lähdeaineisto (esimerkkiaineisto): {name}",
+            title=f"Lähdeaineisto: {name}",
             media_type=_MEDIA[name[name.rindex(".") :]][0],
             schema_name=_MEDIA[name[name.rindex(".") :]][1],
             replaces=FORMER_STATEMENT_FILE if role == "tilinpaatos" else None,
