@@ -6,9 +6,7 @@ import datetime as dt
 from typing import Any
 
 from schemas.chains import ProductionMode
-from schemas.comparison import (
-    ComparisonAnalysis,
-)
+from schemas.comparison import ComparisonAnalysis, SensitivityFactor, ServiceComparison
 from soteflow.data.exports import Sheet, csv_bytes, is_formula_like, neutralise, xlsx_bytes
 from tasks.comparison.analysis import compact_sources
 
@@ -148,6 +146,9 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
                 "€/v",
                 [s for o in item.options for s in o.scores[0].sources],
             )
+        rule = analysis.matrix.sensitivity_rule
+        for mode, what, figure, unit in sensitivity_rows(item):
+            add(item.service_id, item.name, mode, f"herkkyys: {what}", figure, unit, [rule.source] if rule else [])
     for impact in analysis.personnel.services:
         for occupation in impact.occupations:
             add(
@@ -182,6 +183,30 @@ def export_rows(analysis: ComparisonAnalysis) -> list[dict[str, Any]]:
         add("", "", "täsmäytys", f"{line.label}: tuloslaskelma", line.income_statement, "€", line.sources[:1])
         add("", "", "täsmäytys", f"{line.label}: kustannusrivit", line.cost_rows, "€", line.sources[1:])
         add("", "", "täsmäytys", f"{line.label}: kohdistettu yhteensä", line.allocated_total, "€", line.sources)
+    return rows
+
+
+def sensitivity_rows(item: ServiceComparison) -> list[tuple[str, str, object, str]]:
+    """A service's sensitivity as export rows (mode or "suositus", what, value, unit): each factor's
+    considered range, the unit costs at its ends, whether the recommendation holds, where it would
+    turn and the break-even point."""
+    if item.sensitivity is None:
+        return []
+    rows: list[tuple[str, str, object, str]] = []
+    for factor in item.sensitivity.factors:
+        what = factor.label.lower()
+        unit = "laatupistettä" if factor.factor is SensitivityFactor.QUALITY else "%"
+        rows.append(("suositus", f"{what}: tarkasteltu vaihteluväli", factor.considered, ""))
+        for effect in factor.effects:
+            word, money = MODE_WORD[effect.mode], f"€/{item.unit}"
+            rows.append((word, f"{what}: yksikkökustannus, alaraja", effect.low, money))
+            rows.append((word, f"{what}: yksikkökustannus, yläraja", effect.high, money))
+        rows.append(("suositus", f"{what}: suositus pysyy", "kyllä" if factor.holds else "ei", ""))
+        if factor.switch is not None:
+            of = f" ({MODE_WORD[factor.switch_mode]})" if factor.switch_mode is not None else ""
+            rows.append(("suositus", f"{what}: suositus muuttuisi muutoksella{of}", factor.switch, unit))
+        if factor.break_even is not None:
+            rows.append(("suositus", f"{what}: tasapiste", factor.break_even, unit))
     return rows
 
 

@@ -56,6 +56,16 @@ def test_csv_export_has_every_figure_with_its_source(analysis: ComparisonAnalysi
     assert recommendation["arvo"] == "palveluseteli"
     reconciliation = next(r for r in rows if r["tieto"] == "Eläkekulut: tuloslaskelma")
     assert (reconciliation["arvo"], reconciliation["lähde"]) == ("99000", "oma_tuotanto_tuloslaskelma.csv / rivi 3")
+    # The sensitivity of each recommendation, with the dated rule as its source: home care's
+    # purchased price −5 … +15 % puts the bought visit at 43,02–51,76 € against today's 45,31 €.
+    price = [r for r in rows if r["palvelu_id"] == "IKA-KOTIHOITO" and "seuraavassa kilpailutuksessa" in r["tieto"]]
+    assert [(r["tuotantotapa"], r["tieto"].split(": ", 2)[-1], r["arvo"]) for r in price[:4]] == [
+        ("suositus", "tarkasteltu vaihteluväli", "−5 … +15\u00a0%"),
+        ("ostopalvelu", "yksikkökustannus, alaraja", "43,02"),
+        ("ostopalvelu", "yksikkökustannus, yläraja", "51,76"),
+        ("suositus", "suositus pysyy", "ei"),
+    ]
+    assert price[0]["lähde"].startswith("Hyvinvointialueen oletus")
     assert len(rows) == len(export_rows(analysis))
 
 
