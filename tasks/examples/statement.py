@@ -93,22 +93,26 @@ def _fit(seed: list[list[float]], rows: Sequence[float], columns: Sequence[float
 
 def _mixes(base: Sequence[AreaYear], totals: Mapping[AccountGroup, int]) -> list[list[float]]:
     """Each base-year area's share of its operating costs in each operating cost group."""
-    personnel = sum(totals[g] for g in _BLOCKS[0])
     columns = [sum(totals[g] for g in block) for block in _BLOCKS]
-    seed = [[a.costs * w for w in PROFILES.get(a.area, _DEFAULT).costs] for a in base]
+    seed = [[a.costs * w for w in _profile(a).costs] for a in base]
     fitted = _fit(seed, [a.costs for a in base], columns)
     mixes = []
     for area, blocks in zip(base, fitted, strict=True):
+        # A block's amount is split among its groups as the region's totals are (wages, pensions …).
         shares: list[float] = []
-        for block, amount in zip(_BLOCKS, blocks, strict=True):
-            shares += [amount * totals[g] / (personnel if len(block) > 1 else totals[g]) / area.costs for g in block]
+        for block, amount, total in zip(_BLOCKS, blocks, columns, strict=True):
+            shares += [amount * totals[g] / total / area.costs for g in block]
         mixes.append(shares)
     return mixes
 
 
+def _profile(area: AreaYear) -> Profile:
+    return PROFILES.get(area.area, _DEFAULT)
+
+
 def _fee_shares(base: Sequence[AreaYear], fees: int) -> list[float]:
     """Each base-year area's client fees as a share of its income, fitted to the fees' total."""
-    seed = [[a.income * p, a.income * (1 - p)] for a in base for p in [PROFILES.get(a.area, _DEFAULT).fee_share]]
+    seed = [[a.income * _profile(a).fee_share, a.income * (1 - _profile(a).fee_share)] for a in base]
     income = sum(a.income for a in base)
     fitted = _fit(seed, [a.income for a in base], [fees, income - fees])
     return [row[0] / a.income if a.income else 0.0 for row, a in zip(fitted, base, strict=True)]
@@ -130,7 +134,7 @@ def statement_rows(
     rows: list[list[object]] = []
     for year in sorted({a.year for a in areas}):
         of_year = [a for a in areas if a.year == year]
-        spread = _split(depreciation[year], [a.costs * PROFILES.get(a.area, _DEFAULT).capital for a in of_year])
+        spread = _split(depreciation[year], [a.costs * _profile(a).capital for a in of_year])
         cells = []
         for area in of_year:
             costs = _split(area.costs, mixes[area.area])
